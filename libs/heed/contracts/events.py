@@ -1,0 +1,256 @@
+"""Heed's event contracts, version 1.
+
+Every event is immutable, carries `schema_version`, an `event_id` (the idempotency key) and
+`occurred_at`, plus the ids it descends from. Ids derived from a parent are deterministic
+(`derive_id`), so reprocessing the same input yields the same event id and consumers can
+deduplicate with a unique key. Changes within v1 are additive only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+_NAMESPACE = uuid.UUID("6f1c1b0e-6c1d-4b51-9a4e-8f9e0c1d2a33")
+
+
+def derive_id(kind: str, *parts: object) -> uuid.UUID:
+    """A deterministic id for `kind` from its parents' ids or natural keys."""
+    return uuid.uuid5(_NAMESPACE, kind + "\x1f" + "\x1f".join(str(p) for p in parts))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    # bytes travel as base64 in JSON and stay raw bytes in Python
+    model_config = ConfigDict(frozen=True, extra="ignore", ser_json_bytes="base64", val_json_bytes="base64")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: uuid.UUID
+    occurred_at: datetime = Field(default_factory=utcnow)
+
+
+class Channel(StrEnum):
+    WEIBO = "weibo"
+    WECHAT = "wechat"
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    LINKEDIN = "linkedin"
+    WHATSAPP = "whatsapp"
+    MESSENGER = "messenger"
+    API = "api"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class MentionKind(StrEnum):
+    POST = "post"
+    COMMENT = "comment"
+    REPLY = "reply"
+    DIRECT_MESSAGE = "direct_message"
+
+
+class RawMention(Event):
+    """An authentic inbound body exactly as received, published before any parsing."""
+
+    source: str = Field(description="How it arrived: replay, api, webhook:meta, webhook:x, poll:weibo, …")
+    channel: Channel | None = Field(default=None, description="Channel when the source knows it")
+    content_type: str = "application/json"
+    body: bytes = Field(description="The original bytes, base64 in JSON")
+    received_at: datetime = Field(default_factory=utcnow)
+    origin: str | None = Field(default=None, description="Where in the source: file:line, request id")
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    platform_id: str
+    handle: str | None = None
+    name: str | None = None
+    followers: int = 0
+    verified: bool = False
+
+
+class Mention(Event):
+    """A normalised, deduplicated mention of the brand."""
+
+    mention_id: uuid.UUID
+    raw_event_id: uuid.UUID
+    channel: Channel
+    native_id: str
+    account: str | None = Field(default=None, description="The brand account addressed, if any")
+    kind: MentionKind = MentionKind.POST
+    visibility: Visibility = Visibility.PUBLIC
+    author: Author
+    text: str
+    lang_hint: str | None = None
+    url: str | None = None
+    thread_root: str = Field(description="Native id of the conversation's first post")
+    in_reply_to: str | None = None
+    created_at: datetime
+    received_at: datetime
+    matched: list[str] = Field(default_factory=list, description="Keywords or executives that matched")
+
+    @property
+    def conversation_key(self) -> str:
+        """Kafka key: one conversation keeps its order within a partition."""
+        return f"{self.channel}:{self.thread_root}"
+
+
+class Category(StrEnum):
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    PRAISE = "praise"
+    SALES_LEAD = "sales_lead"
+    SUGGESTION = "suggestion"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+class IssueType(StrEnum):
+    PRODUCT_QUALITY = "product_quality"
+    SERVICE_ATTITUDE = "service_attitude"
+    SHIPPING_DELIVERY = "shipping_delivery"
+    USAGE_DIFFICULTY = "usage_difficulty"
+    BILLING = "billing"
+    FACILITIES_HYGIENE = "facilities_hygiene"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Complexity(StrEnum):
+    GENERAL = "general"
+    COMPLEX = "complex"
+
+
+class Classification(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    language: str = Field(description="BCP-47-ish: zh, en, th, … or und")
+    script: Literal["Hans", "Hant"] | None = Field(default=None, description="For Chinese only")
+    category: Category
+    issue_type: IssueType | None = None
+    sentiment: float = Field(ge=-1.0, le=1.0)
+    urgency: Urgency = Urgency.NORMAL
+    complexity: Complexity = Complexity.GENERAL
+    pii: list[str] = Field(default_factory=list, description="Kinds of PII found, never the values")
+    confidences: dict[str, float] = Field(default_factory=dict)
+    model_version: str
+    explanation: str = ""
+
+
+class ClassifiedMention(Event):
+    mention_id: uuid.UUID
+    mention: Mention
+    classification: Classification
+
+
+class HandlingMode(StrEnum):
+    ANSWER = "answer"  # a prompt, checked public reply
+    HOLDING = "holding"  # names the department and a hotline; the department answers later
+    PRIVATE = "private"  # move to private messages (angry customer, sensitive data)
+    ACKNOWLEDGE = "acknowledge"  # thanks for praise or a suggestion
+    IGNORE = "ignore"  # spam: counted, never answered
+
+
+class CustomerTier(StrEnum):
+    STANDARD = "standard"
+    VIP = "vip"
+
+
+class RoutedCase(Event):
+    mention_id: uuid.UUID
+    case_id: uuid.UUID
+    mention: Mention
+    classification: Classification
+    department: str
+    handling_mode: HandlingMode
+    priority: int = Field(ge=0, le=100, description="Higher first")
+    sla_due_at: datetime
+    rule_id: str
+    customer_tier: CustomerTier = CustomerTier.STANDARD
+    new_case: bool = True
+
+
+class CaseEventKind(StrEnum):
+    OPENED = "opened"
+    MENTION_ADDED = "mention_added"
+    FIRST_RESPONSE = "first_response"
+    SLA_BREACHED = "sla_breached"
+    CLOSED = "closed"
+
+
+class CaseEvent(Event):
+    case_id: uuid.UUID
+    mention_id: uuid.UUID | None = None
+    kind: CaseEventKind
+    department: str | None = None
+    detail: str = ""
+
+
+class ReplyStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Reply(Event):
+    reply_id: uuid.UUID
+    mention_id: uuid.UUID
+    case_id: uuid.UUID
+    channel: Channel
+    visibility: Visibility
+    handling_mode: HandlingMode
+    in_reply_to: str = Field(description="Native id of the mention answered")
+    recipient_platform_id: str
+    text: str
+    language: str
+    script: Literal["Hans", "Hant"] | None = None
+    template_id: str
+    status: ReplyStatus
+    error: str | None = None
+    received_at: datetime = Field(description="When Heed received the mention answered")
+    sent_at: datetime | None = None
+
+
+class CustomerUpdate(Event):
+    """A change to a customer record, for the services that act on tier, owner and preferences."""
+
+    customer_id: uuid.UUID
+    identities: list[str] = Field(description="channel:platform_id for each known identity")
+    tier: CustomerTier = CustomerTier.STANDARD
+    owner: str | None = None
+    preferences: dict[str, str] = Field(default_factory=dict)
+    source: str = Field(default="heed", description="heed, hubspot, salesforce, …")
+    version: int = 1
+
+
+class DeadLetter(Event):
+    """An event that could not be processed after retries: its original bytes and why."""
+
+    source_topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    original: bytes
+    error_type: str
+    error: str
+    service: str
+    attempts: int = 1
+    origin: str | None = None

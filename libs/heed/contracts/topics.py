@@ -1,0 +1,52 @@
+"""Every Kafka topic Heed uses, with the contract it carries and its partition count.
+
+One table: the dev stack creates topics from it, the AsyncAPI document is generated from it,
+and services import the constants instead of spelling topic names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from heed.contracts import events
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    model: type[BaseModel]
+    partitions: int
+    description: str
+
+
+MENTIONS_RAW = "heed.mentions.raw"
+MENTIONS = "heed.mentions"
+MENTIONS_CLASSIFIED = "heed.mentions.classified"
+CASES_ROUTED = "heed.cases.routed"
+CASE_EVENTS = "heed.cases.events"
+REPLIES = "heed.replies"
+CRM_CUSTOMERS = "heed.crm.customers"
+DLQ = "heed.dlq"
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(MENTIONS_RAW, events.RawMention, 6,
+          "Authentic inbound bodies exactly as received (webhook, poll, replay, API), before parsing."),
+    Topic(MENTIONS, events.Mention, 6,
+          "Normalised, deduplicated mentions; keyed by conversation (channel + thread root)."),
+    Topic(MENTIONS_CLASSIFIED, events.ClassifiedMention, 6,
+          "A mention with its classification: language, script, category, urgency, PII."),
+    Topic(CASES_ROUTED, events.RoutedCase, 6,
+          "A classified mention assigned to a case, department, handling mode and SLA."),
+    Topic(CASE_EVENTS, events.CaseEvent, 3,
+          "Case lifecycle: opened, mention added, first response, SLA breached."),
+    Topic(REPLIES, events.Reply, 6,
+          "Replies sent (or failed) to the customer on their channel."),
+    Topic(CRM_CUSTOMERS, events.CustomerUpdate, 3,
+          "Customer record changes (tier, owner, preferences) for the other services."),
+    Topic(DLQ, events.DeadLetter, 1,
+          "Events that failed after retries, with their original bytes, error and origin."),
+)
+
+BY_NAME: dict[str, Topic] = {t.name: t for t in TOPICS}

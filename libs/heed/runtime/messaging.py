@@ -1,0 +1,262 @@
+"""The broker factory and the batch-consumer path every service uses.
+
+A stage registers `consume(topic, Model, handler)`. Each Kafka batch is decoded by us from the
+record bytes (never trusting a framework to hand us objects), each message gets its own span
+continuing the mention's trace, the handler runs on the typed batch with bounded retries, and
+whatever still fails goes to the DLQ with its original bytes, error and topic/partition/offset.
+Offsets are committed only after the batch is handled or dead-lettered: at-least-once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.middlewares import AckPolicy
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import BaseModel, ValidationError
+
+from heed.contracts import topics
+from heed.contracts.events import DeadLetter, Event, derive_id
+from heed.runtime.settings import HeedSettings
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("heed")
+
+E = TypeVar("E", bound=BaseModel)
+
+# Kafka record size cap raised above aiokafka's 1 MiB default: a long post with its thread stays whole.
+MAX_REQUEST_SIZE = 4 * 1024 * 1024
+
+
+def create_broker(settings: HeedSettings, service: str) -> KafkaBroker:
+    """One broker per service, traced with faststream's KafkaTelemetryMiddleware."""
+    return KafkaBroker(
+        settings.resolved_kafka(),
+        client_id=f"heed-{service}",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        max_request_size=MAX_REQUEST_SIZE,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())],
+        logger=logging.getLogger(f"heed.{service}.broker"),
+    )
+
+
+@dataclass
+class Incoming(Generic[E]):
+    """A decoded event with the record it came from and the span that continues its trace."""
+
+    event: E
+    record: ConsumerRecord[bytes, bytes]
+    context: otel_context.Context
+
+    @property
+    def origin(self) -> str:
+        return f"{self.record.topic}/{self.record.partition}@{self.record.offset}"
+
+
+@dataclass
+class Outgoing:
+    topic: str
+    event: Event
+    key: str
+    parent: otel_context.Context | None = None
+
+
+# Failures of the infrastructure, not of the event: the batch is redelivered rather than dead-lettered.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, TimeoutError, KafkaError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+)
+
+
+class UnprocessableEvent(Exception):
+    """Raised by a handler for an event that is well-formed but can never be processed."""
+
+
+@dataclass
+class Publisher:
+    """Publishes events with their conversation key, continuing each one's trace."""
+
+    broker: KafkaBroker
+    published: int = 0
+
+    async def publish(self, items: Sequence[Outgoing]) -> None:
+        """Publish all, then wait until the broker acknowledged every one."""
+        pending: list[asyncio.Future[Any]] = []
+        for item in items:
+            token = otel_context.attach(item.parent) if item.parent is not None else None
+            try:
+                pending.append(await self.broker.publish(
+                    item.event.model_dump_json().encode(),
+                    topic=item.topic,
+                    key=item.key.encode(),
+                    headers={"content-type": "application/json",
+                             "heed-event": f"{type(item.event).__name__}/v{item.event.schema_version}"},
+                    no_confirm=True,
+                ))
+            finally:
+                if token is not None:
+                    otel_context.detach(token)
+        if pending:
+            await asyncio.gather(*pending)
+        self.published += len(items)
+
+
+def dead_letter(record: ConsumerRecord[bytes, bytes], service: str, error: BaseException,
+                attempts: int, original: bytes | None = None, origin: str | None = None) -> DeadLetter:
+    """A DLQ record for `record`; its id is stable, so a redelivered failure is stored once.
+
+    `original` overrides the record's bytes when the authentic input is wrapped (a raw event's body).
+    """
+    return DeadLetter(
+        event_id=derive_id("dlq", record.topic, record.partition, record.offset),
+        source_topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key.decode("utf-8", "replace") if record.key else None,
+        original=(record.value or b"") if original is None else original,
+        error_type=type(error).__name__,
+        error=describe_error(error),
+        service=service,
+        attempts=attempts,
+        origin=origin,
+    )
+
+
+def describe_error(error: BaseException) -> str:
+    """A message a person can act on; for validation errors, field locations and reasons only."""
+    if isinstance(error, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}" for e in error.errors()[:10]]
+        return f"{error.title} failed validation: " + "; ".join(parts)
+    return str(error) or type(error).__name__
+
+
+def _extract_context(record: ConsumerRecord[bytes, bytes]) -> otel_context.Context:
+    carrier = {k: v.decode("latin-1") for k, v in (record.headers or ())}
+    return propagate.extract(carrier)
+
+
+Handler = Callable[[list[Incoming[E]]], Awaitable[None]]
+
+
+@dataclass
+class Stage:
+    """One service's consumers and publisher over one broker."""
+
+    broker: KafkaBroker
+    service: str
+    settings: HeedSettings
+    publisher: Publisher = field(init=False)
+    handled: int = 0
+    dead_lettered: int = 0
+
+    def __post_init__(self) -> None:
+        self.publisher = Publisher(self.broker)
+
+    def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None) -> None:
+        """Register a batch consumer of `topic` decoding `model`, handled by `handler`."""
+        group_id = group or f"heed-{self.service}"
+
+        @self.broker.subscriber(
+            topic,
+            group_id=group_id,
+            batch=True,
+            max_records=self.settings.batch_max_records,
+            batch_timeout_ms=self.settings.batch_timeout_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK,
+            title=f"{self.service}:{topic}",
+        )
+        async def _consume(message: KafkaMessage) -> None:
+            records = message.raw_message
+            if not isinstance(records, tuple):
+                records = (records,)
+            await self._handle_records(list(records), model, handler)
+
+    async def _handle_records(self, records: list[ConsumerRecord[bytes, bytes]], model: type[E],
+                              handler: Handler[E]) -> None:
+        batch: list[Incoming[E]] = []
+        spans = []
+        failures: list[DeadLetter] = []
+        for record in records:
+            parent = _extract_context(record)
+            span = tracer.start_span(f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER,
+                                     attributes={"messaging.system": "kafka",
+                                                 "messaging.destination.name": record.topic,
+                                                 "messaging.kafka.partition": record.partition,
+                                                 "messaging.kafka.offset": record.offset,
+                                                 "heed.service": self.service})
+            spans.append(span)
+            try:
+                event = model.model_validate_json(record.value or b"")
+            except ValidationError as exc:
+                span.set_status(Status(StatusCode.ERROR, "undecodable event"))
+                failures.append(dead_letter(record, self.service, exc, attempts=1))
+                continue
+            batch.append(Incoming(event, record, trace.set_span_in_context(span, parent)))
+        try:
+            if batch:
+                failures.extend(await self._run_with_retries(batch, handler))
+            if failures:
+                await self.publisher.publish(
+                    [Outgoing(topics.DLQ, f, f.source_topic) for f in failures])
+                self.dead_lettered += len(failures)
+                for f in failures:
+                    log.warning("dead-lettered", extra={"fields": {
+                        "topic": f.source_topic, "partition": f.partition, "offset": f.offset,
+                        "error_type": f.error_type, "error": f.error}})
+            self.handled += len(records)
+        finally:
+            for span in spans:
+                span.end()
+
+    async def _run_with_retries(self, batch: list[Incoming[E]], handler: Handler[E]) -> list[DeadLetter]:
+        """Run the batch; on repeated failure run each event alone and dead-letter the ones that fail."""
+        retries = max(1, self.settings.handler_retries)
+        for attempt in range(1, retries + 1):
+            try:
+                await handler(batch)
+                return []
+            except UnprocessableEvent:
+                break
+            except TRANSIENT_ERRORS:
+                log.exception("batch failed on infrastructure", extra={"fields": {"attempt": attempt}})
+                if attempt == retries:
+                    raise  # not committed: the broker redelivers the batch
+                await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))
+            except Exception:
+                log.exception("batch failed", extra={"fields": {"attempt": attempt, "size": len(batch)}})
+                if attempt < retries:
+                    await asyncio.sleep(min(0.05 * 2 ** attempt, 1.0))
+        failures = []
+        for item in batch:
+            error: BaseException | None = None
+            for _ in range(retries if len(batch) > 1 else 1):
+                try:
+                    await handler([item])
+                    error = None
+                    break
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:  # each failure is recorded below, never swallowed
+                    error = exc
+            if error is not None:
+                trace.get_current_span(item.context).set_status(Status(StatusCode.ERROR, type(error).__name__))
+                failures.append(dead_letter(item.record, self.service, error, attempts=retries))
+        return failures
+
+

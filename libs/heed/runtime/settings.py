@@ -1,0 +1,53 @@
+"""Settings shared by every service: `HEED_` environment names, defaults for the embedded stack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HeedSettings(BaseSettings):
+    """Connection and runtime settings; each service subclasses it with its own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="HEED_", extra="ignore")
+
+    kafka_bootstrap: str | None = Field(
+        default=None, description="Kafka bootstrap servers; unset means the dev stack's broker")
+    kafka_enable_idempotence: bool = Field(
+        default=False, description="Turn on for Apache Kafka; the Tansu dev broker rejects it")
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL DSN; unset means the dev stack's embedded server")
+    state_dir: Path = Field(default=Path(".heed"), description="Where the dev stack keeps its state")
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, description="Overrides the service's default port")
+    log_level: str = "INFO"
+    batch_max_records: int = 500
+    batch_timeout_ms: int = 20
+    handler_retries: int = 3
+    db_pool_max: int = 4
+
+    def stack_file(self) -> Path:
+        return self.state_dir / "stack.json"
+
+    def resolved_kafka(self) -> str:
+        if self.kafka_bootstrap:
+            return self.kafka_bootstrap
+        return self._from_stack("kafka_bootstrap")
+
+    def resolved_database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return self._from_stack("database_url")
+
+    def _from_stack(self, key: str) -> str:
+        path = self.stack_file()
+        try:
+            value = json.loads(path.read_text())[key]
+        except FileNotFoundError:
+            raise RuntimeError(
+                f"No {key}: set HEED_{key.upper()} or start the dev stack with `heed dev up` "
+                f"(looked for {path})") from None
+        return str(value)

@@ -1,0 +1,134 @@
+"""Ingest: receives mentions (generic API, file replay; platform webhooks and pollers plug in),
+publishes each authentic body to the raw topic before parsing, then normalises and dedupes."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from heed.contracts import topics
+from heed.contracts.events import DeadLetter, Mention, RawMention
+from heed.runtime.messaging import Incoming, Outgoing, dead_letter
+from heed.runtime.service import Service
+from heed_ingest.adapters import store
+from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
+from heed_ingest.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+JSON_TYPES = ("application/json", "application/x-ndjson")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing to buffer more than `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def error(status: int, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+class IngestService(Service):
+    name = "ingest"
+    schema = "ingest"
+    migrations_package = "heed_ingest"
+    default_port = 8080
+    settings: IngestSettings
+
+    def __init__(self, settings: IngestSettings | None = None) -> None:
+        super().__init__(settings or IngestSettings())
+
+    def register(self) -> None:
+        self.stage.consume(topics.MENTIONS_RAW, RawMention, self.normalise)
+        self.stage.consume(topics.DLQ, DeadLetter, self.archive_dead_letters, group="heed-ingest-dlq")
+
+    async def publish_raw(self, raws: list[RawMention], keys: list[str]) -> None:
+        """Publish authentic bodies and return once the broker acknowledged all of them."""
+        await self.stage.publisher.publish(
+            [Outgoing(topics.MENTIONS_RAW, raw, key) for raw, key in zip(raws, keys, strict=True)])
+
+    async def normalise(self, batch: list[Incoming[RawMention]]) -> None:
+        parsed: list[tuple[Incoming[RawMention], MentionDraft]] = []
+        letters: list[DeadLetter] = []
+        for item in batch:
+            try:
+                parsed.extend((item, draft) for draft in parse_raw(item.event))
+            except UnparseableBody as exc:
+                letters.append(dead_letter(item.record, self.name, exc, attempts=1,
+                                           original=item.event.body, origin=item.event.origin))
+        # the same post twice in one batch (webhook and poll together) is one arrival
+        unique: dict[tuple[str, str], tuple[Incoming[RawMention], MentionDraft]] = {}
+        for item, draft in parsed:
+            unique.setdefault((draft.channel.value, draft.native_id), (item, draft))
+        roots = await store.known_thread_roots(
+            self.pool, {(d.channel.value, d.in_reply_to) for _, d in unique.values() if d.in_reply_to})
+        mentions: list[tuple[Incoming[RawMention], Mention]] = []
+        for item, draft in unique.values():
+            mention = build_mention(draft, item.event, resolve_thread_root(draft, roots))
+            roots[(mention.channel.value, mention.native_id)] = mention.thread_root
+            mentions.append((item, mention))
+        pending = await store.record_mentions(self.pool, [
+            store.LedgerRow(m.channel.value, m.native_id, m.mention_id, m.thread_root, m.raw_event_id,
+                            m.received_at) for _, m in mentions])
+        out = []
+        for item, mention in mentions:
+            if mention.mention_id in pending:
+                if pending[mention.mention_id] != mention.thread_root:
+                    mention = mention.model_copy(update={"thread_root": pending[mention.mention_id]})
+                out.append(Outgoing(topics.MENTIONS, mention, mention.conversation_key, item.context))
+        out.extend(Outgoing(topics.DLQ, d, d.source_topic) for d in letters)
+        await self.stage.publisher.publish(out)
+        await store.mark_published(self.pool, list(pending))
+        self.stage.dead_lettered += len(letters)
+
+    async def archive_dead_letters(self, batch: list[Incoming[DeadLetter]]) -> None:
+        await store.archive_dead_letters(self.pool, [item.event for item in batch])
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/v1/mentions", self.post_mentions, methods=["POST"])]
+
+    async def post_mentions(self, request: Request) -> Response:
+        """Generic authenticated API for internal sources: one mention object or an array."""
+        tokens = self.settings.api_tokens()
+        auth = request.headers.get("authorization", "")
+        scheme, _, presented = auth.partition(" ")
+        if not tokens:
+            return error(401, "no API tokens are configured: set HEED_INGEST_API_TOKENS")
+        if scheme.lower() != "bearer" or not any(
+                hmac.compare_digest(presented.encode(), t.encode()) for t in tokens):
+            return error(401, "missing or wrong bearer token")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in JSON_TYPES:
+            return error(415, f"content type must be application/json, got {content_type or 'none'!r}")
+        try:
+            body = await read_body(request, self.settings.ingest_max_body_bytes)
+        except BodyTooLarge:
+            return error(413, f"body larger than {self.settings.ingest_max_body_bytes} bytes")
+        raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type=content_type,
+                         origin=f"api:{request.headers.get('x-request-id', '')}")
+        await self.publish_raw([raw], [f"api:{raw.event_id}"])
+        try:
+            count = len(parse_raw(raw))
+        except UnparseableBody as exc:
+            # already on the raw topic: the normaliser dead-letters it with these bytes
+            return error(422, str(exc), event_id=str(raw.event_id), dead_lettered=True)
+        return JSONResponse({"event_id": str(raw.event_id), "mentions": count}, status_code=202)

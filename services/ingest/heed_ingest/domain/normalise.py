@@ -1,0 +1,50 @@
+"""From raw bodies to mentions: pick the parser for the source, give ids and thread roots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from heed.contracts.events import Mention, RawMention, derive_id
+from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+from heed_ingest.domain.generic import parse_generic
+
+Parser = Callable[[RawMention], list[MentionDraft]]
+
+# source of the raw event → parser of its body; platform receivers and pollers add theirs here
+PARSERS: dict[str, Parser] = {
+    "replay": lambda raw: parse_generic(raw.body),
+    "api": lambda raw: parse_generic(raw.body),
+}
+
+
+def parse_raw(raw: RawMention) -> list[MentionDraft]:
+    """The drafts in a raw body; raises UnparseableBody with a reason a person can act on."""
+    parser = PARSERS.get(raw.source)
+    if parser is None:
+        raise UnparseableBody(f"no parser for source {raw.source!r}; known: {', '.join(sorted(PARSERS))}")
+    return parser(raw)
+
+
+
+def resolve_thread_root(draft: MentionDraft, known_roots: Mapping[tuple[str, str], str]) -> str:
+    """The native id of the conversation's first post.
+
+    An explicit root wins; otherwise the parent's root when ingest has seen the parent, else the
+    parent itself; a post with no parent is its own root.
+    """
+    if draft.thread_root:
+        return draft.thread_root
+    if draft.in_reply_to:
+        return known_roots.get((draft.channel.value, draft.in_reply_to), draft.in_reply_to)
+    return draft.native_id
+
+
+def build_mention(draft: MentionDraft, raw: RawMention, thread_root: str) -> Mention:
+    mid = derive_id("mention", draft.channel.value, draft.native_id)
+    return Mention(
+        event_id=mid, mention_id=mid, raw_event_id=raw.event_id,
+        channel=draft.channel, native_id=draft.native_id, account=draft.account, kind=draft.kind,
+        visibility=draft.visibility, author=draft.author, text=draft.text, lang_hint=draft.lang_hint,
+        url=draft.url, thread_root=thread_root, in_reply_to=draft.in_reply_to,
+        created_at=draft.created_at, received_at=raw.received_at, matched=draft.matched,
+    )
