@@ -169,7 +169,7 @@ class Stage:
 
     def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None) -> None:
         """Register a batch consumer of `topic` decoding `model`, handled by `handler`."""
-        group_id = group or f"heed-{self.service}"
+        group_id = group or f"heed-{self.service}.{topic}"
 
         @self.broker.subscriber(
             topic,

@@ -59,7 +59,7 @@ class IngestService(Service):
 
     def register(self) -> None:
         self.stage.consume(topics.MENTIONS_RAW, RawMention, self.normalise)
-        self.stage.consume(topics.DLQ, DeadLetter, self.archive_dead_letters, group="heed-ingest-dlq")
+        self.stage.consume(topics.DLQ, DeadLetter, self.archive_dead_letters)
 
     async def publish_raw(self, raws: list[RawMention], keys: list[str]) -> None:
         """Publish authentic bodies and return once the broker acknowledged all of them."""

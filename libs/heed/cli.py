@@ -1,0 +1,175 @@
+"""The `heed` command: dev stack, services, replay, demo, report, bench, AsyncAPI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from heed.runtime.settings import HeedSettings
+
+
+def _state_dir() -> Path:
+    return HeedSettings().state_dir
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from heed import devstack
+
+    settings = HeedSettings()
+    if args.action == "up":
+        state = devstack.up(settings.state_dir, settings.kafka_bootstrap, settings.database_url)
+        print(json.dumps({"kafka_bootstrap": state.kafka_bootstrap,
+                          "database": "embedded" if state.embedded_postgres else "external",
+                          "state_dir": str(settings.state_dir)}))
+    elif args.action == "down":
+        stopped = devstack.down(settings.state_dir)
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    elif args.action == "topics":
+        created = asyncio.run(devstack.create_topics(settings.resolved_kafka()))
+        print("created: " + (", ".join(created) if created else "none (all exist)"))
+    else:
+        print(json.dumps(devstack.status(settings.state_dir)))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from heed.runtime.logs import configure_logging
+    from heed.runtime.telemetry import configure_tracing
+    from heed.services import SERVICES, build_service
+
+    if args.service == "all":
+        from heed.ops.processes import ServiceProcesses, supervise
+
+        settings = HeedSettings()
+        env = {"HEED_STATE_DIR": str(settings.state_dir.resolve())}
+        return supervise(ServiceProcesses(env=env, log_dir=settings.state_dir / "logs",
+                                          base_port=args.base_port))
+    if args.service not in SERVICES:
+        print(f"heed run: unknown service {args.service!r}; one of: all, {', '.join(SERVICES)}", file=sys.stderr)
+        return 2
+    configure_logging(args.service, os.environ.get("HEED_LOG_LEVEL", "INFO"))
+    configure_tracing(args.service)
+    from heed.runtime.service import serve
+
+    serve(build_service(args.service))
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from heed.ops.demo import replay
+    from heed.ops.progress import Progress
+    from heed_ingest.replay import count_lines
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"heed replay: no such file: {path}", file=sys.stderr)
+        return 2
+    bar = Progress("replayed", count_lines(path))
+    sent = asyncio.run(replay(HeedSettings().resolved_kafka(), path, bar))
+    bar.close()
+    print(f"{sent} lines published to the raw topic (malformed lines go to the DLQ with their line number)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from heed.ops.demo import SAMPLE, run_demo
+
+    run_demo(_state_dir(), Path(args.sample) if args.sample else SAMPLE, as_json=args.json)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from heed.ops.report import collect, format_table
+
+    figures = asyncio.run(collect(HeedSettings().resolved_database(), breakdown=True))
+    print(json.dumps(figures, ensure_ascii=False) if args.json else format_table(figures))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from heed.ops.bench import run_bench
+
+    result = run_bench(_state_dir(), args.mentions, args.rate)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        lat = result["latency_ms"]
+        print(f"{result['mentions']} mentions, rate {args.rate or 'max'}: {result['mentions_per_s']} mentions/s "
+              f"end to end; receipt→reply p50 {lat['p50']} ms, p99 {lat['p99']} ms; "
+              f"lost {result['lost']}, duplicate sends {result['duplicate_sends']}")
+    return 0 if result["lost"] == 0 else 1
+
+
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    from heed.contracts.asyncapi import render
+
+    text = render()
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="heed", description="Heed: social-media customer care")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="the embedded dev stack: broker and database")
+    dev.add_argument("action", choices=["up", "down", "status", "topics"])
+    dev.set_defaults(func=cmd_dev)
+
+    run = sub.add_parser("run", help="run a service (or all five, supervised)")
+    run.add_argument("service", help="ingest, classifier, router, responder, crm-sync or all")
+    run.add_argument("--base-port", type=int, default=8080, help="with `all`: ports base..base+4")
+    run.set_defaults(func=cmd_run)
+
+    replay = sub.add_parser("replay", help="publish a JSONL file of mentions to the raw topic")
+    replay.add_argument("file")
+    replay.set_defaults(func=cmd_replay)
+
+    demo = sub.add_parser("demo", help="start everything, replay the bundled sample, print a summary")
+    demo.add_argument("--json", action="store_true")
+    demo.add_argument("--sample", help="another JSONL file to replay")
+    demo.set_defaults(func=cmd_demo)
+
+    report = sub.add_parser("report", help="figures for whatever has run, from PostgreSQL")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=cmd_report)
+
+    bench = sub.add_parser("bench", help="end-to-end throughput and latency")
+    bench.add_argument("--mentions", type=int, default=10000)
+    bench.add_argument("--rate", type=float, default=None, help="mentions/s to publish at (default: max)")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=cmd_bench)
+
+    asyncapi = sub.add_parser("asyncapi", help="the AsyncAPI document generated from the contracts")
+    asyncapi.add_argument("--out")
+    asyncapi.set_defaults(func=cmd_asyncapi)
+
+    try:
+        from heed_classifier.cli import add_commands
+    except ImportError:
+        pass
+    else:
+        add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (RuntimeError, FileNotFoundError, ValueError) as exc:
+        print(f"heed {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""`heed bench`: end-to-end throughput and receipt→reply latency on this machine.
+
+Synthetic mentions (short team-written posts in zh-Hans, zh-Hant, en, th, varied by id) are
+published to the raw topic, as a webhook receiver would, at full speed or at a fixed rate.
+Throughput is mentions divided by the time from the first publish to the last CRM write;
+latency is from receipt (the raw event's time) to the reply recorded as sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from heed.contracts import topics
+from heed.contracts.events import RawMention
+from heed.ops.progress import Progress
+from heed.ops.session import running
+from heed.runtime.messaging import Outgoing, Publisher
+
+POSTS = [
+    ("weibo", "我的订单三天了还没发货，什么时候能到？"),
+    ("weibo", "客服态度太差了，打了三次电话都没人解决"),
+    ("facebook", "請問你們門市週末幾點開門？"),
+    ("instagram", "新買的吸塵器用兩天就壞了，很失望"),
+    ("x", "Love the new air fryer, best purchase this year!"),
+    ("x", "I was charged twice for my order, please fix this"),
+    ("facebook", "How do I reset my robot vacuum to factory settings?"),
+    ("facebook", "สั่งของไปหนึ่งอาทิตย์แล้วยังไม่ได้รับเลยค่ะ"),
+    ("instagram", "ร้านเปิดกี่โมงคะ"),
+    ("wechat", "想咨询一下企业批量采购50台的价格"),
+]
+
+
+def synthetic_line(i: int, now: datetime) -> bytes:
+    channel, text = POSTS[i % len(POSTS)]
+    return json.dumps({
+        "channel": channel, "native_id": f"bench-{i}", "text": f"{text} #{i}",
+        "author": {"id": f"bench-user-{i % 5000}", "handle": f"user{i % 5000}", "followers": i % 900},
+        "created_at": (now - timedelta(seconds=1)).isoformat(),
+    }, ensure_ascii=False).encode()
+
+
+async def publish(bootstrap: str, n: int, rate: float | None, progress: Progress) -> float:
+    """Publish n raw mentions; returns the wall time of the first publish."""
+    broker = KafkaBroker(bootstrap, enable_idempotence=False, client_id="heed-bench", linger_ms=5,
+                         max_batch_size=512 * 1024)
+    await broker.connect()
+    publisher = Publisher(broker)
+    chunk = 500 if rate is None else max(1, int(rate / 20))
+    started = time.time()
+    try:
+        for start in range(0, n, chunk):
+            now = datetime.now(UTC)
+            batch = [Outgoing(topics.MENTIONS_RAW,
+                              RawMention(event_id=uuid.uuid4(), source="api", body=synthetic_line(i, now),
+                                         received_at=now), f"bench:{i}")
+                     for i in range(start, min(n, start + chunk))]
+            await publisher.publish(batch)
+            progress.advance(len(batch))
+            if rate is not None:
+                target = started + (start + len(batch)) / rate
+                await asyncio.sleep(max(0.0, target - time.time()))
+    finally:
+        await broker.stop()
+    return started
+
+
+async def measure(dsn: str, since: datetime, first_publish: float) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        crm = await conn.fetchrow(
+            "SELECT count(*) AS n, max(recorded_at) AS last FROM crm.interactions WHERE recorded_at >= $1", since)
+        rep = await conn.fetchrow(
+            "SELECT count(*) AS n,"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - received_at) * 1000) AS p50,"
+            " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - received_at) * 1000) AS p99"
+            " FROM responder.replies WHERE status = 'sent' AND received_at >= $1", since)
+        handled = await conn.fetchval(
+            "SELECT count(*) FROM responder.replies WHERE received_at >= $1", since)
+        dup = await conn.fetchval(
+            "SELECT count(*) - count(DISTINCT mention_id) FROM responder.sandbox_messages WHERE sent_at >= $1",
+            since)
+    finally:
+        await conn.close()
+    elapsed = (crm["last"].timestamp() - first_publish) if crm["last"] else None
+    return {"crm_interactions": crm["n"], "handled": handled, "replies_sent": rep["n"],
+            "elapsed_s": round(elapsed, 3) if elapsed else None,
+            "mentions_per_s": round(crm["n"] / elapsed, 1) if elapsed else None,
+            "latency_ms": {"p50": round(rep["p50"], 1) if rep["p50"] is not None else None,
+                           "p99": round(rep["p99"], 1) if rep["p99"] is not None else None},
+            "duplicate_sends": dup}
+
+
+def run_bench(state_dir: Path, n: int, rate: float | None, timeout: float = 600.0) -> dict[str, Any]:
+    with running(state_dir, database="heed_bench") as session:
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        bar = Progress("published", n)
+        first = asyncio.run(publish(session.kafka_bootstrap, n, rate, bar))
+        bar.close()
+        done = Progress("reached the CRM", n)
+        deadline = time.monotonic() + timeout
+        result: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            result = asyncio.run(measure(session.database_url, since, first))
+            done.update(min(result["crm_interactions"], result["handled"]))
+            if result["crm_interactions"] >= n and result["handled"] >= n:
+                break
+            time.sleep(0.25)
+        done.close()
+        result = asyncio.run(measure(session.database_url, since, first))
+    result.update({"mentions": n, "rate": rate, "lost": n - result["crm_interactions"],
+                   "cores": __import__("os").cpu_count()})
+    return result

@@ -1,0 +1,107 @@
+"""Services as real processes: start, readiness, kill, restart. Used by `heed run all`, the demo,
+the benchmark and the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from heed.services import SERVICES
+
+
+@dataclass
+class ServiceProcesses:
+    env: dict[str, str]
+    log_dir: Path
+    base_port: int = 8080
+    names: tuple[str, ...] = tuple(SERVICES)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def port(self, name: str) -> int:
+        return self.base_port + list(SERVICES).index(name)
+
+    def start(self, name: str) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **self.env, "HEED_HTTP_PORT": str(self.port(name))}
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "heed.cli", "run", name], env=env,
+                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.procs[name] = proc
+        return proc
+
+    def start_all(self) -> None:
+        for name in self.names:
+            self.start(name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs[name]
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def stop_all(self, timeout: float = 20.0) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def exited(self) -> dict[str, int]:
+        return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+
+    def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
+        """Block until every service answers /readyz with 200; raise naming the ones that did not."""
+        waiting = set(names or self.names)
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while waiting and time.monotonic() < deadline:
+                dead = {n: c for n, c in self.exited().items() if n in waiting}
+                if dead:
+                    raise RuntimeError(f"service(s) exited during start: {dead}; logs in {self.log_dir}")
+                for name in sorted(waiting):
+                    try:
+                        if client.get(f"http://127.0.0.1:{self.port(name)}/readyz").status_code == 200:
+                            waiting.discard(name)
+                    except httpx.HTTPError:
+                        pass
+                if waiting:
+                    time.sleep(0.2)
+        if waiting:
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {sorted(waiting)}; logs in {self.log_dir}")
+
+
+def supervise(processes: ServiceProcesses) -> int:
+    """`heed run all`: run the five services, restart any that dies, stop all on SIGINT/SIGTERM."""
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    processes.start_all()
+    restarts: dict[str, float] = {}
+    while not stopping:
+        time.sleep(0.5)
+        for name, code in processes.exited().items():
+            if stopping:
+                break
+            delay = min(30.0, restarts.get(name, 0.5) * 2)
+            restarts[name] = delay
+            print(f"heed: {name} exited with {code}; restarting in {delay:.0f}s", file=sys.stderr)
+            time.sleep(delay)
+            processes.start(name)
+    processes.stop_all()
+    return 0

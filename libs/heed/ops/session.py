@@ -1,0 +1,81 @@
+"""A running Heed: the dev stack (or the configured broker and database), a database for this
+session, and the five services as processes. The demo, the benchmark and e2e tests use it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from heed import devstack
+from heed.ops import report
+from heed.ops.lag import total_lag
+from heed.ops.processes import ServiceProcesses
+from heed.runtime.settings import HeedSettings
+from heed.services import CONSUMER_GROUPS
+
+
+@dataclass
+class Session:
+    kafka_bootstrap: str
+    database_url: str
+    processes: ServiceProcesses
+    started_at: datetime
+
+    def figures(self, breakdown: bool = False) -> dict[str, Any]:
+        return asyncio.run(report.collect(self.database_url, self.started_at, breakdown=breakdown))
+
+    def lag(self) -> int:
+        return asyncio.run(total_lag(self.kafka_bootstrap, list(CONSUMER_GROUPS)))
+
+    def wait_caught_up(self, timeout: float = 180.0, on_poll: Any = None) -> bool:
+        """Wait until no consumer group has anything left to process, twice in a row."""
+        deadline = time.monotonic() + timeout
+        zero_seen = 0
+        while time.monotonic() < deadline:
+            lag = self.lag()
+            if on_poll:
+                on_poll(lag)
+            zero_seen = zero_seen + 1 if lag == 0 else 0
+            if zero_seen >= 2:
+                return True
+            time.sleep(0.3)
+        return False
+
+
+@contextmanager
+def running(state_dir: Path, database: str, fresh: bool = True, base_port: int | None = None,
+            keep_stack: bool = False) -> Iterator[Session]:
+    """Start what is needed, yield a Session, and stop what was started here."""
+    settings = HeedSettings()
+    state_dir = state_dir.resolve()
+    was_running = devstack.StackState.read(state_dir) is not None
+    if settings.database_url:
+        database_url = settings.database_url
+        state = devstack.up(state_dir, settings.kafka_bootstrap, database_url)
+    else:
+        state = devstack.up(state_dir, settings.kafka_bootstrap, None, database="heed")
+        server = devstack.StackState.read(state_dir)
+        assert server is not None
+        admin_dsn = state.database_url
+        if fresh:
+            asyncio.run(devstack.drop_database(admin_dsn, database))
+        database_url = asyncio.run(devstack.create_database(admin_dsn, database))
+    env = {"HEED_KAFKA_BOOTSTRAP": state.kafka_bootstrap, "HEED_DATABASE_URL": database_url,
+           "HEED_STATE_DIR": str(state_dir)}
+    port = base_port or devstack.free_port(8080)
+    processes = ServiceProcesses(env=env, log_dir=state_dir / "logs", base_port=port)
+    started_at = datetime.now(UTC)
+    processes.start_all()
+    try:
+        processes.wait_ready(timeout=90)
+        yield Session(state.kafka_bootstrap, database_url, processes, started_at)
+    finally:
+        processes.stop_all()
+        if not was_running and not keep_stack:
+            devstack.down(state_dir)

@@ -1,0 +1,118 @@
+"""Reply templates per handling mode, category and language, rendered in the customer's script.
+
+Chinese templates are written once in Simplified; a post in Traditional script gets the reply
+converted with OpenCC, so the customer reads their own script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from opencc import OpenCC
+
+from heed.contracts.events import Category, Channel, Classification, HandlingMode, Mention
+
+# Characters a public reply may use on each channel (platform limits).
+CHANNEL_LIMITS: dict[Channel, int] = {
+    Channel.X: 280, Channel.WEIBO: 140, Channel.INSTAGRAM: 2200, Channel.FACEBOOK: 8000,
+    Channel.LINKEDIN: 1250, Channel.WECHAT: 600, Channel.WHATSAPP: 4096, Channel.MESSENGER: 2000,
+}
+
+DEPARTMENTS: dict[str, dict[str, str]] = {
+    "en": {"billing": "billing", "logistics": "delivery", "product-quality": "product quality",
+           "customer-service": "customer service", "facilities": "facilities",
+           "technical-support": "technical support", "sales": "sales", "care-escalations": "customer care",
+           "marketing": "community", "product": "product", "moderation": "moderation"},
+    "zh": {"billing": "账务", "logistics": "物流配送", "product-quality": "产品质量",
+           "customer-service": "客户服务", "facilities": "设施服务", "technical-support": "技术支持",
+           "sales": "销售", "care-escalations": "客户关怀", "marketing": "社区", "product": "产品",
+           "moderation": "内容审核"},
+    "th": {"billing": "การเงิน", "logistics": "การจัดส่ง", "product-quality": "คุณภาพสินค้า",
+           "customer-service": "บริการลูกค้า", "facilities": "สิ่งอำนวยความสะดวก",
+           "technical-support": "ฝ่ายเทคนิค", "sales": "ฝ่ายขาย", "care-escalations": "ดูแลลูกค้า",
+           "marketing": "ชุมชน", "product": "ผลิตภัณฑ์", "moderation": "ตรวจสอบเนื้อหา"},
+}
+
+# (mode, category or None for any) → language → template
+TEMPLATES: dict[tuple[HandlingMode, Category | None], dict[str, str]] = {
+    (HandlingMode.ANSWER, None): {
+        "en": "Hi {name}, thanks for asking! Our {department} team has your question and will answer "
+              "right here shortly. Anytime help: {hotline}. – {brand}",
+        "zh": "{name}您好，感谢您的提问！{department}团队已收到，会尽快在这里为您解答。"
+              "随时可拨打热线 {hotline}。——{brand}",
+        "th": "สวัสดีค่ะคุณ{name} ขอบคุณที่สอบถามนะคะ ทีม{department}ได้รับคำถามแล้ว "
+              "และจะตอบกลับที่นี่โดยเร็ว ติดต่อได้ตลอดที่ {hotline} – {brand}",
+    },
+    (HandlingMode.HOLDING, None): {
+        "en": "Hi {name}, we're sorry about this and we're on it. Our {department} team is handling "
+              "your case ({case}) and will come back to you by {due}. Hotline: {hotline}. – {brand}",
+        "zh": "{name}您好，非常抱歉给您带来不便，我们正在处理。{department}部门已接手您的问题"
+              "（编号 {case}），将在 {due} 前回复您。热线：{hotline}。——{brand}",
+        "th": "สวัสดีค่ะคุณ{name} ขออภัยในความไม่สะดวกค่ะ ฝ่าย{department}กำลังดูแลเรื่องของคุณ "
+              "(เลขที่ {case}) และจะติดต่อกลับภายใน {due} สายด่วน {hotline} – {brand}",
+    },
+    (HandlingMode.PRIVATE, None): {
+        "en": "Hi {name}, we want to sort this out with you personally. We've sent you a private "
+              "message: please continue there so your details stay private. – {brand}",
+        "zh": "{name}您好，我们希望能一对一为您处理。已给您发送私信，请在私信中继续沟通，"
+              "以保护您的个人信息。——{brand}",
+        "th": "สวัสดีค่ะคุณ{name} เราอยากช่วยดูแลเรื่องนี้เป็นการส่วนตัว ได้ส่งข้อความส่วนตัวถึงคุณแล้ว "
+              "กรุณาคุยต่อทางข้อความเพื่อความเป็นส่วนตัวของข้อมูลคุณค่ะ – {brand}",
+    },
+    (HandlingMode.ACKNOWLEDGE, Category.PRAISE): {
+        "en": "Thank you so much, {name}! Made our day. We'll pass your kind words to the team. – {brand}",
+        "zh": "谢谢{name}的肯定！我们会把您的鼓励转达给团队。——{brand}",
+        "th": "ขอบคุณมากค่ะคุณ{name} เราจะส่งต่อคำชมนี้ให้ทีมงานนะคะ – {brand}",
+    },
+    (HandlingMode.ACKNOWLEDGE, Category.SUGGESTION): {
+        "en": "Great idea, {name}, thank you! We've shared it with our {department} team. – {brand}",
+        "zh": "{name}，谢谢您的建议！我们已转交{department}团队认真考虑。——{brand}",
+        "th": "ขอบคุณสำหรับคำแนะนำค่ะคุณ{name} เราส่งต่อให้ทีม{department}แล้ว – {brand}",
+    },
+    (HandlingMode.ACKNOWLEDGE, None): {
+        "en": "Thanks for reaching out, {name}! If there's anything we can help with, we're here. – {brand}",
+        "zh": "{name}，感谢您的关注！如需任何帮助，随时找我们。——{brand}",
+        "th": "ขอบคุณที่ติดต่อมานะคะคุณ{name} หากต้องการความช่วยเหลือ เรายินดีค่ะ – {brand}",
+    },
+}
+
+
+@dataclass(frozen=True)
+class RenderedReply:
+    text: str
+    language: str
+    script: str | None
+    template_id: str
+
+
+@lru_cache(maxsize=1)
+def _to_traditional() -> OpenCC:
+    return OpenCC("s2t")
+
+
+def template_language(c: Classification) -> str:
+    return c.language if c.language in ("en", "zh", "th") else "en"
+
+
+def fit(text: str, limit: int) -> str:
+    """Trim to the channel's limit at a character boundary, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render_reply(mention: Mention, c: Classification, mode: HandlingMode, department: str, case_ref: str,
+                 due: str, brand: str, hotline: str) -> RenderedReply:
+    """The reply for a routed mention, in the customer's language and script, within channel limits."""
+    lang = template_language(c)
+    key = (mode, c.category) if (mode, c.category) in TEMPLATES else (mode, None)
+    template = TEMPLATES[key][lang]
+    name = mention.author.name or mention.author.handle or ("there" if lang == "en" else "")
+    dept = DEPARTMENTS[lang].get(department, department)
+    text = template.format(name=name, department=dept, case=case_ref, due=due, hotline=hotline, brand=brand)
+    script = None
+    if lang == "zh":
+        script = c.script or "Hans"
+        if script == "Hant":
+            text = _to_traditional().convert(text)
+    template_id = f"{mode.value}/{key[1].value if key[1] else 'any'}/{lang}"
+    return RenderedReply(fit(text, CHANNEL_LIMITS.get(mention.channel, 2000)), lang, script, template_id)

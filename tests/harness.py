@@ -1,0 +1,110 @@
+"""Test helpers: the five services in-process on a real broker and database, a wait_for, and
+mention files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from heed.runtime.messaging import Publisher
+from heed.runtime.service import Service
+
+TOKEN = "test-token"
+
+# team-written posts that always get a reply (no spam), in the four languages
+POSTS = [
+    ("weibo", "我的订单三天了还没发货，什么时候能到？"),
+    ("facebook", "請問你們門市週末幾點開門？"),
+    ("x", "I was charged twice for my order, please fix this"),
+    ("facebook", "How do I reset my robot vacuum?"),
+    ("instagram", "สั่งของไปหนึ่งอาทิตย์แล้วยังไม่ได้รับเลยค่ะ"),
+    ("weibo", "客服态度太差了，电话打了三次都没人解决"),
+]
+
+
+def mention_line(i: int, prefix: str = "t", **overrides: object) -> dict[str, object]:
+    channel, text = POSTS[i % len(POSTS)]
+    created = datetime(2026, 11, 20, 8, 0, tzinfo=UTC) + timedelta(seconds=i)
+    line: dict[str, object] = {
+        "channel": channel, "native_id": f"{prefix}-{i}", "text": f"{text} ({i})",
+        "author": {"id": f"{prefix}-user-{i}", "handle": f"user{i}", "name": f"User {i}", "followers": 10},
+        "created_at": created.isoformat(),
+    }
+    line.update(overrides)
+    return line
+
+
+def write_jsonl(path: Path, lines: list[dict[str, object] | bytes]) -> Path:
+    with path.open("wb") as f:
+        for line in lines:
+            f.write(line if isinstance(line, bytes) else json.dumps(line, ensure_ascii=False).encode())
+            f.write(b"\n")
+    return path
+
+
+def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = None) -> dict[str, Service]:
+    from heed_classifier.app import ClassifierService
+    from heed_classifier.settings import ClassifierSettings
+    from heed_crm_sync.app import CrmSyncService
+    from heed_ingest.app import IngestService
+    from heed_ingest.settings import IngestSettings
+    from heed_responder.app import ResponderService
+    from heed_responder.settings import ResponderSettings
+    from heed_router.app import RouterService
+
+    from heed.runtime.settings import HeedSettings
+
+    common = {"kafka_bootstrap": bootstrap, "database_url": dsn}
+    factories: dict[str, Callable[[], Service]] = {
+        "ingest": lambda: IngestService(IngestSettings(**common, ingest_api_tokens=TOKEN)),
+        "classifier": lambda: ClassifierService(ClassifierSettings(**common)),
+        "router": lambda: RouterService(HeedSettings(**common)),
+        "responder": lambda: ResponderService(ResponderSettings(**common)),
+        "crm-sync": lambda: CrmSyncService(HeedSettings(**common)),
+    }
+    return {n: f() for n, f in factories.items() if names is None or n in names}
+
+
+@asynccontextmanager
+async def pipeline(bootstrap: str, dsn: str) -> AsyncIterator[dict[str, Service]]:
+    services = build_services(bootstrap, dsn)
+    await asyncio.gather(*(s.start() for s in services.values()))
+    try:
+        yield services
+    finally:
+        await asyncio.gather(*(s.stop() for s in services.values()))
+
+
+async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, every: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(every)
+    raise AssertionError(f"condition not met within {timeout:.0f}s")
+
+
+async def count(dsn: str, sql: str, *args: object) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval(sql, *args))
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def client_publisher(bootstrap: str) -> AsyncIterator[Publisher]:
+    broker = KafkaBroker(bootstrap, enable_idempotence=False)
+    await broker.connect()
+    try:
+        yield Publisher(broker)
+    finally:
+        await broker.stop()
