@@ -10,6 +10,7 @@ Offsets are committed only after the batch is handled or dead-lettered: at-least
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,14 +101,17 @@ class Publisher:
         for item in items:
             token = otel_context.attach(item.parent) if item.parent is not None else None
             try:
-                pending.append(await self.broker.publish(
+                sent = await self.broker.publish(
                     item.event.model_dump_json().encode(),
                     topic=item.topic,
                     key=item.key.encode(),
                     headers={"content-type": "application/json",
                              "heed-event": f"{type(item.event).__name__}/v{item.event.schema_version}"},
                     no_confirm=True,
-                ))
+                )
+                # a real producer hands back a delivery future; the in-memory test broker delivers at once
+                if inspect.isawaitable(sent):
+                    pending.append(sent)
             finally:
                 if token is not None:
                     otel_context.detach(token)
@@ -182,10 +186,9 @@ class Stage:
             title=f"{self.service}:{topic}",
         )
         async def _consume(message: KafkaMessage) -> None:
-            records = message.raw_message
-            if not isinstance(records, tuple):
-                records = (records,)
-            await self._handle_records(list(records), model, handler)
+            raw = message.raw_message
+            records = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+            await self._handle_records(records, model, handler)
 
     async def _handle_records(self, records: list[ConsumerRecord[bytes, bytes]], model: type[E],
                               handler: Handler[E]) -> None:

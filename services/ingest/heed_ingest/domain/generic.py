@@ -59,7 +59,7 @@ class GenericMention(BaseModel):
 def parse_generic(body: bytes) -> list[MentionDraft]:
     """Parse a generic body: one mention object or an array of them. Raises UnparseableBody."""
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise UnparseableBody(f"body is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from heed.contracts import asyncapi, topics
+from heed.contracts.events import Author, Channel, Mention, RawMention, derive_id
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_derived_ids_are_stable_and_distinct_per_kind():
+    assert derive_id("mention", "weibo", "1") == derive_id("mention", "weibo", "1")
+    assert derive_id("mention", "weibo", "1") != derive_id("mention", "x", "1")
+    assert derive_id("reply", "a") != derive_id("case", "a")
+
+
+def test_raw_bytes_survive_json_exactly():
+    body = b"\xff\x00" + "投诉".encode()
+    raw = RawMention(event_id=uuid.uuid4(), source="webhook:meta", body=body)
+    assert RawMention.model_validate_json(raw.model_dump_json()).body == body
+
+
+def test_mentions_are_immutable_and_keyed_by_conversation():
+    now = datetime.now(UTC)
+    m = Mention(event_id=uuid.uuid4(), mention_id=uuid.uuid4(), raw_event_id=uuid.uuid4(), channel=Channel.WEIBO,
+                native_id="2", author=Author(platform_id="u"), text="hi", thread_root="1", created_at=now,
+                received_at=now)
+    assert m.conversation_key == "weibo:1"
+    assert m.schema_version == 1
+    with pytest.raises(ValidationError):
+        m.text = "changed"  # type: ignore[misc]
+
+
+def test_every_topic_has_a_contract_with_the_required_fields():
+    for topic in topics.TOPICS:
+        fields = topic.model.model_fields
+        assert {"schema_version", "event_id", "occurred_at"} <= set(fields), topic.name
+        assert topic.partitions >= 1
+
+
+def test_the_committed_asyncapi_document_is_current():
+    committed = (ROOT / "docs" / "asyncapi.json").read_text()
+    assert committed == asyncapi.render(), "run `make asyncapi` and commit docs/asyncapi.json"
+    doc = json.loads(committed)
+    assert {c["address"] for c in doc["channels"].values()} == {t.name for t in topics.TOPICS}

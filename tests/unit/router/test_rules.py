@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from heed.contracts.events import Category, Complexity, CustomerTier, HandlingMode, IssueType, Urgency
+from heed_router.domain.rules import DEFAULT_RULES, Match, Rule, RuleTable, route
+from tests.unit.factories import classification, mention
+
+
+def decide(c, tier=CustomerTier.STANDARD, text="hi"):
+    return route(DEFAULT_RULES, mention(text), c, tier)
+
+
+def test_each_complaint_issue_goes_to_its_department_with_a_holding_reply():
+    expected = {IssueType.BILLING: "billing", IssueType.SHIPPING_DELIVERY: "logistics",
+                IssueType.PRODUCT_QUALITY: "product-quality", IssueType.SERVICE_ATTITUDE: "customer-service",
+                IssueType.FACILITIES_HYGIENE: "facilities"}
+    for issue, department in expected.items():
+        d = decide(classification(Category.COMPLAINT, issue_type=issue))
+        assert (d.department, d.mode) == (department, HandlingMode.HOLDING), issue
+
+
+def test_general_questions_are_answered_within_15_minutes_and_complex_ones_get_a_holding_reply():
+    general = decide(classification(Category.QUESTION, complexity=Complexity.GENERAL))
+    complex_ = decide(classification(Category.QUESTION, complexity=Complexity.COMPLEX))
+    assert (general.mode, general.sla) == (HandlingMode.ANSWER, timedelta(minutes=15))
+    assert complex_.mode is HandlingMode.HOLDING
+
+
+def test_pii_and_angry_customers_move_to_private_and_spam_is_ignored():
+    assert decide(classification(Category.QUESTION, pii=["phone"])).mode is HandlingMode.PRIVATE
+    angry = decide(classification(Category.COMPLAINT, urgency=Urgency.HIGH, issue_type=IssueType.BILLING))
+    assert (angry.mode, angry.department) == (HandlingMode.PRIVATE, "care-escalations")
+    assert decide(classification(Category.SPAM)).mode is HandlingMode.IGNORE
+
+
+def test_vip_customers_get_higher_priority_and_half_the_sla():
+    c = classification(Category.QUESTION)
+    standard, vip = decide(c), decide(c, CustomerTier.VIP)
+    assert vip.priority == standard.priority + 20
+    assert vip.sla == standard.sla / 2
+
+
+def test_keyword_rules_match_case_insensitively():
+    table = RuleTable(rules=[
+        Rule(id="recall", match=Match(keywords=["Recall"]), department="legal", mode=HandlingMode.HOLDING,
+             sla_minutes=10, priority=99),
+        Rule(id="rest", department="cs", mode=HandlingMode.ANSWER, sla_minutes=15, priority=1),
+    ])
+    assert route(table, mention("is there a RECALL?"), classification(), CustomerTier.STANDARD).rule_id == "recall"
+    assert route(table, mention("thanks"), classification(), CustomerTier.STANDARD).rule_id == "rest"
+
+
+def test_rule_tables_are_validated():
+    rest = Rule(id="rest", department="cs", mode=HandlingMode.ANSWER, sla_minutes=15, priority=1)
+    with pytest.raises(ValidationError, match="unique"):
+        RuleTable(rules=[rest, rest])
+    with pytest.raises(ValidationError, match="catch-all"):
+        RuleTable(rules=[Rule(id="q", match=Match(category=[Category.QUESTION]), department="cs",
+                              mode=HandlingMode.ANSWER, sla_minutes=15, priority=1)])
+    with pytest.raises(ValidationError):
+        Rule(id="bad", department="cs", mode=HandlingMode.ANSWER, sla_minutes=0, priority=1)
