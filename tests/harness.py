@@ -51,6 +51,7 @@ def write_jsonl(path: Path, lines: list[dict[str, object] | bytes]) -> Path:
 
 
 def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = None) -> dict[str, Service]:
+    from heed.runtime.settings import HeedSettings
     from heed_classifier.app import ClassifierService
     from heed_classifier.settings import ClassifierSettings
     from heed_crm_sync.app import CrmSyncService
@@ -59,8 +60,6 @@ def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = Non
     from heed_responder.app import ResponderService
     from heed_responder.settings import ResponderSettings
     from heed_router.app import RouterService
-
-    from heed.runtime.settings import HeedSettings
 
     common = {"kafka_bootstrap": bootstrap, "database_url": dsn}
     factories: dict[str, Callable[[], Service]] = {

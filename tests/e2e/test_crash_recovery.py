@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from heed.ops.processes import ServiceProcesses
 from heed.devstack import free_port
+from heed.ops.processes import ServiceProcesses
 from heed_ingest.replay import replay_file
 from tests.harness import client_publisher, count, mention_line, wait_for, write_jsonl
 

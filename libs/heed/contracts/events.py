@@ -32,7 +32,7 @@ class Event(BaseModel):
     # bytes travel as base64 in JSON and stay raw bytes in Python
     model_config = ConfigDict(frozen=True, extra="ignore", ser_json_bytes="base64", val_json_bytes="base64")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     event_id: uuid.UUID
     occurred_at: datetime = Field(default_factory=utcnow)
 

@@ -90,6 +90,7 @@ async def measure(dsn: str, since: datetime, first_publish: float) -> dict[str, 
             since)
     finally:
         await conn.close()
+    assert crm is not None and rep is not None
     elapsed = (crm["last"].timestamp() - first_publish) if crm["last"] else None
     return {"crm_interactions": crm["n"], "handled": handled, "replies_sent": rep["n"],
             "elapsed_s": round(elapsed, 3) if elapsed else None,

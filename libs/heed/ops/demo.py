@@ -38,7 +38,10 @@ def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> d
     if not sample.exists():
         raise FileNotFoundError(f"sample not found: {sample}")
     total = count_lines(sample)
-    say = (lambda msg: print(msg, file=sys.stderr))
+
+    def say(msg: str) -> None:
+        print(msg, file=sys.stderr)
+
     say(f"heed demo: starting broker, database and five services (state in {state_dir})")
     with running(state_dir, database="heed_demo") as session:
         say(f"heed demo: services ready; replaying {total} mentions from {sample.name}")

@@ -57,10 +57,10 @@ async def collect(dsn: str, since: datetime | None = None, breakdown: bool = Fal
     try:
         figures: dict[str, Any] = {k: await _scalar(conn, q, since) for k, q in QUERIES.items()}
         try:
-            p50, p99, worst, in_sla, sent = await conn.fetchrow(LATENCY, since)
+            row = await conn.fetchrow(LATENCY, since)
         except asyncpg.UndefinedTableError:
-            p50 = p99 = worst = None
-            in_sla = sent = 0
+            row = None
+        p50, p99, worst, in_sla, sent = row if row is not None else (None, None, None, 0, 0)
         figures["first_response_ms"] = {
             "p50": round(p50, 1) if p50 is not None else None,
             "p99": round(p99, 1) if p99 is not None else None,

@@ -34,10 +34,10 @@ class Service:
     migrations_package: ClassVar[str]
     default_port: ClassVar[int]
 
-    def __init__(self, settings: HeedSettings) -> None:
-        self.settings = settings
-        self.broker = create_broker(settings, self.name)
-        self.stage = Stage(self.broker, self.name, settings)
+    def __init__(self, settings: HeedSettings | None = None) -> None:
+        self.settings = settings or HeedSettings()
+        self.broker = create_broker(self.settings, self.name)
+        self.stage = Stage(self.broker, self.name, self.settings)
         self._pool: asyncpg.Pool | None = None
         self.started = False
 

@@ -3,6 +3,8 @@ through the channel adapter once, and publishes what was sent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from heed.contracts import topics
 from heed.contracts.events import (
     CaseEvent,
@@ -33,19 +35,18 @@ def reply_visibility(routed: RoutedCase) -> Visibility:
 def plan(routed: RoutedCase, brand: str, hotline: str) -> outbox.OutboxRow:
     """The outbox row for a routed mention: a rendered reply, or `ignored` for spam."""
     m = routed.mention
-    common = dict(
+    ignored = outbox.OutboxRow(
         reply_id=derive_id("reply", routed.mention_id), mention_id=routed.mention_id, case_id=routed.case_id,
         channel=m.channel.value, visibility=reply_visibility(routed).value, mode=routed.handling_mode.value,
         in_reply_to=m.native_id, recipient=m.author.platform_id, received_at=m.received_at,
-        sla_due_at=routed.sla_due_at)
+        sla_due_at=routed.sla_due_at, text=None, language=None, script=None, template_id=None, status="ignored")
     if routed.handling_mode is HandlingMode.IGNORE:
-        return outbox.OutboxRow(**common, text=None, language=None, script=None, template_id=None,
-                                status="ignored")
+        return ignored
     rendered = render_reply(m, routed.classification, routed.handling_mode, routed.department,
                             case_ref=str(routed.case_id)[:8].upper(),
                             due=routed.sla_due_at.strftime("%Y-%m-%d %H:%M UTC"), brand=brand, hotline=hotline)
-    return outbox.OutboxRow(**common, text=rendered.text, language=rendered.language, script=rendered.script,
-                            template_id=rendered.template_id, status="pending")
+    return replace(ignored, text=rendered.text, language=rendered.language, script=rendered.script,
+                   template_id=rendered.template_id, status="pending")
 
 
 def reply_event(row: outbox.OutboxRow) -> Reply:
@@ -54,8 +55,8 @@ def reply_event(row: outbox.OutboxRow) -> Reply:
         mention_id=row.mention_id, case_id=row.case_id, channel=Channel(row.channel),
         visibility=Visibility(row.visibility), handling_mode=HandlingMode(row.mode), in_reply_to=row.in_reply_to,
         recipient_platform_id=row.recipient, text=row.text or "", language=row.language or "und",
-        script=row.script, template_id=row.template_id or "", status=ReplyStatus(row.status), error=row.error,
-        received_at=row.received_at, sent_at=row.sent_at)  # type: ignore[arg-type]
+        script="Hant" if row.script == "Hant" else "Hans" if row.script == "Hans" else None, template_id=row.template_id or "", status=ReplyStatus(row.status), error=row.error,
+        received_at=row.received_at, sent_at=row.sent_at)
 
 
 class ResponderService(Service):

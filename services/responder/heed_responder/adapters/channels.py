@@ -15,6 +15,7 @@ import asyncpg
 
 from heed_responder.adapters.outbox import OutboxRow
 
+
 class ChannelAdapter(Protocol):
     async def send(self, replies: Sequence[OutboxRow]) -> tuple[dict[uuid.UUID, datetime], dict[uuid.UUID, str]]:
         """Send replies; returns (reply_id → sent_at, reply_id → error)."""
@@ -31,7 +32,8 @@ class SandboxChannel:
             "INSERT INTO sandbox_messages (reply_id, mention_id, channel, visibility, recipient, in_reply_to, text)"
             " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],"
             " $7::text[]) ON CONFLICT (reply_id) DO NOTHING",
-            [r.reply_id for r in replies], [r.mention_id for r in replies], [r.channel for r in replies], [r.visibility for r in replies],
+            [r.reply_id for r in replies], [r.mention_id for r in replies], [r.channel for r in replies],
+            [r.visibility for r in replies],
             [r.recipient for r in replies], [r.in_reply_to for r in replies], [r.text or "" for r in replies])
         rows = await self.pool.fetch(
             "SELECT reply_id, sent_at FROM sandbox_messages WHERE reply_id = ANY($1::uuid[])",

@@ -52,8 +52,16 @@ async def for_mentions(pool: asyncpg.Pool, mention_ids: Sequence[uuid.UUID]) -> 
     rows = await pool.fetch(
         f"SELECT {', '.join(_COLUMNS)}, sent_at, error FROM replies WHERE mention_id = ANY($1::uuid[])",
         list(mention_ids))
-    return [OutboxRow(**{k: (uuid.UUID(str(v)) if isinstance(v, uuid.UUID) else v) for k, v in r.items()})
-            for r in rows]
+    return [_from_record(r) for r in rows]
+
+
+def _from_record(r: asyncpg.Record) -> OutboxRow:
+    return OutboxRow(
+        reply_id=uuid.UUID(str(r["reply_id"])), mention_id=uuid.UUID(str(r["mention_id"])),
+        case_id=uuid.UUID(str(r["case_id"])), channel=r["channel"], visibility=r["visibility"], mode=r["mode"],
+        in_reply_to=r["in_reply_to"], recipient=r["recipient"], text=r["text"], language=r["language"],
+        script=r["script"], template_id=r["template_id"], status=r["status"], received_at=r["received_at"],
+        sla_due_at=r["sla_due_at"], sent_at=r["sent_at"], error=r["error"])
 
 
 async def mark_sent(pool: asyncpg.Pool, sent: dict[uuid.UUID, datetime]) -> None:

@@ -118,7 +118,7 @@ def _rule(id: str, department: str, mode: HandlingMode, sla: int, priority: int,
                 sla_minutes=sla, priority=priority)
 
 
-C, I, M = Category, IssueType, HandlingMode
+C, Issue, M = Category, IssueType, HandlingMode
 
 DEFAULT_RULES = RuleTable(rules=[
     _rule("spam", "moderation", M.IGNORE, 24 * 60, 0, category=[C.SPAM]),
@@ -126,18 +126,18 @@ DEFAULT_RULES = RuleTable(rules=[
     _rule("critical", "care-escalations", M.PRIVATE, 15, 95, urgency=[Urgency.CRITICAL]),
     _rule("angry-complaint", "care-escalations", M.PRIVATE, 15, 85,
           category=[C.COMPLAINT], urgency=[Urgency.HIGH]),
-    _rule("billing", "billing", M.HOLDING, 30, 70, category=[C.COMPLAINT], issue_type=[I.BILLING]),
+    _rule("billing", "billing", M.HOLDING, 30, 70, category=[C.COMPLAINT], issue_type=[Issue.BILLING]),
     _rule("delivery", "logistics", M.HOLDING, 30, 70, category=[C.COMPLAINT],
-          issue_type=[I.SHIPPING_DELIVERY]),
+          issue_type=[Issue.SHIPPING_DELIVERY]),
     _rule("quality", "product-quality", M.HOLDING, 30, 70, category=[C.COMPLAINT],
-          issue_type=[I.PRODUCT_QUALITY]),
+          issue_type=[Issue.PRODUCT_QUALITY]),
     _rule("attitude", "customer-service", M.HOLDING, 30, 75, category=[C.COMPLAINT],
-          issue_type=[I.SERVICE_ATTITUDE]),
+          issue_type=[Issue.SERVICE_ATTITUDE]),
     _rule("facilities", "facilities", M.HOLDING, 30, 70, category=[C.COMPLAINT],
-          issue_type=[I.FACILITIES_HYGIENE]),
+          issue_type=[Issue.FACILITIES_HYGIENE]),
     _rule("usage-general", "technical-support", M.ANSWER, 15, 60, category=[C.COMPLAINT, C.QUESTION],
-          issue_type=[I.USAGE_DIFFICULTY], complexity=[Complexity.GENERAL]),
-    _rule("usage-complex", "technical-support", M.HOLDING, 30, 60, issue_type=[I.USAGE_DIFFICULTY]),
+          issue_type=[Issue.USAGE_DIFFICULTY], complexity=[Complexity.GENERAL]),
+    _rule("usage-complex", "technical-support", M.HOLDING, 30, 60, issue_type=[Issue.USAGE_DIFFICULTY]),
     _rule("complaint", "customer-service", M.HOLDING, 30, 65, category=[C.COMPLAINT]),
     _rule("question-complex", "customer-service", M.HOLDING, 30, 50, category=[C.QUESTION],
           complexity=[Complexity.COMPLEX]),
