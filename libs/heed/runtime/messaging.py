@@ -56,6 +56,19 @@ def create_broker(settings: HeedSettings, service: str) -> KafkaBroker:
     )
 
 
+async def start_broker(broker: KafkaBroker) -> None:
+    """Start the broker with its subscribers joining their groups concurrently.
+
+    faststream starts subscribers one after another; each group join waits out the broker's
+    rebalance delay (5 s on Tansu), so a service with three consumers would take 15 s to start.
+    """
+    await broker.connect()
+    await asyncio.gather(*(sub.start() for sub in broker.subscribers))
+    for pub in broker.publishers:
+        await pub.start()
+    broker.running = True
+
+
 @dataclass
 class Incoming(Generic[E]):
     """A decoded event with the record it came from and the span that continues its trace."""

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from heed.runtime.db import create_pool, migrate
-from heed.runtime.messaging import Stage, create_broker
+from heed.runtime.messaging import Stage, create_broker, start_broker
 from heed.runtime.settings import HeedSettings
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Service:
                                        max_size=self.settings.db_pool_max)
         await migrate(self._pool, self.schema, self.migrations_package)
         self.register()
-        await self.broker.start()
+        await start_broker(self.broker)
         await self.on_started()
         self.started = True
         log.info("service started", extra={"fields": {"service": self.name}})
