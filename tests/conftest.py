@@ -67,6 +67,12 @@ def stack() -> Iterator[Stack]:
 
 
 @pytest.fixture
+def database_url(stack: Stack) -> str:
+    """A fresh, empty database for one test."""
+    return stack.new_database()
+
+
+@pytest.fixture
 def fresh_broker(stack: Stack) -> Iterator[str]:
     """A broker process of its own, for tests that must not see other tests' messages."""
     tmp = Path(tempfile.mkdtemp(prefix="heed-broker-", dir=stack.state_dir))

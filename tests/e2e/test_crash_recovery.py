@@ -38,9 +38,8 @@ async def _publish_slowly(bootstrap: str, path: Path, chunks: int = 25, pause: f
             await asyncio.sleep(pause)
 
 
-def test_kill_9_classifier_and_responder_mid_stream_loses_nothing_and_sends_nothing_twice(
-        stack, fresh_broker, tmp_path: Path):
-    dsn = stack.new_database()
+def test_kill_9_classifier_and_responder_mid_stream_loses_nothing_and_sends_nothing_twice(database_url, fresh_broker, tmp_path: Path):
+    dsn = database_url
     processes = ServiceProcesses(env={"HEED_KAFKA_BOOTSTRAP": fresh_broker, "HEED_DATABASE_URL": dsn,
                                       "HEED_INGEST_API_TOKENS": "t"},
                                  log_dir=tmp_path / "logs", base_port=_base_port())

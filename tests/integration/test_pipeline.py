@@ -15,8 +15,8 @@ from tests.harness import TOKEN, client_publisher, count, mention_line, pipeline
 pytestmark = pytest.mark.integration
 
 
-async def test_500_mentions_make_500_replies_and_500_crm_interactions_once(stack, fresh_broker, tmp_path: Path):
-    dsn = stack.new_database()
+async def test_500_mentions_make_500_replies_and_500_crm_interactions_once(database_url, fresh_broker, tmp_path: Path):
+    dsn = database_url
     path = write_jsonl(tmp_path / "m.jsonl", [mention_line(i, "p500") for i in range(500)])
     async with pipeline(fresh_broker, dsn), client_publisher(fresh_broker) as publisher:
         assert await replay_file(path, publisher) == 500
@@ -55,9 +55,8 @@ def _quiet(bootstrap: str):
     return check
 
 
-async def test_malformed_line_and_post_body_go_to_the_dlq_and_nothing_else_is_lost(
-        stack, fresh_broker, tmp_path: Path):
-    dsn = stack.new_database()
+async def test_malformed_line_and_post_body_go_to_the_dlq_and_nothing_else_is_lost(database_url, fresh_broker, tmp_path: Path):
+    dsn = database_url
     bad_line = b'{"channel": "weibo", "native_id": "bad-1", "text": "no author or date"'
     lines: list[dict[str, object] | bytes] = [mention_line(i, "dlq") for i in range(20)]
     lines.insert(7, bad_line)

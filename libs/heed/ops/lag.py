@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from heed.contracts.topics import TOPICS
+from heed.contracts.topics import BY_NAME
 
 
 async def total_lag(bootstrap: str, groups: list[str]) -> int:
-    """Messages not yet committed by `groups`, summed over the topics they consume."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
+    """Messages not yet committed by `groups` ("heed-<service>.<topic>"), summed."""
+    # Committed offsets are read through a consumer of each group that never subscribes (so it
+    # never joins or rebalances the group): the admin client's OffsetFetch is not decodable from Tansu.
+    ends_reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await ends_reader.start()
     try:
-        partitions = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
-        ends = await consumer.end_offsets(partitions)
         lag = 0
         for group in groups:
-            topic = group.split(".", 1)[1]
-            committed = await admin.list_consumer_group_offsets(group)
-            for tp, end in ends.items():
-                if tp.topic != topic:
-                    continue
-                meta = committed.get(tp)
-                done = meta.offset if meta is not None and meta.offset >= 0 else 0
-                lag += max(0, end - done)
+            topic = BY_NAME[group.split(".", 1)[1]]
+            partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+            ends = await ends_reader.end_offsets(partitions)
+            reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+            await reader.start()
+            try:
+                for tp in partitions:
+                    done = await reader.committed(tp) or 0
+                    lag += max(0, ends[tp] - done)
+            finally:
+                await reader.stop()
         return lag
     finally:
-        await consumer.stop()
-        await admin.close()
+        await ends_reader.stop()
