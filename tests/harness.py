@@ -7,14 +7,13 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from faststream.kafka import KafkaBroker
 
-from heed.runtime.messaging import Publisher
+from heed.runtime.messaging import Publisher, open_publisher
 from heed.runtime.service import Service
 
 TOKEN = "test-token"
@@ -99,11 +98,5 @@ async def count(dsn: str, sql: str, *args: object) -> int:
         await conn.close()
 
 
-@asynccontextmanager
-async def client_publisher(bootstrap: str) -> AsyncIterator[Publisher]:
-    broker = KafkaBroker(bootstrap, enable_idempotence=False)
-    await broker.connect()
-    try:
-        yield Publisher(broker)
-    finally:
-        await broker.stop()
+def client_publisher(bootstrap: str) -> AbstractAsyncContextManager[Publisher]:
+    return open_publisher(bootstrap, "heed-test")

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from faststream.kafka import KafkaBroker
 
 from heed.contracts import topics
 from heed.contracts.events import RawMention
 from heed.ops.progress import Progress
 from heed.ops.session import running
-from heed.runtime.messaging import Outgoing, Publisher
+from heed.runtime.messaging import Outgoing, open_publisher
 
 POSTS = [
     ("weibo", "我的订单三天了还没发货，什么时候能到？"),
@@ -50,13 +49,9 @@ def synthetic_line(i: int, now: datetime) -> bytes:
 
 async def publish(bootstrap: str, n: int, rate: float | None, progress: Progress) -> float:
     """Publish n raw mentions; returns the wall time of the first publish."""
-    broker = KafkaBroker(bootstrap, enable_idempotence=False, client_id="heed-bench", linger_ms=5,
-                         max_batch_size=512 * 1024)
-    await broker.connect()
-    publisher = Publisher(broker)
     chunk = 500 if rate is None else max(1, int(rate / 20))
     started = time.time()
-    try:
+    async with open_publisher(bootstrap, "heed-bench") as publisher:
         for start in range(0, n, chunk):
             now = datetime.now(UTC)
             batch = [Outgoing(topics.MENTIONS_RAW,
@@ -68,8 +63,6 @@ async def publish(bootstrap: str, n: int, rate: float | None, progress: Progress
             if rate is not None:
                 target = started + (start + len(batch)) / rate
                 await asyncio.sleep(max(0.0, target - time.time()))
-    finally:
-        await broker.stop()
     return started
 
 

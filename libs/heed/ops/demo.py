@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from faststream.kafka import KafkaBroker
-
 from heed.ops.progress import Progress
 from heed.ops.report import format_table
 from heed.ops.session import running
-from heed.runtime.messaging import Publisher
+from heed.runtime.messaging import open_publisher
 
 SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "samples" / "mentions.jsonl"
 
@@ -23,13 +21,8 @@ async def replay(bootstrap: str, path: Path, progress: Progress | None = None) -
     """Publish each line of `path` as a raw event; returns how many the broker acknowledged."""
     from heed_ingest.replay import replay_file
 
-    broker = KafkaBroker(bootstrap, enable_idempotence=False, client_id="heed-replay")
-    await broker.connect()
-    try:
-        return await replay_file(path, Publisher(broker), chunk=100,
-                                 progress=progress.advance if progress else None)
-    finally:
-        await broker.stop()
+    async with open_publisher(bootstrap, "heed-replay") as publisher:
+        return await replay_file(path, publisher, chunk=100, progress=progress.advance if progress else None)
 
 
 def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from heed.runtime.db import create_pool, migrate
-from heed.runtime.messaging import Stage, create_broker, start_broker
+from heed.runtime.messaging import Stage, create_broker, create_producer, start_broker
 from heed.runtime.settings import HeedSettings
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,9 @@ class Service:
                                        max_size=self.settings.db_pool_max)
         await migrate(self._pool, self.schema, self.migrations_package)
         self.register()
+        producer = create_producer(self.settings, self.name)
+        await producer.start()
+        self.stage.publisher.producer = producer
         await start_broker(self.broker)
         await self.on_started()
         self.started = True
@@ -78,6 +81,9 @@ class Service:
         self.started = False
         await self.on_stopping()
         await self.broker.stop()
+        if self.stage.publisher.producer is not None:
+            await self.stage.publisher.producer.stop()
+            self.stage.publisher.producer = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
