@@ -244,6 +244,8 @@ class Stage:
             batch=True,
             max_records=self.settings.batch_max_records,
             batch_timeout_ms=self.settings.batch_timeout_ms,
+            # the broker may hold a fetch until this much time passes: it bounds each hop's latency
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.ACK,
             decoder=_records_undecoded,

@@ -26,6 +26,7 @@ class HeedSettings(BaseSettings):
     log_level: str = "INFO"
     batch_max_records: int = 500
     batch_timeout_ms: int = 20
+    fetch_max_wait_ms: int = 10
     handler_retries: int = 3
     db_pool_max: int = 4
 
