@@ -109,7 +109,8 @@ class Classifier:
         if scores["spam"]:
             return "spam", 0.8, scores["spam"]
         weighted = {
-            "complaint": len(scores["complaint"]) * 1.2,
+            # a problem stated with a question mark is still a complaint
+            "complaint": len(scores["complaint"]) * 2.0,
             "sales_lead": len(scores["sales_lead"]) * 1.5,
             "suggestion": len(scores["suggestion"]) * 1.3,
             "question": len(scores["question"]) * 1.0,

@@ -11,18 +11,21 @@ CATEGORY_CUES: dict[str, tuple[str, ...]] = {
         "broken", "broke", "not working", "doesn't work", "does not work", "stopped working", "never arrived",
         "still waiting", "still no", "late", "delayed", "refund", "charged twice", "overcharged", "rude",
         "terrible", "worst", "awful", "disappointed", "unacceptable", "complaint", "damaged", "missing",
-        "dirty", "faulty", "defective", "scam", "ridiculous", "useless", "fix this", "cancelled",
+        "dirty", "faulty", "defective", "scam", "ridiculous", "useless", "fix this", "cancelled", "cracked",
+        "hasn't been", "hasn't arrived", "soaked", "a mess", "smelled", "worst", "nobody answers", "keeps",
         "坏了", "故障", "不能用", "没到", "还没", "延迟", "退款", "扣了两次", "多扣", "态度差", "态度太差", "垃圾",
         "失望", "投诉", "差评", "破损", "缺少", "脏", "质量差", "骗", "太慢", "没人", "不回复", "坑", "气死",
-        "问题", "退货", "漏水", "噪音",
+        "退货", "漏水", "噪音", "看不懂", "连不上", "不干净", "太差", "裂痕", "不检查", "不更新", "异味",
+        "冒烟", "压坏", "不理",
         "เสีย", "ช้า", "ไม่ได้รับ", "ผิดหวัง", "แย่", "คืนเงิน", "ห่วย", "ไม่พอใจ", "พัง", "ร้องเรียน",
+        "ไม่ดี", "ไม่สนใจ", "สกปรก", "มีกลิ่น", "ใช้ไม่ได้", "ไม่มีใครตอบ",
     ),
     "question": (
         "?", "how do", "how can", "how to", "what is", "when will", "where can", "where is", "is it",
         "do you", "does it", "can i", "could you tell", "any idea", "wondering",
         "？", "请问", "怎么", "如何", "什么时候", "哪里", "多久", "能不能", "可以吗", "是否", "吗", "几点", "多少",
         "ไหม", "มั้ย", "หรือเปล่า", "ยังไง", "อย่างไร", "อะไร", "เท่าไหร่", "ที่ไหน", "เมื่อไหร่", "กี่โมง",
-        "ได้ไหม", "หรือไม่",
+        "ได้ไหม", "หรือไม่", "กี่ปี", "กี่วัน", "คะ", "ครับ",
     ),
     "praise": (
         "love", "great", "amazing", "awesome", "excellent", "thank you", "thanks", "best", "perfect",
@@ -39,7 +42,7 @@ CATEGORY_CUES: dict[str, tuple[str, ...]] = {
     "suggestion": (
         "suggest", "would be nice", "please add", "feature request", "it would be great if", "wish you",
         "should add", "idea:",
-        "建议", "希望能", "希望可以", "能不能加", "要是能", "最好能",
+        "建议", "希望", "能不能加", "要是能", "最好能",
         "แนะนำให้", "อยากให้", "น่าจะมี",
     ),
     "spam": (
