@@ -127,7 +127,8 @@ NAMES = {
 EXTRA: list[tuple[str, str, str, dict[str, object]]] = [
     ("en", "x", "THIRD TIME my AirFryer X2 broke. If this isn't fixed today I'm going to the media and my lawyer!!!",
      {"followers": 48_000, "verified": True}),
-    ("zh", "weibo", "第三次投诉了！！扫地机器人R5又坏了，再不解决我就打12315，找媒体曝光你们！", {"followers": 120_000}),
+    ("zh", "weibo", "第三次投诉了！！扫地机器人R5又坏了，再不解决我就打12315，找媒体曝光你们！",
+     {"followers": 120_000}),
     ("zh-Hant", "facebook", "氣炸鍋X2用到一半冒煙起火，差點燒到廚房，你們要負責！我要找律師", {}),
     ("th", "facebook", "กาต้มน้ำระเบิดตอนต้มน้ำ ลูกเกือบบาดเจ็บ จะแจ้ง สคบ.", {}),
     ("en", "facebook", "Worst service ever. Nobody answers, nobody cares. Done with Lumo.", {}),
@@ -213,7 +214,7 @@ def main() -> None:
     for lang, total in SHARE.items():
         posts = POSTS[lang]
         for i in range(total):
-            category, template = posts[i % len(posts)]
+            _category, template = posts[i % len(posts)]
             product = PRODUCTS[lang][(i // len(posts)) % len(PRODUCTS[lang])]
             channel = CHANNELS[lang][i % len(CHANNELS[lang])]
             add(lang, channel, template.format(p=product), i * 7 + len(lang))
