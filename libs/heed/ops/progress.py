@@ -12,12 +12,14 @@ class Progress:
         self.done = 0
         self.tty = sys.stderr.isatty()
         self._last = 0.0
+        self._shown = -1
 
     def update(self, done: int) -> None:
         self.done = done
         now = time.monotonic()
-        if not self.tty and now - self._last < 1.0 and done < self.total:
+        if not self.tty and (done == self._shown or (now - self._last < 1.0 and done < self.total)):
             return
+        self._shown = done
         self._last = now
         filled = int(self.width * min(done, self.total) / self.total)
         bar = "█" * filled + "░" * (self.width - filled)
