@@ -4,17 +4,23 @@ UV_VERSION := 0.13.9
 UV := .uv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
-export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install run test test-unit lint bench asyncapi model dev-up dev-down clean
+.PHONY: install lock run test test-unit lint bench asyncapi dev-up dev-down clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(BIN)/heed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen
+# requirements.lock pins every package with its hashes (make lock regenerates it)
+$(BIN)/heed: $(UV) pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
+
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 --no-header \
+		--quiet -o requirements.lock
 
 install: $(BIN)/heed
 
@@ -33,7 +39,6 @@ lint: install
 
 bench: install
 	$(BIN)/heed bench --mentions 20000
-	$(BIN)/heed classifier bench
 
 asyncapi: install
 	$(BIN)/heed asyncapi --out docs/asyncapi.json
