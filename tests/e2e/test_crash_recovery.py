@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from heed.devstack import free_port
+from heed.devstack import free_port_block
 from heed.ops.processes import ServiceProcesses
 from heed_ingest.replay import replay_file
 from tests.harness import client_publisher, count, mention_line, wait_for, write_jsonl
@@ -20,10 +20,7 @@ N = 500
 
 
 def _base_port() -> int:
-    while True:
-        base = free_port()
-        if base + 5 < 65535 and all(free_port(base + i) == base + i for i in range(5)):
-            return base
+    return free_port_block(5)
 
 
 async def _publish_slowly(bootstrap: str, path: Path, chunks: int = 25, pause: float = 0.15) -> None:
@@ -38,7 +35,8 @@ async def _publish_slowly(bootstrap: str, path: Path, chunks: int = 25, pause: f
             await asyncio.sleep(pause)
 
 
-def test_kill_9_classifier_and_responder_mid_stream_loses_nothing_and_sends_nothing_twice(database_url, fresh_broker, tmp_path: Path):
+def test_kill_9_classifier_and_responder_mid_stream_loses_nothing_and_sends_nothing_twice(
+        database_url, fresh_broker, tmp_path: Path):
     dsn = database_url
     processes = ServiceProcesses(env={"HEED_KAFKA_BOOTSTRAP": fresh_broker, "HEED_DATABASE_URL": dsn,
                                       "HEED_INGEST_API_TOKENS": "t"},

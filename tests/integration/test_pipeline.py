@@ -55,7 +55,8 @@ def _quiet(bootstrap: str):
     return check
 
 
-async def test_malformed_line_and_post_body_go_to_the_dlq_and_nothing_else_is_lost(database_url, fresh_broker, tmp_path: Path):
+async def test_malformed_line_and_post_body_go_to_the_dlq_and_nothing_else_is_lost(
+        database_url, fresh_broker, tmp_path: Path):
     dsn = database_url
     bad_line = b'{"channel": "weibo", "native_id": "bad-1", "text": "no author or date"'
     lines: list[dict[str, object] | bytes] = [mention_line(i, "dlq") for i in range(20)]

@@ -68,7 +68,7 @@ def running(state_dir: Path, database: str, fresh: bool = True, base_port: int |
         database_url = asyncio.run(devstack.create_database(admin_dsn, database))
     env = {"HEED_KAFKA_BOOTSTRAP": state.kafka_bootstrap, "HEED_DATABASE_URL": database_url,
            "HEED_STATE_DIR": str(state_dir)}
-    port = base_port or devstack.free_port(8080)
+    port = base_port or devstack.free_port_block(5, preferred=8080)
     processes = ServiceProcesses(env=env, log_dir=state_dir / "logs", base_port=port)
     started_at = datetime.now(UTC)
     processes.start_all()

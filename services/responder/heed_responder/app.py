@@ -55,7 +55,8 @@ def reply_event(row: outbox.OutboxRow) -> Reply:
         mention_id=row.mention_id, case_id=row.case_id, channel=Channel(row.channel),
         visibility=Visibility(row.visibility), handling_mode=HandlingMode(row.mode), in_reply_to=row.in_reply_to,
         recipient_platform_id=row.recipient, text=row.text or "", language=row.language or "und",
-        script="Hant" if row.script == "Hant" else "Hans" if row.script == "Hans" else None, template_id=row.template_id or "", status=ReplyStatus(row.status), error=row.error,
+        script="Hant" if row.script == "Hant" else "Hans" if row.script == "Hans" else None,
+        template_id=row.template_id or "", status=ReplyStatus(row.status), error=row.error,
         received_at=row.received_at, sent_at=row.sent_at)
 
 
