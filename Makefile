@@ -39,6 +39,8 @@ lint: install
 
 bench: install
 	$(BIN)/heed bench --mentions 20000
+	$(BIN)/heed bench --mentions 20000 --rate 1000
+	$(BIN)/heed bench --classifier --mentions 20000
 
 asyncapi: install
 	$(BIN)/heed asyncapi --out docs/asyncapi.json

@@ -91,7 +91,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from heed.ops.bench import run_bench
+    from heed.ops.bench import run_bench, run_classifier_bench
+
+    if args.classifier:
+        figures = run_classifier_bench(args.mentions)
+        print(json.dumps(figures) if args.json else
+              f"classifier {figures['model_version']}: {figures['posts_per_s']} posts/s on one core")
+        return 0
 
     result = run_bench(_state_dir(), args.mentions, args.rate)
     if args.json:
@@ -145,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--mentions", type=int, default=10000)
     bench.add_argument("--rate", type=float, default=None, help="mentions/s to publish at (default: max)")
     bench.add_argument("--json", action="store_true")
+    bench.add_argument("--classifier", action="store_true", help="the classifier alone, one core, in batch")
     bench.set_defaults(func=cmd_bench)
 
     asyncapi = sub.add_parser("asyncapi", help="the AsyncAPI document generated from the contracts")

@@ -113,3 +113,25 @@ def run_bench(state_dir: Path, n: int, rate: float | None, timeout: float = 600.
     result.update({"mentions": n, "rate": rate, "lost": n - result["crm_interactions"],
                    "cores": __import__("os").cpu_count()})
     return result
+
+
+def run_classifier_bench(posts: int = 20000) -> dict[str, Any]:
+    """Posts/s of the shipped classifier in one batch on one core, over the bundled sample's texts."""
+    import os
+
+    from heed.contracts.events import Author, Channel, Mention
+    from heed.ops.demo import SAMPLE
+    from heed_classifier.domain import Classifier
+
+    model = Classifier.load()
+    texts = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
+    now = datetime.now(UTC)
+    mentions = [Mention(event_id=uuid.uuid4(), mention_id=uuid.uuid4(), raw_event_id=uuid.uuid4(),
+                        channel=Channel.WEIBO, native_id=str(i), author=Author(platform_id="u"),
+                        text=texts[i % len(texts)], thread_root=str(i), created_at=now, received_at=now)
+                for i in range(posts)]
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    started = time.process_time()
+    model.classify_batch(mentions)
+    elapsed = time.process_time() - started
+    return {"posts": posts, "model_version": model.version, "posts_per_s": round(posts / elapsed, 1)}
