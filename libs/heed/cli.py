@@ -29,7 +29,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         stopped = devstack.down(settings.state_dir)
         print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     elif args.action == "topics":
-        created = asyncio.run(devstack.create_topics(settings.resolved_kafka()))
+        created = asyncio.run(devstack.create_topics(settings.resolved_kafka(),
+                                                     replication=settings.topic_replication_factor))
         print("created: " + (", ".join(created) if created else "none (all exist)"))
     else:
         print(json.dumps(devstack.status(settings.state_dir)))

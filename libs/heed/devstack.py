@@ -152,7 +152,7 @@ async def drop_database(server_dsn: str, database: str) -> None:
         await conn.close()
 
 
-async def create_topics(bootstrap: str, timeout: float = 20.0) -> list[str]:
+async def create_topics(bootstrap: str, timeout: float = 20.0, replication: int = 1) -> list[str]:
     """Create every topic of the contracts table that is missing; returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     deadline = time.monotonic() + timeout
@@ -166,7 +166,7 @@ async def create_topics(bootstrap: str, timeout: float = 20.0) -> list[str]:
             await asyncio.sleep(0.2)
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t.name, t.partitions, 1) for t in TOPICS if t.name not in existing]
+        missing = [NewTopic(t.name, t.partitions, replication) for t in TOPICS if t.name not in existing]
         if missing:
             try:
                 await admin.create_topics(missing)

@@ -29,6 +29,7 @@ class HeedSettings(BaseSettings):
     fetch_max_wait_ms: int = 10
     handler_retries: int = 3
     db_pool_max: int = 4
+    topic_replication_factor: int = Field(default=1, description="Used by `heed dev topics` on a cluster")
 
     def stack_file(self) -> Path:
         return self.state_dir / "stack.json"
