@@ -159,12 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--out")
     asyncapi.set_defaults(func=cmd_asyncapi)
 
-    try:
-        from heed_classifier.cli import add_commands
-    except ImportError:
-        pass
-    else:
-        add_commands(sub)
+    from heed_classifier.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
