@@ -7,7 +7,9 @@ How a prediction meets a coarse gold label:
   as `other`.
 - sentiment: files whose gold has no neutral are scored on polarity (negative if the sentiment
   is below 0, else positive); otherwise below -0.25 is negative, above 0.25 positive.
-- issue: no predicted issue counts as `other`. script: Hans or Hant (none for non-Chinese).
+- issue: no predicted issue counts as `other`.
+- script: scored on rows with at least one Chinese character (the gold is set per dataset, and a
+  row without Han characters has no script to detect).
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ def predicted(field_name: str, c: Classification, gold_labels: set[str]) -> str:
     return c.script or "none"
 
 
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
 def score(gold: Sequence[str], pred: Sequence[str]) -> FieldScore:
     labels = sorted(set(gold))
     p, r, _, support = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
@@ -92,7 +98,8 @@ def evaluate(model: Classifier, path: Path) -> dict[str, Any]:
     results = model.classify_batch(as_mentions(r["text"] for r in rows))
     scores: dict[str, Any] = {}
     for field_name in FIELDS:
-        pairs = [(r.get(field_name, ""), c) for r, c in zip(rows, results, strict=True)]
+        pairs = [(r.get(field_name, ""), c) for r, c in zip(rows, results, strict=True)
+                 if field_name != "script" or _has_han(r["text"])]
         pairs = [(g, c) for g, c in pairs if g and g not in ("Latn", "Thai")]
         if not pairs:
             continue

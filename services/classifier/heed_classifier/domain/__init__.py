@@ -65,7 +65,7 @@ class Classifier:
         language, lang_conf = detect_language(counts)
         script: Literal["Hans", "Hant"] | None = None
         script_conf = 1.0
-        if language == "zh":
+        if counts.han and language != "ja":  # a mixed post with Chinese in it gets its script too
             script, script_conf = detect_script(counts)
         text = raw.casefold().translate(self._fold) if language == "zh" else raw.casefold()
 

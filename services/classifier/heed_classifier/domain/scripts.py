@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 
+CANTONESE_CHARS = "嘅咗喺唔冇嘢佢哋啲咁嚟睇吓嗰乜咩撚屌閪柒啱攞搵畀嘥諗靚仲咪揸嘈噉囉喎嘞啫"
+
+
 @lru_cache(maxsize=1)
 def script_only_chars() -> tuple[frozenset[str], frozenset[str]]:
     """(simplified-only, traditional-only) characters."""
@@ -29,7 +32,9 @@ def script_only_chars() -> tuple[frozenset[str], frozenset[str]]:
         return out
 
     simplified = changed("STCharacters.txt")
-    traditional = changed("TSCharacters.txt")
+    # written Cantonese (Hong Kong, Macau) is written in Traditional script: its own characters
+    # are evidence for Hant even where OpenCC has no Simplified form for them
+    traditional = changed("TSCharacters.txt") | set(CANTONESE_CHARS)
     return frozenset(simplified - traditional), frozenset(traditional - simplified)
 
 
