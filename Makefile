@@ -5,7 +5,7 @@ UV := .uv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install lock run test test-unit lint bench asyncapi dev-up dev-down clean
+.PHONY: install lock run test test-unit lint bench model asyncapi dev-up dev-down clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -41,6 +41,13 @@ bench: install
 	$(BIN)/heed bench --mentions 20000
 	$(BIN)/heed bench --mentions 20000 --rate 1000
 	$(BIN)/heed bench --classifier --mentions 20000
+
+# The shipped classifier model: only datasets whose licences allow it (see NOTICE) and the team's examples.
+SHARED_DATA ?= ../shared/data
+model: install
+	$(BIN)/heed classifier train --version lin-1 --out services/classifier/heed_classifier/model --data \
+		$(SHARED_DATA)/th_wisesight_sentiment.csv $(SHARED_DATA)/en_bitext_customer_service_synthetic.csv \
+		$(SHARED_DATA)/en_tweeteval_sentiment.csv services/classifier/heed_classifier/training_data/team_examples.csv
 
 asyncapi: install
 	$(BIN)/heed asyncapi --out docs/asyncapi.json

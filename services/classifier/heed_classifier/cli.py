@@ -1,4 +1,4 @@
-"""`heed classifier eval`: quality against labelled CSVs."""
+"""`heed classifier eval | train`: quality against labelled CSVs, and retraining."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     ev.add_argument("--model-dir", type=Path, help="a retrained artefact (default: the shipped model)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    tr = sub.add_parser("train", help="fit the learned heads on labelled CSVs and write an artefact")
+    tr.add_argument("--data", nargs="+", type=Path, required=True,
+                    help="CSVs with `text` and `sentiment_mapped` and/or `intent_mapped` columns")
+    tr.add_argument("--out", type=Path, required=True, help="artefact directory; load it with HEED_CLASSIFIER_MODEL_DIR")
+    tr.add_argument("--version", default="custom-1", help="the artefact's version, reported with every decision")
+    tr.set_defaults(func=cmd_train)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -33,4 +39,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         print(f"model {model.version}\n")
         print(markdown(results))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from heed_classifier.training import train
+
+    counts = train(args.data, args.out, args.version)
+    for head, labels in counts.items():
+        print(f"{head}: " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))
+    print(f"wrote {args.out} (version {args.version}); use it with HEED_CLASSIFIER_MODEL_DIR={args.out}")
     return 0

@@ -1,8 +1,10 @@
 """The classifier's decisions: pure functions over a mention, no I/O beyond loading cue tables.
 
-First version (`rules-1`): language and Chinese script by character evidence, category, issue
-type, sentiment, urgency and complexity from weighted cue words in en / zh (both scripts) / th,
-PII by validated patterns. Each field carries a confidence and the explanation names its cues.
+Language and Chinese script come from character evidence; PII from validated patterns; issue
+type, urgency and complexity from cue words in en / zh (both scripts) / th. Sentiment and the
+category blend a learned model (character n-grams, `domain/model.py`, trained by
+`heed classifier train`) with the cue words, which also decide spam, sales leads and suggestions.
+Each field carries a confidence and the explanation names the evidence.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from heed.contracts.events import Category, Classification, Complexity, IssueType, Mention, Urgency
 from heed_classifier.domain import lexicon
+from heed_classifier.domain.model import LinearModel
 from heed_classifier.domain.pii import find_pii
 from heed_classifier.domain.scripts import count_scripts, detect_language, detect_script
 
-VERSION = "rules-1"
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "model"
+RULES_VERSION = "rules-1"
 MAX_CHARS = 4000  # the opening of a very long post carries its intent; bounded cost per post
 HIGH_REACH_FOLLOWERS = 10_000
+NEGATIVE_ENOUGH_FOR_COMPLAINT = -0.3
 
 
 @lru_cache(maxsize=1)
@@ -42,24 +49,29 @@ def _hits(text: str, cues: Sequence[str]) -> list[str]:
 class Classifier:
     """Loads once, classifies many; `classify_batch` is the hot path."""
 
-    def __init__(self, version: str = VERSION) -> None:
-        self.version = version
+    def __init__(self, model: LinearModel | None = None) -> None:
+        self.model = model
+        self.version = f"{RULES_VERSION}+{model.version}" if model else RULES_VERSION
         self._fold = _to_simplified_table()
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> Classifier:
-        """The shipped classifier, or one from `model_dir` (must exist and say its version)."""
-        if model_dir is None:
-            return cls()
-        version_file = Path(model_dir) / "VERSION"
-        if not version_file.is_file():
-            raise FileNotFoundError(f"no classifier artefact in {model_dir}: expected a VERSION file")
-        return cls(version_file.read_text().strip())
+        """The shipped artefact, or a retrained one from `model_dir`; never downloads anything."""
+        directory = Path(model_dir) if model_dir is not None else SHIPPED_MODEL
+        return cls(LinearModel.load(directory))
 
     def classify_batch(self, mentions: Sequence[Mention]) -> list[Classification]:
-        return [self.classify(m) for m in mentions]
+        if self.model is None:
+            return [self.classify(m) for m in mentions]
+        learned = self.model.predict([m.text[:MAX_CHARS] for m in mentions])
+        sentiment, intent = learned["sentiment"], learned["intent"]
+        return [self._classify(m, sentiment[i], intent[i]) for i, m in enumerate(mentions)]
 
     def classify(self, mention: Mention) -> Classification:
+        return self.classify_batch([mention])[0] if self.model else self._classify(mention, None, None)
+
+    def _classify(self, mention: Mention, p_sentiment: np.ndarray | None,
+                  p_intent: np.ndarray | None) -> Classification:
         raw = mention.text[:MAX_CHARS]
         counts = count_scripts(raw)
         language, lang_conf = detect_language(counts)
@@ -71,11 +83,29 @@ class Classifier:
 
         scores = {cat: _hits(text, cues) for cat, cues in lexicon.CATEGORY_CUES.items()}
         category, cat_conf, cat_cues = self._category(scores)
-        issue, issue_conf, issue_cues = self._issue(text, category)
+        learned_note = ""
+        if p_intent is not None and self.model is not None and not cat_cues:
+            # cue words decide when they are present (the learned intent head has little real
+            # social-media data behind it); the model speaks for posts without any cue
+            labels = self.model.heads["intent"].labels
+            best = int(np.argmax(p_intent))
+            if p_intent[best] >= 0.5:
+                category, cat_conf = labels[best], round(float(p_intent[best]), 3)
+                learned_note = f" (model {cat_conf:.2f})"
         pos, neg = len(_hits(text, lexicon.POSITIVE)), len(_hits(text, lexicon.NEGATIVE))
-        sentiment = 0.0 if pos + neg == 0 else round((pos - neg) / (pos + neg), 3)
-        if category == "complaint" and sentiment > -0.3:
+        sentiment = 0.0 if pos + neg == 0 else (pos - neg) / (pos + neg)
+        if p_sentiment is not None and self.model is not None:
+            labels = self.model.heads["sentiment"].labels
+            learned = float(p_sentiment[labels.index("positive")] - p_sentiment[labels.index("negative")])
+            sentiment = learned if pos + neg == 0 else 0.7 * learned + 0.3 * sentiment
+        elif category == "complaint" and sentiment > -0.3:
             sentiment = -0.5
+        sentiment = round(sentiment, 3)
+        if category in ("question", "other") and sentiment <= NEGATIVE_ENOUGH_FOR_COMPLAINT:
+            # a clearly negative post addressed to a brand is a complaint, however it is phrased
+            category, cat_conf = "complaint", round(min(0.9, 0.5 - sentiment / 2), 3)
+            learned_note += f" (sentiment {sentiment:+.2f})"
+        issue, issue_conf, issue_cues = self._issue(text, category)
         critical = _hits(text, lexicon.CRITICAL_CUES)
         repeated = _hits(text, lexicon.REPEAT_CUES)
         shouting = sum(1 for w in raw.split() if len(w) > 3 and w.isupper()) >= 2 or "!!!" in raw or "！！" in raw
@@ -86,8 +116,8 @@ class Classifier:
 
         why = [f"language {language}" + (f" ({script}: {counts.simplified} simplified-only,"
                                            f" {counts.traditional} traditional-only chars)" if script else "")]
-        why.append(f"category {category}" + (f" from {', '.join(repr(c) for c in cat_cues[:3])}" if cat_cues
-                                             else " (no cue)"))
+        why.append(f"category {category}{learned_note}"
+                   + (f" from {', '.join(repr(c) for c in cat_cues[:3])}" if cat_cues else ""))
         if issue_cues:
             why.append(f"issue {issue} from {', '.join(repr(c) for c in issue_cues[:3])}")
         if urgency_why:
@@ -99,7 +129,9 @@ class Classifier:
             issue_type=IssueType(issue) if issue else None, sentiment=max(-1.0, min(1.0, sentiment)),
             urgency=urgency, complexity=complexity, pii=pii,
             confidences={"language": lang_conf, "script": script_conf, "category": cat_conf,
-                         "issue_type": issue_conf, "sentiment": 0.5 if pos + neg == 0 else 0.7,
+                         "issue_type": issue_conf,
+                         "sentiment": round(float(max(p_sentiment)), 3) if p_sentiment is not None
+                         else 0.5 if pos + neg == 0 else 0.7,
                          "urgency": 0.8 if urgency_why else 0.6, "complexity": 0.6, "pii": 0.9},
             model_version=self.version, explanation="; ".join(why),
         )

@@ -1,0 +1,76 @@
+"""The learned part of the classifier: character n-gram linear models for sentiment and intent.
+
+An artefact is a directory with `model.json` (version, feature settings, label sets) and
+`weights.npz` (one coefficient matrix and intercept per head). Features are hashed character
+n-grams, so the artefact needs no vocabulary and loads without pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+
+HEADS = ("sentiment", "intent")
+
+
+def vectorizer(n_features: int, ngram_max: int) -> HashingVectorizer:
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(1, ngram_max), n_features=n_features,
+                             alternate_sign=False, norm="l2", lowercase=True)
+
+
+@dataclass
+class Head:
+    labels: list[str]
+    coef: np.ndarray  # (classes, features), or (1, features) for two classes
+    intercept: np.ndarray
+
+    def probabilities(self, features: object) -> np.ndarray:
+        scores = features @ self.coef.T + self.intercept  # type: ignore[operator]
+        scores = np.asarray(scores)
+        if scores.shape[1] == 1:  # binary: one logit for the second label
+            p = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            return np.column_stack([1.0 - p, p])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+@dataclass
+class LinearModel:
+    version: str
+    n_features: int
+    ngram_max: int
+    heads: dict[str, Head]
+
+    def __post_init__(self) -> None:
+        self._vectorizer = vectorizer(self.n_features, self.ngram_max)
+
+    def predict(self, texts: list[str]) -> dict[str, np.ndarray]:
+        features = self._vectorizer.transform(texts)
+        return {name: head.probabilities(features) for name, head in self.heads.items()}
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"version": self.version, "n_features": self.n_features, "ngram_max": self.ngram_max,
+                "heads": {name: head.labels for name, head in self.heads.items()}}
+        (directory / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
+        arrays = {}
+        for name, head in self.heads.items():
+            arrays[f"{name}_coef"] = head.coef.astype(np.float32)
+            arrays[f"{name}_intercept"] = head.intercept.astype(np.float32)
+        np.savez_compressed(directory / "weights.npz", **arrays)
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearModel:
+        meta_path = directory / "model.json"
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"no classifier artefact in {directory}: expected model.json and weights.npz")
+        meta = json.loads(meta_path.read_text())
+        with np.load(directory / "weights.npz") as weights:
+            heads = {name: Head(labels, weights[f"{name}_coef"], weights[f"{name}_intercept"])
+                     for name, labels in meta["heads"].items()}
+        return cls(meta["version"], meta["n_features"], meta["ngram_max"], heads)
