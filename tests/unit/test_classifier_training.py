@@ -73,5 +73,5 @@ def test_a_csv_without_text_or_labels_is_refused_with_the_reason(tmp_path: Path)
 
 
 def test_a_missing_artefact_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(FileNotFoundError, match="model.json"):
+    with pytest.raises(FileNotFoundError, match=r"model\.json"):
         Classifier.load(tmp_path)

@@ -20,7 +20,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     tr = sub.add_parser("train", help="fit the learned heads on labelled CSVs and write an artefact")
     tr.add_argument("--data", nargs="+", type=Path, required=True,
                     help="CSVs with `text` and `sentiment_mapped` and/or `intent_mapped` columns")
-    tr.add_argument("--out", type=Path, required=True, help="artefact directory; load it with HEED_CLASSIFIER_MODEL_DIR")
+    tr.add_argument("--out", type=Path, required=True,
+                    help="artefact directory; load it with HEED_CLASSIFIER_MODEL_DIR")
     tr.add_argument("--version", default="custom-1", help="the artefact's version, reported with every decision")
     tr.set_defaults(func=cmd_train)
 

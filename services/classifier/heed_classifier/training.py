@@ -45,7 +45,7 @@ def train(paths: Sequence[Path], out: Path, version: str, n_features: int = 2**1
     heads = {}
     for head, pairs in examples.items():
         if len({label for _, label in pairs}) < 2:
-            raise ValueError(f"{head}: needs examples of at least two labels; got {Counter(l for _, l in pairs)}")
+            raise ValueError(f"{head}: needs examples of at least two labels; got {Counter(lab for _, lab in pairs)}")
         heads[head] = _fit([t for t, _ in pairs], [label for _, label in pairs], n_features, ngram_max)
         if progress:
             print(f"trained {head} on {len(pairs)} examples")

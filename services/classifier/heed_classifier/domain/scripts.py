@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-
 CANTONESE_CHARS = "嘅咗喺唔冇嘢佢哋啲咁嚟睇吓嗰乜咩撚屌閪柒啱攞搵畀嘥諗靚仲咪揸嘈噉囉喎嘞啫"
 
 
