@@ -62,7 +62,7 @@ class LinearModel:
         for name, head in self.heads.items():
             arrays[f"{name}_coef"] = head.coef.astype(np.float32)
             arrays[f"{name}_intercept"] = head.intercept.astype(np.float32)
-        np.savez_compressed(directory / "weights.npz", **arrays)
+        np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, directory: Path) -> LinearModel:
