@@ -18,33 +18,12 @@ from heed.runtime.service import Service
 from heed_ingest.adapters import store
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
+from heed_ingest.receivers import BodyTooLarge, Receivers, content_type, error, read_body
 from heed_ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 
 JSON_TYPES = ("application/json", "application/x-ndjson")
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing to buffer more than `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def error(status: int, message: str, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
 
 
 class IngestService(Service):
@@ -56,6 +35,10 @@ class IngestService(Service):
 
     def __init__(self, settings: IngestSettings | None = None) -> None:
         super().__init__(settings or IngestSettings())
+        self.engagement = 0  # likes, reactions and other non-mention events seen
+
+    def metrics(self) -> dict[str, int]:
+        return {**super().metrics(), "heed_engagement_events_total": self.engagement}
 
     def register(self) -> None:
         self.stage.consume(topics.MENTIONS_RAW, RawMention, self.normalise)
@@ -71,7 +54,9 @@ class IngestService(Service):
         letters: list[DeadLetter] = []
         for item in batch:
             try:
-                parsed.extend((item, draft) for draft in parse_raw(item.event))
+                drafts = parse_raw(item.event)
+                self.engagement += getattr(drafts, "engagement", 0)
+                parsed.extend((item, draft) for draft in drafts)
             except UnparseableBody as exc:
                 letters.append(dead_letter(item.record, self.name, exc, attempts=1,
                                            original=item.event.body, origin=item.event.origin))
@@ -104,7 +89,8 @@ class IngestService(Service):
         await store.archive_dead_letters(self.pool, [item.event for item in batch])
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/v1/mentions", self.post_mentions, methods=["POST"])]
+        receivers = Receivers(self.settings, self.publish_raw)
+        return [Route("/v1/mentions", self.post_mentions, methods=["POST"]), *receivers.routes()]
 
     async def post_mentions(self, request: Request) -> Response:
         """Generic authenticated API for internal sources: one mention object or an array."""
@@ -116,14 +102,14 @@ class IngestService(Service):
         if scheme.lower() != "bearer" or not any(
                 hmac.compare_digest(presented.encode(), t.encode()) for t in tokens):
             return error(401, "missing or wrong bearer token")
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in JSON_TYPES:
-            return error(415, f"content type must be application/json, got {content_type or 'none'!r}")
+        kind = content_type(request)
+        if kind not in JSON_TYPES:
+            return error(415, f"content type must be application/json, got {kind or 'none'!r}")
         try:
             body = await read_body(request, self.settings.ingest_max_body_bytes)
         except BodyTooLarge:
             return error(413, f"body larger than {self.settings.ingest_max_body_bytes} bytes")
-        raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type=content_type,
+        raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type=kind,
                          origin=f"api:{request.headers.get('x-request-id', '')}")
         await self.publish_raw([raw], [f"api:{raw.event_id}"])
         try:

@@ -11,6 +11,17 @@ class IngestSettings(HeedSettings):
     ingest_api_tokens: str = Field(
         default="", description="Comma-separated bearer tokens accepted by POST /v1/mentions")
     ingest_max_body_bytes: int = Field(default=1_048_576, description="Larger bodies get 413")
+    meta_app_secret: str = Field(default="", description="Meta app secret: checks X-Hub-Signature-256")
+    meta_verify_token: str = Field(default="", description="Answers Meta's hub.challenge subscription check")
+    x_consumer_secret: str = Field(default="", description="X app consumer secret: CRC and signatures")
+    wechat_token: str = Field(default="", description="WeChat Official Account server token")
+    weibo_app_secret: str = Field(default="", description="Weibo fans-service push token")
+    x_bearer_token: str = Field(default="", description="X API bearer token for the search poller")
+    x_api_base: str = Field(default="https://api.x.com", description="X API base URL")
+    weibo_access_token: str = Field(default="", description="Weibo access token for the mention poller")
+    weibo_api_base: str = Field(default="https://api.weibo.com", description="Weibo open API base URL")
+    poll_interval_s: float = Field(default=60.0, gt=0, description="Seconds between polls of each source")
+    listen_keywords: str = Field(default="", description="Comma-separated brand, product and executive names")
 
     def api_tokens(self) -> list[str]:
         return [t.strip() for t in self.ingest_api_tokens.split(",") if t.strip()]

@@ -7,11 +7,10 @@ One object (or a JSON array of objects) per body:
 
 from __future__ import annotations
 
-import json
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
+from heed_ingest.channels.common import load_json
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
 MAX_TEXT_CHARS = 20_000
@@ -58,12 +57,7 @@ class GenericMention(BaseModel):
 
 def parse_generic(body: bytes) -> list[MentionDraft]:
     """Parse a generic body: one mention object or an array of them. Raises UnparseableBody."""
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise UnparseableBody(f"body is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise UnparseableBody(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    data = load_json(body, "generic")
     items = data if isinstance(data, list) else [data]
     if not items:
         raise UnparseableBody("body is an empty array: no mention in it")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from heed.contracts.events import Mention, RawMention, derive_id
+from heed_ingest.channels.meta import parse_meta
+from heed_ingest.channels.wechat import parse_wechat
+from heed_ingest.channels.weibo import parse_weibo
+from heed_ingest.channels.x import parse_x, parse_x_search
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 from heed_ingest.domain.generic import parse_generic
 
@@ -14,6 +18,12 @@ Parser = Callable[[RawMention], list[MentionDraft]]
 PARSERS: dict[str, Parser] = {
     "replay": lambda raw: parse_generic(raw.body),
     "api": lambda raw: parse_generic(raw.body),
+    "webhook:meta": lambda raw: parse_meta(raw.body),
+    "webhook:x": lambda raw: parse_x(raw.body),
+    "webhook:wechat": lambda raw: parse_wechat(raw.body),
+    "webhook:weibo": lambda raw: parse_weibo(raw.body),
+    "poll:x": lambda raw: parse_x_search(raw.body),
+    "poll:weibo": lambda raw: parse_weibo(raw.body),
 }
 
 

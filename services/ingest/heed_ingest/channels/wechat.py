@@ -1,0 +1,54 @@
+"""WeChat Official Account message push: plaintext XML (text, image, voice, video, location,
+link messages; events). Events (subscribe, menu clicks) are engagement, not mentions."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from heed.contracts.events import Author, Channel, MentionKind, Visibility
+from heed_ingest.channels.common import from_epoch
+from heed_ingest.channels.meta import Parsed
+from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+
+MAX_XML_BYTES = 256 * 1024
+
+
+def parse_wechat(body: bytes) -> Parsed:
+    if len(body) > MAX_XML_BYTES:
+        raise UnparseableBody(f"WeChat body is {len(body)} bytes; messages are far smaller")
+    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+        raise UnparseableBody("WeChat body declares a DOCTYPE or entity; refused")
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise UnparseableBody(f"WeChat body is not XML: {exc}") from None
+    if root.tag != "xml":
+        raise UnparseableBody(f"WeChat body: root element is <{root.tag[:20]}>, expected <xml>")
+
+    def field(name: str) -> str:
+        node = root.find(name)
+        return (node.text or "").strip() if node is not None else ""
+
+    parsed = Parsed()
+    if field("Encrypt") and not field("MsgType"):
+        raise UnparseableBody("WeChat message is encrypted (safe mode); configure plaintext or compatible mode")
+    msg_type, sender = field("MsgType"), field("FromUserName")
+    if not msg_type or not sender:
+        raise UnparseableBody("WeChat message lacks MsgType or FromUserName")
+    if msg_type == "event":
+        parsed.engagement += 1
+        return parsed
+    text = {"text": field("Content"), "link": f"{field('Title')} {field('Url')}".strip(),
+            "location": f"[location] {field('Label')}".strip()}.get(msg_type, f"[{msg_type}]")
+    if msg_type in ("image", "video", "shortvideo") and not text:
+        text = f"[{msg_type}]"
+    if msg_type == "voice" and field("Recognition"):
+        text = field("Recognition")
+    native = field("MsgId") or f"{sender}:{field('CreateTime')}"
+    parsed.append(MentionDraft(
+        channel=Channel.WECHAT, native_id=native, account=field("ToUserName") or None,
+        kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE,
+        author=Author(platform_id=sender), text=text,
+        created_at=from_epoch(field("CreateTime"), "CreateTime"), thread_root=f"dm:{sender}",
+    ))
+    return parsed

@@ -1,0 +1,72 @@
+"""Weibo: statuses that mention the brand and comments addressed to it (both from the poller's
+pages of the open API: statuses/mentions, comments/to_me), and private messages pushed by the
+fans-service (粉丝服务) platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heed.contracts.events import Author, Channel, MentionKind, Visibility
+from heed_ingest.channels.common import from_text_time, int_field, items, load_json, obj, sub, text_field
+from heed_ingest.channels.meta import Parsed
+from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+
+
+def _author(user: dict[str, Any]) -> Author:
+    return Author(platform_id=text_field(user.get("idstr") or user.get("id"), "user.idstr"),
+                  handle=user.get("screen_name"), name=user.get("name") or user.get("screen_name"),
+                  followers=int_field(user.get("followers_count")), verified=bool(user.get("verified")))
+
+
+def _status(status: dict[str, Any], matched: list[str]) -> MentionDraft:
+    native = text_field(status.get("idstr") or status.get("id"), "status.idstr")
+    author = _author(obj(status.get("user"), "status.user"))
+    return MentionDraft(
+        channel=Channel.WEIBO, native_id=native, kind=MentionKind.POST, visibility=Visibility.PUBLIC,
+        author=author, text=text_field(status.get("text"), "status.text", required=False),
+        created_at=from_text_time(status.get("created_at"), "status.created_at"),
+        url=f"https://weibo.com/{author.platform_id}/{status.get('mid') or native}", matched=matched,
+    )
+
+
+def _comment(comment: dict[str, Any], matched: list[str]) -> MentionDraft:
+    status = sub(comment, "status")
+    reply = sub(comment, "reply_comment")
+    root = status.get("idstr") or status.get("id")
+    parent = reply.get("idstr") or reply.get("id") or root
+    return MentionDraft(
+        channel=Channel.WEIBO, native_id=text_field(comment.get("idstr") or comment.get("id"), "comment.idstr"),
+        kind=MentionKind.REPLY if reply else MentionKind.COMMENT, visibility=Visibility.PUBLIC,
+        author=_author(obj(comment.get("user"), "comment.user")),
+        text=text_field(comment.get("text"), "comment.text", required=False),
+        created_at=from_text_time(comment.get("created_at"), "comment.created_at"),
+        in_reply_to=str(parent) if parent else None, thread_root=str(root) if root else None, matched=matched,
+    )
+
+
+def parse_weibo(body: bytes) -> Parsed:
+    """A poller page ({"statuses": [...]} or {"comments": [...]}) or a fans-service push message."""
+    data = obj(load_json(body, "Weibo"), "Weibo body")
+    matched = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
+    parsed = Parsed()
+    if "statuses" in data or "comments" in data:
+        parsed.extend(_status(obj(s, "statuses[]"), matched) for s in items(data.get("statuses"), "statuses"))
+        parsed.extend(_comment(obj(c, "comments[]"), matched) for c in items(data.get("comments"), "comments"))
+        return parsed
+    if "sender_id" in data and "type" in data:  # fans-service push
+        if data["type"] == "event":
+            parsed.engagement += 1
+            return parsed
+        sender = text_field(data.get("sender_id"), "sender_id")
+        text = data.get("text") if data["type"] == "text" else f"[{data['type']}]"
+        native = data.get("id") or f"{sender}:{data.get('created_at')}"
+        parsed.append(MentionDraft(
+            channel=Channel.WEIBO, native_id=text_field(native, "message id"),
+            account=str(data["receiver_id"]) if data.get("receiver_id") else None,
+            kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE, author=Author(platform_id=sender),
+            text=text_field(text, "text", required=False),
+            created_at=from_text_time(data.get("created_at"), "created_at"), thread_root=f"dm:{sender}",
+        ))
+        return parsed
+    raise UnparseableBody(f"Weibo body: neither statuses, comments nor a push message; keys: "
+                          f"{', '.join(sorted(data)[:8])}")
