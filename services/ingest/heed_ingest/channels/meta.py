@@ -28,7 +28,7 @@ def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
         parsed.engagement += 1
         return
     sender = obj(value.get("from") or {}, "feed.value.from")
-    if str(sender.get("id", "")) == page_id:
+    if page_id and str(sender.get("id", "")) == page_id:
         return  # the page's own replies are not mentions
     native = text_field(value.get("comment_id") if item == "comment" else value.get("post_id"),
                         f"feed {item} id")
@@ -120,6 +120,8 @@ def parse_meta(body: bytes) -> Parsed:
     """Mentions in a Meta webhook body (`object` page, instagram or whatsapp_business_account)."""
     data = obj(load_json(body, "Meta"), "Meta body")
     kind = data.get("object")
+    if kind not in ("page", "instagram", "whatsapp_business_account"):
+        raise UnparseableBody(f"Meta body: unknown object {str(kind)[:40]!r}")
     parsed = Parsed()
     for entry in items(data.get("entry"), "entry"):
         entry = obj(entry, "entry[]")
@@ -143,8 +145,6 @@ def parse_meta(body: bytes) -> Parsed:
                 change = obj(change, "changes[]")
                 if change.get("field") == "messages":
                     _whatsapp_change(change, parsed)
-        else:
-            raise UnparseableBody(f"Meta body: unknown object {str(kind)[:40]!r}")
     return parsed
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from pydantic import ValidationError
+
 from heed.contracts.events import Mention, RawMention, derive_id
 from heed_ingest.channels.meta import parse_meta
 from heed_ingest.channels.wechat import parse_wechat
@@ -32,7 +34,16 @@ def parse_raw(raw: RawMention) -> list[MentionDraft]:
     parser = PARSERS.get(raw.source)
     if parser is None:
         raise UnparseableBody(f"no parser for source {raw.source!r}; known: {', '.join(sorted(PARSERS))}")
-    return parser(raw)
+    try:
+        return parser(raw)
+    except UnparseableBody:
+        raise
+    except ValidationError as exc:
+        # a field of the platform's body has a type or value the mention cannot hold
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise UnparseableBody(f"{raw.source} body has a field Heed cannot use: {reasons}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise UnparseableBody(f"{raw.source} body has an unexpected shape: {type(exc).__name__}: {exc}") from None
 
 
 

@@ -1,0 +1,113 @@
+"""Each platform's real-shaped bodies round-trip to the expected mention drafts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from heed.contracts.events import Channel, MentionKind, Visibility
+from heed_ingest.channels.meta import parse_meta
+from heed_ingest.channels.wechat import parse_wechat
+from heed_ingest.channels.weibo import parse_weibo
+from heed_ingest.channels.x import parse_x, parse_x_search
+from heed_ingest.domain.drafts import UnparseableBody
+from tests.unit.ingest import payloads as p
+
+
+def test_facebook_page_comment():
+    (d,) = parse_meta(p.meta_page_comment())
+    assert (d.channel, d.native_id, d.kind, d.visibility) == (Channel.FACEBOOK, "111_222", MentionKind.COMMENT,
+                                                              Visibility.PUBLIC)
+    assert d.author.platform_id == "9876" and d.author.name == "Amy Carter" and d.account == p.PAGE_ID
+    assert d.text == "My order never arrived" and d.thread_root == f"{p.PAGE_ID}_555"
+    assert d.created_at == datetime.fromtimestamp(1763600000, UTC)
+
+
+def test_facebook_posts_count_reactions_as_engagement_and_skip_the_pages_own_comments():
+    parsed = parse_meta(p.meta_page_mixed())
+    assert [d.native_id for d in parsed] == [f"{p.PAGE_ID}_777"]
+    assert parsed[0].kind is MentionKind.POST and parsed.engagement == 1
+
+
+def test_messenger_messages_are_private_and_receipts_ignored():
+    (d,) = parse_meta(p.messenger_message())
+    assert (d.channel, d.kind, d.visibility) == (Channel.MESSENGER, MentionKind.DIRECT_MESSAGE, Visibility.PRIVATE)
+    assert d.thread_root == "dm:PSID77" and d.created_at.microsecond == 123000
+
+
+def test_instagram_comment():
+    (d,) = parse_meta(p.instagram_comment())
+    assert (d.channel, d.author.handle, d.in_reply_to) == (Channel.INSTAGRAM, "nina.k", "17895695668004550")
+
+
+def test_whatsapp_text_message_with_contact_name_and_reactions_counted():
+    parsed = parse_meta(p.whatsapp_message())
+    (d,) = parsed
+    assert (d.channel, d.native_id, d.author.name, d.account) == (Channel.WHATSAPP, "wamid.HBgL", "Dev Patel", "PNID9")
+    assert d.visibility is Visibility.PRIVATE and parsed.engagement == 1
+    assert list(parse_meta(p.whatsapp_status_only())) == []
+
+
+def test_x_tweet_create_event_uses_the_full_text_and_reply_parent():
+    (d,) = parse_x(p.x_tweet_create())
+    assert d.text == "@Lumo my order is late and nobody answers the phone"
+    assert (d.kind, d.in_reply_to, d.author.followers) == (MentionKind.REPLY, "1989999999999999999", 15300)
+    assert d.created_at == datetime(2026, 11, 20, 8, 15, tzinfo=UTC) and d.account == "777"
+
+
+def test_x_direct_message_event_and_activity_api_envelope():
+    (dm,) = parse_x(p.x_direct_message())
+    assert (dm.kind, dm.author.handle, dm.text) == (MentionKind.DIRECT_MESSAGE, "amyc", "Please check order LM-88412")
+    (chat,) = parse_x(p.x_activity_chat())
+    assert (chat.native_id, chat.visibility) == ("dm-5", Visibility.PRIVATE)
+    profile = json.dumps({"data": {"event_type": "profile.update.bio", "payload": {}}}).encode()
+    parsed = parse_x(profile)
+    assert list(parsed) == [] and parsed.engagement == 1
+
+
+def test_x_own_tweets_are_not_mentions():
+    own = json.loads(p.x_tweet_create())
+    own["tweet_create_events"][0]["user"]["id_str"] = "777"
+    assert list(parse_x(json.dumps(own).encode())) == []
+
+
+def test_x_v2_search_page_with_expanded_users():
+    body = dict(p.x_search_page(["1990000000000000010", "1990000000000000011"]), heed_matched=["Lumo"])
+    parsed = parse_x_search(json.dumps(body).encode())
+    assert [d.native_id for d in parsed] == ["1990000000000000010", "1990000000000000011"]
+    assert parsed[0].author.verified and parsed[0].matched == ["Lumo"]
+
+
+def test_wechat_text_message_and_subscribe_event():
+    (d,) = parse_wechat(p.wechat_text())
+    assert (d.channel, d.native_id, d.author.platform_id) == (Channel.WECHAT, "23456789012345678", "oUser123")
+    assert d.text == "扫地机器人坏了，怎么保修？" and d.visibility is Visibility.PRIVATE
+    parsed = parse_wechat(p.wechat_subscribe_event())
+    assert list(parsed) == [] and parsed.engagement == 1
+
+
+def test_weibo_mentions_page_and_comments():
+    (s,) = parse_weibo(json.dumps(p.weibo_page(["4950000000000001"])).encode())
+    assert (s.channel, s.author.name, s.created_at.utcoffset()) == (Channel.WEIBO, "小王爱生活", s.created_at.utcoffset())
+    assert s.created_at == datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
+    (c,) = parse_weibo(p.weibo_comments())
+    assert (c.kind, c.in_reply_to, c.thread_root) == (MentionKind.REPLY, "4950000000000100", "4950000000000001")
+
+
+@pytest.mark.parametrize(("parser", "body", "reason"), [
+    (parse_meta, b'{"object": "page", "entry": [{"changes": [{"field": "feed", "value": {"item": "comment"}}]}]}',
+     "feed comment id"),
+    (parse_meta, b'{"object": "calendar"}', "unknown object"),
+    (parse_x, b'{"hello": 1}', "no known event list"),
+    (parse_x, b'{"tweet_create_events": [{"id_str": "1", "user": {"id_str": "2"}, "created_at": "yesterday"}]}',
+     "not a time"),
+    (parse_wechat, b"<xml><MsgType>text</MsgType>", "not XML"),
+    (parse_wechat, b'<!DOCTYPE x [<!ENTITY a "b">]><xml/>', "DOCTYPE"),
+    (parse_wechat, b"<xml><Encrypt>abc</Encrypt></xml>", "encrypted"),
+    (parse_weibo, b'{"ok": true}', "neither statuses"),
+])
+def test_unparseable_bodies_say_why(parser, body, reason):
+    with pytest.raises(UnparseableBody, match=reason):
+        parser(body)
