@@ -42,7 +42,8 @@ def instagram_comment() -> bytes:
     return json.dumps({"object": "instagram", "entry": [{"id": "17841400000", "time": 1763600000, "changes": [{
         "field": "comments", "value": {"id": "17865799348089039", "text": "Where can I buy this?",
                                        "from": {"id": "232323", "username": "nina.k"},
-                                       "media": {"id": "17895695668004550", "media_product_type": "FEED"}}}]}]}).encode()
+                                       "media": {"id": "17895695668004550", "media_product_type": "FEED"}},
+    }]}]}).encode()
 
 
 def whatsapp_message() -> bytes:

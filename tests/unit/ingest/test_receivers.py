@@ -117,7 +117,8 @@ async def test_wechat_echostr_and_signed_xml(client, recorder):
 
 
 async def test_weibo_push_uses_its_own_token(client, recorder):
-    body = b'{"type": "text", "sender_id": "55", "receiver_id": "66", "text": "hi", "created_at": "Thu Nov 20 16:15:00 +0800 2026"}'
+    body = (b'{"type": "text", "sender_id": "55", "receiver_id": "66", "text": "hi",'
+            b' "created_at": "Thu Nov 20 16:15:00 +0800 2026"}')
     ok = await client.post("/webhooks/weibo", params=wx_query("wb-token"), content=body,
                            headers={"content-type": "application/json"})
     wrong = await client.post("/webhooks/weibo", params=wx_query("wx-token"), content=body,
