@@ -3,10 +3,12 @@ publishes each authentic body to the raw topic before parsing, then normalises a
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import uuid
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -16,8 +18,10 @@ from heed.contracts.events import DeadLetter, Mention, RawMention
 from heed.runtime.messaging import Incoming, Outgoing, dead_letter
 from heed.runtime.service import Service
 from heed_ingest.adapters import store
+from heed_ingest.adapters.cursors import CursorStore
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
+from heed_ingest.pollers import Poller, configured_sources
 from heed_ingest.receivers import BodyTooLarge, Receivers, content_type, error, read_body
 from heed_ingest.settings import IngestSettings
 
@@ -36,6 +40,24 @@ class IngestService(Service):
     def __init__(self, settings: IngestSettings | None = None) -> None:
         super().__init__(settings or IngestSettings())
         self.engagement = 0  # likes, reactions and other non-mention events seen
+        self.pollers: list[Poller] = []
+        self._poll_tasks: list[asyncio.Task[None]] = []
+        self._http: httpx.AsyncClient | None = None
+
+    async def on_started(self) -> None:
+        self._stop_polling = asyncio.Event()
+        self._http = httpx.AsyncClient(timeout=30.0)
+        self.pollers = [Poller(source, self._http, CursorStore(self.pool), self.publish_raw)
+                        for source in configured_sources(self.settings)]
+        self._poll_tasks = [asyncio.create_task(p.run(self.settings.poll_interval_s, self._stop_polling))
+                            for p in self.pollers]
+
+    async def on_stopping(self) -> None:
+        if self._poll_tasks:
+            self._stop_polling.set()
+            await asyncio.gather(*self._poll_tasks, return_exceptions=True)
+        if self._http is not None:
+            await self._http.aclose()
 
     def metrics(self) -> dict[str, int]:
         return {**super().metrics(), "heed_engagement_events_total": self.engagement}

@@ -1,0 +1,200 @@
+"""Pollers for proactive listening: X v2 recent search (brand, products, executives) and the
+Weibo mention timeline. Each fetched page is published to the raw topic as it came; the cursor
+(the newest id seen) is saved only after the broker acknowledged every page of the poll, so a
+restart resumes where the last complete poll ended. A 429 (or Weibo's rate-limit error codes)
+pauses until the platform's reset time, then the same request is retried, so pagination is
+never abandoned halfway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from heed.contracts.events import Channel, RawMention
+from heed_ingest.adapters.cursors import CursorStore
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[list[RawMention], list[str]], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
+MAX_PAGES = 20
+MAX_WAIT_S = 15 * 60
+WEIBO_RATE_LIMIT_CODES = {10022, 10023, 10024}
+
+
+class RateLimited(Exception):
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(f"rate limited for {wait_s:.0f}s")
+        self.wait_s = wait_s
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes  # what is published: the platform's page, plus the terms that matched
+    newest: str | None
+    next_page: str | None
+
+
+class Source(Protocol):
+    name: str
+    channel: Channel
+    raw_source: str
+
+    async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page: ...
+
+
+def _wait_from(response: httpx.Response, attempt: int) -> float:
+    reset = response.headers.get("x-rate-limit-reset")
+    if reset and reset.isdigit():
+        return float(min(MAX_WAIT_S, max(1.0, int(reset) - time.time())))
+    retry_after = response.headers.get("retry-after")
+    if retry_after and retry_after.isdigit():
+        return float(min(MAX_WAIT_S, int(retry_after)))
+    return float(min(MAX_WAIT_S, 2 ** attempt))
+
+
+def _newer(a: str | None, b: str | None) -> str | None:
+    """The larger of two numeric ids (X and Weibo ids grow with time)."""
+    if a is None or b is None:
+        return a or b
+    return a if (len(a), a) >= (len(b), b) else b
+
+
+@dataclass
+class XSearch:
+    """GET /2/tweets/search/recent for the configured terms (OR-ed), newest first with next_token."""
+
+    base_url: str
+    bearer_token: str
+    terms: list[str]
+    name: str = "x:search"
+    channel: Channel = Channel.X
+    raw_source: str = "poll:x"
+
+    async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
+        query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms) + " -is:retweet"
+        params = {"query": query, "max_results": "100", "expansions": "author_id",
+                  "tweet.fields": "created_at,conversation_id,referenced_tweets,lang",
+                  "user.fields": "public_metrics,verified,username,name"}
+        if since:
+            params["since_id"] = since
+        if page:
+            params["next_token"] = page
+        response = await http.get(f"{self.base_url}/2/tweets/search/recent", params=params,
+                                   headers={"authorization": f"Bearer {self.bearer_token}"})
+        if response.status_code == 429:
+            raise RateLimited(_wait_from(response, 1))
+        response.raise_for_status()
+        data = response.json()
+        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        data["heed_matched"] = self.terms
+        return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"))
+
+
+@dataclass
+class WeiboMentions:
+    """GET /2/statuses/mentions.json with since_id, newest first, page by page until empty."""
+
+    base_url: str
+    access_token: str
+    name: str = "weibo:mentions"
+    channel: Channel = Channel.WEIBO
+    raw_source: str = "poll:weibo"
+
+    async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
+        number = int(page or "1")
+        params = {"access_token": self.access_token, "count": "100", "page": str(number)}
+        if since:
+            params["since_id"] = since
+        response = await http.get(f"{self.base_url}/2/statuses/mentions.json", params=params)
+        data = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        if response.status_code == 429 or (isinstance(data, dict) and data.get("error_code") in WEIBO_RATE_LIMIT_CODES):
+            raise RateLimited(_wait_from(response, 2))
+        response.raise_for_status()
+        statuses = data.get("statuses") or []
+        newest = None
+        for status in statuses:
+            if isinstance(status, dict):
+                newest = _newer(newest, str(status.get("idstr") or status.get("id") or "") or None)
+        return Page(json.dumps(data, ensure_ascii=False).encode(), newest,
+                    str(number + 1) if statuses and number < MAX_PAGES else None)
+
+
+@dataclass
+class Poller:
+    source: Source
+    http: httpx.AsyncClient
+    cursors: CursorStore
+    publish: Publish
+    sleep: Sleep = asyncio.sleep
+    rate_limited: int = 0
+
+    async def poll_once(self) -> int:
+        """One complete poll: every page since the saved cursor; returns how many pages were published."""
+        since = await self.cursors.get(self.source.name)
+        newest, page_token, pages = since, None, 0
+        while pages < MAX_PAGES:
+            page = await self._fetch_with_backoff(since, page_token)
+            if page.newest is None and pages == 0 and not page.next_page:
+                break  # nothing new
+            raw = RawMention(event_id=uuid.uuid4(), source=self.source.raw_source, channel=self.source.channel,
+                             body=page.body, origin=f"{self.source.name}:{since or 'start'}:{pages}")
+            await self.publish([raw], [f"{self.source.channel.value}:poll"])
+            newest = _newer(newest, page.newest)
+            pages += 1
+            if not page.next_page:
+                break
+            page_token = page.next_page
+        if newest and newest != since:
+            await self.cursors.put(self.source.name, newest)
+        return pages
+
+    async def _fetch_with_backoff(self, since: str | None, page: str | None) -> Page:
+        attempt = 0
+        while True:
+            try:
+                return await self.source.fetch(self.http, since, page)
+            except RateLimited as limited:
+                self.rate_limited += 1
+                log.warning("poller rate limited", extra={"fields": {"source": self.source.name,
+                                                                      "wait_s": limited.wait_s}})
+                await self.sleep(limited.wait_s)
+            except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+                attempt += 1
+                if attempt > 5:
+                    raise
+                log.warning("poller request failed", extra={"fields": {"source": self.source.name,
+                                                                        "error": type(exc).__name__}})
+                await self.sleep(min(60.0, 2.0 ** attempt))
+
+    async def run(self, interval_s: float, stop: asyncio.Event) -> None:
+        """Poll every `interval_s` until `stop` is set; a failed poll is logged and retried next time."""
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+            except (httpx.HTTPError, ValueError) as exc:
+                log.error("poll failed", extra={"fields": {"source": self.source.name, "error": str(exc)[:200]}})
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            except TimeoutError:
+                pass
+
+
+def configured_sources(settings: Any) -> list[Source]:
+    """The pollers the settings enable: X search needs a bearer token and terms, Weibo a token."""
+    sources: list[Source] = []
+    terms = [t.strip() for t in settings.listen_keywords.split(",") if t.strip()]
+    if settings.x_bearer_token and terms:
+        sources.append(XSearch(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms))
+    if settings.weibo_access_token:
+        sources.append(WeiboMentions(settings.weibo_api_base.rstrip("/"), settings.weibo_access_token))
+    return sources
