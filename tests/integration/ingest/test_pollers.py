@@ -73,8 +73,10 @@ async def test_restart_resumes_without_gaps_or_repeats_through_a_429(database_ur
         waits.append(seconds)
 
     try:
-        while not server.started:
-            await asyncio.sleep(0.05)
+        async def started() -> bool:
+            return bool(server.started)
+
+        await wait_for(started, timeout=10, every=0.05)
         source = XSearch(f"http://127.0.0.1:{port}", "test-bearer", ["Lumo", "Ada Chen"])
         async with httpx.AsyncClient() as http:
             first = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
