@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/heed bench --mentions 20000
 	$(BIN)/heed bench --mentions 20000 --rate 1000
 	$(BIN)/heed bench --classifier --mentions 20000
+	$(BIN)/heed bench --webhooks
 
 # The shipped classifier model: only datasets whose licences allow it (see NOTICE) and the team's examples.
 SHARED_DATA ?= ../shared/data

@@ -92,8 +92,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from heed.ops.bench import run_bench, run_classifier_bench
+    from heed.ops.bench import run_bench, run_classifier_bench, run_webhook_bench
 
+    if args.webhooks:
+        figures = run_webhook_bench(_state_dir())
+        print(json.dumps(figures) if args.json else
+              f"ingest webhooks: {figures['requests_per_s']} requests/s, p50 {figures['latency']['p50']}, "
+              f"p99 {figures['latency']['p99']}, non-2xx {figures['non_2xx']}")
+        return 0 if figures["non_2xx"] == 0 else 1
     if args.classifier:
         figures = run_classifier_bench(args.mentions)
         print(json.dumps(figures) if args.json else
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rate", type=float, default=None, help="mentions/s to publish at (default: max)")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--classifier", action="store_true", help="the classifier alone, one core, in batch")
+    bench.add_argument("--webhooks", action="store_true", help="signed webhooks at ingest alone, with wrk")
     bench.set_defaults(func=cmd_bench)
 
     asyncapi = sub.add_parser("asyncapi", help="the AsyncAPI document generated from the contracts")

@@ -135,3 +135,63 @@ def run_classifier_bench(posts: int = 20000) -> dict[str, Any]:
     model.classify_batch(mentions)
     elapsed = time.process_time() - started
     return {"posts": posts, "model_version": model.version, "posts_per_s": round(posts / elapsed, 1)}
+
+
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.body = io.open("{body}", "rb"):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Hub-Signature-256"] = "{signature}"
+"""
+
+
+def run_webhook_bench(state_dir: Path, seconds: int = 10, connections: int = 16) -> dict[str, Any]:
+    """Signed Meta webhooks at the ingest service alone, from wrk on loopback, bounded in time."""
+    import hashlib
+    import hmac
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    from heed import devstack
+    from heed.ops.processes import ServiceProcesses
+    from heed.runtime.settings import HeedSettings
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("the webhook benchmark needs wrk on PATH (Debian: apt-get install wrk)")
+    settings = HeedSettings()
+    state_dir = state_dir.resolve()
+    was_running = devstack.StackState.read(state_dir) is not None
+    stack = devstack.up(state_dir, settings.kafka_bootstrap, None, database="heed")
+    dsn = asyncio.run(devstack.create_database(stack.database_url, "heed_webhook_bench"))
+    secret = uuid.uuid4().hex
+    processes = ServiceProcesses(
+        env={"HEED_KAFKA_BOOTSTRAP": stack.kafka_bootstrap, "HEED_DATABASE_URL": dsn, "HEED_META_APP_SECRET": secret},
+        log_dir=state_dir / "logs", base_port=devstack.free_port_block(5), names=("ingest",))
+    body = json.dumps({"object": "page", "entry": [{"id": "1", "time": 1763600000, "changes": [{
+        "field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "1_2", "post_id": "1_1",
+                                   "from": {"id": "9", "name": "Load Test"}, "message": "Where is my parcel?",
+                                   "created_time": 1763600000}}]}]}).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    processes.start_all()
+    try:
+        processes.wait_ready(timeout=60)
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "body.json").write_bytes(body)
+            script = Path(tmp) / "meta.lua"
+            script.write_text(WRK_SCRIPT.format(body=Path(tmp) / "body.json", signature=signature))
+            url = f"http://127.0.0.1:{processes.port('ingest')}/webhooks/meta"
+            done = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+                                   url], capture_output=True, text=True, timeout=seconds + 30, check=True)
+    finally:
+        processes.stop_all()
+        if not was_running:
+            devstack.down(state_dir)
+    out = done.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    lat = {p: re.search(rf"\s{p}%\s+([\d.]+\w+)", out) for p in ("50", "99")}
+    return {"requests_per_s": rps, "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "latency": {f"p{p}": m.group(1) if m else None for p, m in lat.items()},
+            "connections": connections, "seconds": seconds}
