@@ -89,8 +89,10 @@ class XSearch:
             params["since_id"] = since
         if page:
             params["next_token"] = page
-        response = await http.get(f"{self.base_url}/2/tweets/search/recent", params=params,
-                                   headers={"authorization": f"Bearer {self.bearer_token}"})
+        return await self._get(http, f"{self.base_url}/2/tweets/search/recent", params)
+
+    async def _get(self, http: httpx.AsyncClient, url: str, params: dict[str, str]) -> Page:
+        response = await http.get(url, params=params, headers={"authorization": f"Bearer {self.bearer_token}"})
         if response.status_code == 429:
             raise RateLimited(_wait_from(response, 1))
         response.raise_for_status()
@@ -98,6 +100,27 @@ class XSearch:
         meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
         data["heed_matched"] = self.terms
         return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"))
+
+
+@dataclass
+class XMentions(XSearch):
+    """GET /2/users/:id/mentions: posts that @-mention one of the brand's accounts."""
+
+    user_id: str = ""
+    name: str = "x:mentions"
+
+    def __post_init__(self) -> None:
+        self.name = f"x:mentions:{self.user_id}"
+
+    async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
+        params = {"max_results": "100", "expansions": "author_id",
+                  "tweet.fields": "created_at,conversation_id,referenced_tweets,lang",
+                  "user.fields": "public_metrics,verified,username,name"}
+        if since:
+            params["since_id"] = since
+        if page:
+            params["pagination_token"] = page
+        return await self._get(http, f"{self.base_url}/2/users/{self.user_id}/mentions", params)
 
 
 @dataclass
@@ -195,6 +218,9 @@ def configured_sources(settings: Any) -> list[Source]:
     terms = [t.strip() for t in settings.listen_keywords.split(",") if t.strip()]
     if settings.x_bearer_token and terms:
         sources.append(XSearch(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms))
+    for account in (a.strip() for a in settings.x_account_ids.split(",") if a.strip()):
+        if settings.x_bearer_token:
+            sources.append(XMentions(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms, user_id=account))
     if settings.weibo_access_token:
         sources.append(WeiboMentions(settings.weibo_api_base.rstrip("/"), settings.weibo_access_token))
     return sources

@@ -22,6 +22,7 @@ class IngestSettings(HeedSettings):
     weibo_api_base: str = Field(default="https://api.weibo.com", description="Weibo open API base URL")
     poll_interval_s: float = Field(default=60.0, gt=0, description="Seconds between polls of each source")
     listen_keywords: str = Field(default="", description="Comma-separated brand, product and executive names")
+    x_account_ids: str = Field(default="", description="Comma-separated X user ids whose mentions are polled")
 
     def api_tokens(self) -> list[str]:
         return [t.strip() for t in self.ingest_api_tokens.split(",") if t.strip()]

@@ -74,7 +74,7 @@ def test_x_own_tweets_are_not_mentions():
 
 
 def test_x_v2_search_page_with_expanded_users():
-    body = dict(p.x_search_page(["1990000000000000010", "1990000000000000011"]), heed_matched=["Lumo"])
+    body = dict(p.x_search_page(["1990000000000000010", "1990000000000000011"]), heed_matched=["Lumo", "Ada Chen"])
     parsed = parse_x_search(json.dumps(body).encode())
     assert [d.native_id for d in parsed] == ["1990000000000000010", "1990000000000000011"]
     assert parsed[0].author.verified and parsed[0].matched == ["Lumo"]

@@ -72,7 +72,8 @@ def _v2_post(post: dict[str, Any], users: dict[str, dict[str, Any]], account: st
         created_at=from_text_time(post.get("created_at"), "post.created_at"),
         in_reply_to=str(replied[0].get("id")) if replied else None,
         thread_root=str(post["conversation_id"]) if post.get("conversation_id") else None,
-        url=f"https://x.com/{handle}/status/{native}" if handle else None, matched=matched or [],
+        url=f"https://x.com/{handle}/status/{native}" if handle else None,
+        matched=[t for t in matched or [] if t.casefold() in str(post.get("text", "")).casefold()],
     )
 
 
