@@ -29,6 +29,10 @@ Sleep = Callable[[float], Awaitable[None]]
 MAX_PAGES = 20
 MAX_WAIT_S = 15 * 60
 WEIBO_RATE_LIMIT_CODES = {10022, 10023, 10024}
+# what every X v2 request asks for: the author expanded with reach, the conversation, the reply parent
+X_FIELDS = {"max_results": "100", "expansions": "author_id",
+            "tweet.fields": "created_at,conversation_id,referenced_tweets,lang",
+            "user.fields": "public_metrics,verified,username,name"}
 
 
 class RateLimited(Exception):
@@ -82,9 +86,7 @@ class XSearch:
 
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
         query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms) + " -is:retweet"
-        params = {"query": query, "max_results": "100", "expansions": "author_id",
-                  "tweet.fields": "created_at,conversation_id,referenced_tweets,lang",
-                  "user.fields": "public_metrics,verified,username,name"}
+        params = {"query": query, **X_FIELDS}
         if since:
             params["since_id"] = since
         if page:
@@ -113,9 +115,7 @@ class XMentions(XSearch):
         self.name = f"x:mentions:{self.user_id}"
 
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
-        params = {"max_results": "100", "expansions": "author_id",
-                  "tweet.fields": "created_at,conversation_id,referenced_tweets,lang",
-                  "user.fields": "public_metrics,verified,username,name"}
+        params = dict(X_FIELDS)
         if since:
             params["since_id"] = since
         if page:
