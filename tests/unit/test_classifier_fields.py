@@ -1,4 +1,4 @@
-"""The first classifier on hand-written posts: language, script, category, urgency, PII."""
+"""The classifier on hand-written posts in every supported language and both scripts, per field."""
 
 from __future__ import annotations
 
@@ -67,3 +67,41 @@ def test_every_field_has_a_confidence_and_an_explanation(model):
     c = model.classify(mention("客服态度太差了"))
     assert set(c.confidences) >= {"language", "script", "category", "issue_type", "urgency", "pii"}
     assert "态度太差" in c.explanation
+
+
+@pytest.mark.parametrize(("text", "issue"), [
+    ("I was charged twice for my order", "billing"),
+    ("快递三天了还没到，物流不更新", "shipping_delivery"),
+    ("客服態度很差，一直不理人", "service_attitude"),
+    ("The kettle leaks and the handle cracked", "product_quality"),
+    ("APP连不上，说明书看不懂怎么设置", "usage_difficulty"),
+    ("ห้องน้ำสกปรก มีกลิ่น", "facilities_hygiene"),
+])
+def test_issue_type(model, text, issue):
+    c = model.classify(mention(text))
+    assert c.issue_type is not None and c.issue_type.value == issue
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("Love it, excellent service, thank you!", 1),
+    ("Terrible, broken again, worst purchase ever", -1),
+    ("太好用了，非常满意，推荐", 1),
+    ("质量太差了，很失望", -1),
+    ("超好用，很滿意", 1),
+    ("品質很差，很失望", -1),
+    ("ดีมาก ชอบมากค่ะ", 1),
+    ("แย่มาก ผิดหวัง", -1),
+])
+def test_sentiment_sign(model, text, sign):
+    assert model.classify(mention(text)).sentiment * sign > 0
+
+
+@pytest.mark.parametrize(("text", "complexity"), [
+    ("What time do you open on Sunday?", "general"),
+    ("门店几点开门？", "general"),
+    ("I was charged twice and want a refund and compensation", "complex"),
+    ("扣了两次款，要求退款", "complex"),
+    ("ขอคืนเงินค่าสินค้าที่เสีย", "complex"),
+])
+def test_complexity(model, text, complexity):
+    assert model.classify(mention(text)).complexity.value == complexity
