@@ -124,11 +124,14 @@ class XMentions(XSearch):
 
 
 @dataclass
-class WeiboMentions:
-    """GET /2/statuses/mentions.json with since_id, newest first, page by page until empty."""
+class WeiboTimeline:
+    """A Weibo timeline with since_id, newest first, page by page until empty: the statuses that
+    mention the brand (statuses/mentions) or the comments addressed to it (comments/to_me)."""
 
     base_url: str
     access_token: str
+    path: str = "/2/statuses/mentions.json"
+    list_key: str = "statuses"
     name: str = "weibo:mentions"
     channel: Channel = Channel.WEIBO
     raw_source: str = "poll:weibo"
@@ -138,18 +141,18 @@ class WeiboMentions:
         params = {"access_token": self.access_token, "count": "100", "page": str(number)}
         if since:
             params["since_id"] = since
-        response = await http.get(f"{self.base_url}/2/statuses/mentions.json", params=params)
+        response = await http.get(f"{self.base_url}{self.path}", params=params)
         data = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
         if response.status_code == 429 or (isinstance(data, dict) and data.get("error_code") in WEIBO_RATE_LIMIT_CODES):
             raise RateLimited(_wait_from(response, 2))
         response.raise_for_status()
-        statuses = data.get("statuses") or []
+        found = data.get(self.list_key) or []
         newest = None
-        for status in statuses:
-            if isinstance(status, dict):
-                newest = _newer(newest, str(status.get("idstr") or status.get("id") or "") or None)
+        for item in found:
+            if isinstance(item, dict):
+                newest = _newer(newest, str(item.get("idstr") or item.get("id") or "") or None)
         return Page(json.dumps(data, ensure_ascii=False).encode(), newest,
-                    str(number + 1) if statuses and number < MAX_PAGES else None)
+                    str(number + 1) if found and number < MAX_PAGES else None)
 
 
 @dataclass
@@ -167,8 +170,8 @@ class Poller:
         newest, page_token, pages = since, None, 0
         while pages < MAX_PAGES:
             page = await self._fetch_with_backoff(since, page_token)
-            if page.newest is None and pages == 0 and not page.next_page:
-                break  # nothing new
+            if page.newest is None:
+                break  # an empty page: nothing (more) since the cursor
             raw = RawMention(event_id=uuid.uuid4(), source=self.source.raw_source, channel=self.source.channel,
                              body=page.body, origin=f"{self.source.name}:{since or 'start'}:{pages}")
             await self.publish([raw], [f"{self.source.channel.value}:poll"])
@@ -222,5 +225,8 @@ def configured_sources(settings: Any) -> list[Source]:
         if settings.x_bearer_token:
             sources.append(XMentions(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms, user_id=account))
     if settings.weibo_access_token:
-        sources.append(WeiboMentions(settings.weibo_api_base.rstrip("/"), settings.weibo_access_token))
+        base = settings.weibo_api_base.rstrip("/")
+        sources.append(WeiboTimeline(base, settings.weibo_access_token))
+        sources.append(WeiboTimeline(base, settings.weibo_access_token, "/2/comments/to_me.json", "comments",
+                                     "weibo:comments"))
     return sources

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from heed_ingest.adapters.cursors import CursorStore
 from heed_ingest.app import IngestService
-from heed_ingest.pollers import Poller, XSearch
+from heed_ingest.pollers import Poller, WeiboTimeline, XSearch
 from heed_ingest.settings import IngestSettings
 from tests.harness import count, wait_for
 from tests.unit.ingest.payloads import x_search_page
@@ -98,6 +98,69 @@ async def test_restart_resumes_without_gaps_or_repeats_through_a_429(database_ur
                                          " WHERE channel = 'x' AND native_id = ANY($1::text[])", fake.ids) == 32
         assert await count(database_url, "SELECT count(*) FROM ingest.poll_cursors WHERE cursor = $1",
                            "1990000000000000106") == 1
+    finally:
+        await ingest.stop()
+        server.should_exit = True
+        await serving
+
+
+class FakeWeibo:
+    """comments/to_me: newest first, pages of PAGE; the second request answers Weibo's rate-limit error."""
+
+    def __init__(self) -> None:
+        self.ids = [str(4950000000000000 + i) for i in range(15)]
+        self.requests = 0
+
+    async def comments(self, request: Request) -> JSONResponse:
+        self.requests += 1
+        if self.requests == 2:
+            return JSONResponse({"error_code": 10023, "error": "User requests out of rate limit!"},
+                                status_code=403)
+        since = request.query_params.get("since_id")
+        matching = sorted((i for i in self.ids if since is None or int(i) > int(since)), key=int, reverse=True)
+        page = int(request.query_params.get("page", "1"))
+        chunk = matching[(page - 1) * PAGE:page * PAGE]
+        return JSONResponse({"comments": [
+            {"idstr": i, "created_at": "Thu Nov 20 16:20:00 +0800 2026", "text": f"评论 {i}",
+             "user": {"idstr": "55", "screen_name": "小王"}, "status": {"idstr": "4940000000000000"}}
+            for i in chunk]})
+
+
+async def test_weibo_comments_poller_waits_out_the_rate_limit_code_and_resumes(database_url, fresh_broker):
+    fake = FakeWeibo()
+    port = _port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/2/comments/to_me.json", fake.comments)]),
+                                           host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    ingest = IngestService(IngestSettings(kafka_bootstrap=fresh_broker, database_url=database_url))
+    await ingest.start()
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        async def started() -> bool:
+            return bool(server.started)
+
+        await wait_for(started, timeout=10, every=0.05)
+        source = WeiboTimeline(f"http://127.0.0.1:{port}", "token", "/2/comments/to_me.json", "comments",
+                               "weibo:comments")
+        async with httpx.AsyncClient() as http:
+            poller = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
+            assert await poller.poll_once() == 2  # pages of 10 and 5; the page after them is empty
+            assert poller.rate_limited == 1 and len(waits) == 1
+            fake.ids.append("4950000000000099")
+            again = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
+            assert await again.poll_once() == 1
+
+        async def all_in() -> bool:
+            return await count(database_url, "SELECT count(*) FROM ingest.mentions WHERE published") == 16
+
+        await wait_for(all_in, timeout=60)
+        assert await count(database_url, "SELECT count(*) FROM ingest.mentions WHERE seen > 1") == 0
+        assert await count(database_url, "SELECT count(*) FROM ingest.mentions WHERE thread_root = $1",
+                           "4940000000000000") == 16
     finally:
         await ingest.stop()
         server.should_exit = True
