@@ -19,6 +19,8 @@ from heed.runtime.messaging import Incoming, Outgoing, dead_letter
 from heed.runtime.service import Service
 from heed_ingest.adapters import store
 from heed_ingest.adapters.cursors import CursorStore
+from heed_ingest.adapters.graph import InstagramMentions
+from heed_ingest.channels.meta import InstagramLookup
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
 from heed_ingest.pollers import Poller, configured_sources
@@ -74,10 +76,12 @@ class IngestService(Service):
     async def normalise(self, batch: list[Incoming[RawMention]]) -> None:
         parsed: list[tuple[Incoming[RawMention], MentionDraft]] = []
         letters: list[DeadLetter] = []
+        lookups: list[RawMention] = []
         for item in batch:
             try:
                 drafts = parse_raw(item.event)
                 self.engagement += getattr(drafts, "engagement", 0)
+                lookups += await self.resolve_instagram_mentions(getattr(drafts, "lookups", []))
                 parsed.extend((item, draft) for draft in drafts)
             except UnparseableBody as exc:
                 letters.append(dead_letter(item.record, self.name, exc, attempts=1,
@@ -103,9 +107,20 @@ class IngestService(Service):
                     mention = mention.model_copy(update={"thread_root": pending[mention.mention_id]})
                 out.append(Outgoing(topics.MENTIONS, mention, mention.conversation_key, item.context))
         out.extend(Outgoing(topics.DLQ, d, d.source_topic) for d in letters)
+        out.extend(Outgoing(topics.MENTIONS_RAW, raw, f"instagram:{raw.event_id}") for raw in lookups)
         await self.stage.publisher.publish(out)
         await store.mark_published(self.pool, list(pending))
         self.stage.dead_lettered += len(letters)
+
+    async def resolve_instagram_mentions(self, lookups: list[InstagramLookup]) -> list[RawMention]:
+        """Fetch the text of Instagram @mentions; without a Graph token the notification is dead-lettered."""
+        if not lookups:
+            return []
+        if not self.settings.meta_access_token or self._http is None:
+            raise UnparseableBody("an Instagram @mention needs a Graph API call for its text: set "
+                                  "HEED_META_ACCESS_TOKEN, then replay this body from the DLQ")
+        graph = InstagramMentions(self._http, self.settings.meta_graph_base, self.settings.meta_access_token)
+        return [await graph.resolve(lookup) for lookup in lookups]
 
     async def archive_dead_letters(self, batch: list[Incoming[DeadLetter]]) -> None:
         await store.archive_dead_letters(self.pool, [item.event for item in batch])

@@ -13,6 +13,8 @@ class IngestSettings(HeedSettings):
     ingest_max_body_bytes: int = Field(default=1_048_576, description="Larger bodies get 413")
     meta_app_secret: str = Field(default="", description="Meta app secret: checks X-Hub-Signature-256")
     meta_verify_token: str = Field(default="", description="Answers Meta's hub.challenge subscription check")
+    meta_access_token: str = Field(default="", description="Graph API token: fetches Instagram @mention text")
+    meta_graph_base: str = Field(default="https://graph.facebook.com/v21.0", description="Graph API base URL")
     x_consumer_secret: str = Field(default="", description="X app consumer secret: CRC and signatures")
     wechat_token: str = Field(default="", description="WeChat Official Account server token")
     weibo_app_secret: str = Field(default="", description="Weibo fans-service push token")

@@ -3,17 +3,24 @@ webhook and by poll is one mention; an authentic body that cannot be parsed is d
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from heed.contracts.events import Channel, RawMention
 from heed_ingest.app import IngestService
 from heed_ingest.settings import IngestSettings
 from tests.harness import count, wait_for
+from tests.integration.ingest.test_pollers import _port
 from tests.unit.ingest import payloads as p
 from tests.unit.ingest.test_receivers import SECRETS, meta_sig, x_sig
 
@@ -57,3 +64,43 @@ async def test_webhook_and_poll_of_one_post_make_one_mention_and_bad_bodies_reac
 
 def ingest_raw(page: dict[str, object]) -> RawMention:
     return RawMention(event_id=uuid.uuid4(), source="poll:x", channel=Channel.X, body=json.dumps(page).encode())
+
+
+async def test_instagram_mention_notifications_are_resolved_through_the_graph_api(database_url, fresh_broker):
+    calls: list[dict[str, str]] = []
+
+    async def graph(request: Request) -> JSONResponse:
+        calls.append(dict(request.query_params))
+        assert request.path_params["ig_user"] == "17841400000"
+        return JSONResponse({"id": "17841400000", "mentioned_comment": {
+            "id": "17900000000000001", "text": "@lumo.official my blender arrived broken",
+            "timestamp": "2026-11-20T08:15:00+0000", "username": "nina.k", "media": {"id": "17800000000000009"}}})
+
+    port = _port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/v21.0/{ig_user}", graph)]),
+                                           host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    ingest = IngestService(IngestSettings(kafka_bootstrap=fresh_broker, database_url=database_url,
+                                          meta_access_token="graph-token",
+                                          meta_graph_base=f"http://127.0.0.1:{port}/v21.0", **SECRETS))
+    await ingest.start()
+    try:
+        body = json.dumps({"object": "instagram", "entry": [{"id": "17841400000", "time": 1763600000, "changes": [{
+            "field": "mentions", "value": {"comment_id": "17900000000000001", "media_id": "17800000000000009"}}]}]}
+        ).encode()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ingest.asgi()), base_url="http://i") as client:
+            r = await client.post("/webhooks/meta", content=body, headers={
+                "content-type": "application/json", "x-hub-signature-256": meta_sig(body)})
+        assert r.status_code == 200
+
+        async def resolved() -> bool:
+            return await count(database_url, "SELECT count(*) FROM ingest.mentions WHERE channel = 'instagram'"
+                                             " AND native_id = '17900000000000001' AND published") == 1
+
+        await wait_for(resolved, timeout=60)
+        assert calls and calls[0]["access_token"] == "graph-token"
+        assert "mentioned_comment.comment_id(17900000000000001)" in calls[0]["fields"]
+    finally:
+        await ingest.stop()
+        server.should_exit = True
+        await serving

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from heed.contracts.events import Channel, MentionKind, Visibility
-from heed_ingest.channels.meta import parse_meta
+from heed_ingest.channels.meta import parse_instagram_lookup, parse_meta
 from heed_ingest.channels.wechat import parse_wechat
 from heed_ingest.channels.weibo import parse_weibo
 from heed_ingest.channels.x import parse_x, parse_x_search
@@ -111,3 +111,17 @@ def test_weibo_mentions_page_and_comments():
 def test_unparseable_bodies_say_why(parser, body, reason):
     with pytest.raises(UnparseableBody, match=reason):
         parser(body)
+
+
+def test_instagram_mention_notifications_become_lookups_and_graph_answers_become_mentions():
+    notification = json.dumps({"object": "instagram", "entry": [{"id": "17841400000", "changes": [{
+        "field": "mentions", "value": {"comment_id": "179001", "media_id": "178009"}}]}]}).encode()
+    parsed = parse_meta(notification)
+    assert list(parsed) == [] and [(x.ig_user_id, x.comment_id) for x in parsed.lookups] == [("17841400000", "179001")]
+    answer = json.dumps({"ig_user_id": "17841400000", "response": {"mentioned_media": {
+        "id": "178009", "caption": "Unboxing my @lumo.official lamp", "timestamp": "2026-11-20T08:15:00+0000",
+        "username": "nina.k"}}}).encode()
+    (d,) = parse_instagram_lookup(answer)
+    assert (d.channel, d.native_id, d.kind) == (Channel.INSTAGRAM, "178009", MentionKind.POST)
+    assert d.author.handle == "nina.k"
+    assert d.text == "Unboxing my @lumo.official lamp" and d.matched == ["@mention"]

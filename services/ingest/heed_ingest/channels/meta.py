@@ -3,23 +3,37 @@ Instagram comments and mentions, WhatsApp Cloud API messages.
 
 Only posts, comments and messages become mentions. Reactions, likes, shares, edits and
 removals are engagement: counted, never answered. Instagram `mentions` notifications carry only
-ids (the text needs a Graph API call), so they are counted with engagement too. Delivery receipts (WhatsApp statuses,
-Messenger delivery/read) are ignored.
+ids: they come back as lookups, which ingest resolves through the Graph API (`parse_instagram_lookup`
+reads the answer). Delivery receipts (WhatsApp statuses, Messenger delivery/read) are ignored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import from_epoch, items, load_json, obj, sub, text_field
+from heed_ingest.channels.common import from_epoch, from_text_time, items, load_json, obj, sub, text_field
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
 
-class Parsed(list[MentionDraft]):
-    """Mentions found in a body, and how many engagement events (likes, reactions) it held."""
+@dataclass(frozen=True)
+class InstagramLookup:
+    """An Instagram @mention notification: the comment or media to fetch for its text."""
 
-    engagement: int = 0
+    ig_user_id: str
+    comment_id: str | None
+    media_id: str | None
+
+
+class Parsed(list[MentionDraft]):
+    """Mentions found in a body, how many engagement events (likes, reactions) it held, and the
+    Instagram mentions whose text must be fetched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engagement = 0
+        self.lookups: list[InstagramLookup] = []
 
 
 def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
@@ -84,8 +98,37 @@ def _instagram_change(account: str, change: dict[str, Any], parsed: Parsed) -> N
             in_reply_to=str(parent) if parent else (str(media["id"]) if media.get("id") else None),
             thread_root=str(media["id"]) if media.get("id") else None,
         ))
+    elif field == "mentions":
+        comment_id, media_id = value.get("comment_id"), value.get("media_id")
+        if not (comment_id or media_id):
+            raise UnparseableBody("instagram mentions change names neither comment_id nor media_id")
+        parsed.lookups.append(InstagramLookup(account, str(comment_id) if comment_id else None,
+                                              str(media_id) if media_id else None))
     else:
         parsed.engagement += 1
+
+
+def parse_instagram_lookup(body: bytes) -> Parsed:
+    """A Graph API answer for an Instagram @mention, as ingest wrapped it:
+    {"ig_user_id", "response": {"mentioned_comment": {...}} or {"mentioned_media": {...}}}."""
+    data = obj(load_json(body, "Instagram lookup"), "Instagram lookup")
+    response = obj(data.get("response"), "Instagram lookup response")
+    account = str(data.get("ig_user_id") or "") or None
+    parsed = Parsed()
+    comment, media = sub(response, "mentioned_comment"), sub(response, "mentioned_media")
+    found = comment or media
+    if not found:
+        raise UnparseableBody("Instagram lookup response has neither mentioned_comment nor mentioned_media")
+    username = text_field(found.get("username"), "mentioned.username")
+    parsed.append(MentionDraft(
+        channel=Channel.INSTAGRAM, native_id=text_field(found.get("id"), "mentioned.id"), account=account,
+        kind=MentionKind.COMMENT if comment else MentionKind.POST, visibility=Visibility.PUBLIC,
+        author=Author(platform_id=f"ig:{username}", handle=username),
+        text=text_field(comment.get("text") if comment else media.get("caption"), "mentioned.text", required=False),
+        created_at=from_text_time(found.get("timestamp"), "mentioned.timestamp"),
+        thread_root=str(sub(comment, "media").get("id") or "") or None, matched=["@mention"],
+    ))
+    return parsed
 
 
 def _whatsapp_change(change: dict[str, Any], parsed: Parsed) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pydantic import ValidationError
 
 from heed.contracts.events import Mention, RawMention, derive_id
-from heed_ingest.channels.meta import parse_meta
+from heed_ingest.channels.meta import parse_instagram_lookup, parse_meta
 from heed_ingest.channels.wechat import parse_wechat
 from heed_ingest.channels.weibo import parse_weibo
 from heed_ingest.channels.x import parse_x, parse_x_search
@@ -21,6 +21,7 @@ PARSERS: dict[str, Parser] = {
     "replay": lambda raw: parse_generic(raw.body),
     "api": lambda raw: parse_generic(raw.body),
     "webhook:meta": lambda raw: parse_meta(raw.body),
+    "poll:instagram": lambda raw: parse_instagram_lookup(raw.body),
     "webhook:x": lambda raw: parse_x(raw.body),
     "webhook:wechat": lambda raw: parse_wechat(raw.body),
     "webhook:weibo": lambda raw: parse_weibo(raw.body),
