@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import SGDClassifier
 
+from heed_classifier.domain import model_text
 from heed_classifier.domain.model import Head, LinearModel, vectorizer
 from heed_classifier.evaluation import read_rows
 
@@ -25,7 +26,7 @@ COLUMN = {"sentiment": "sentiment_mapped", "intent": "intent_mapped"}
 
 
 def _fit(texts: Sequence[str], labels: Sequence[str], n_features: int, ngram_max: int) -> Head:
-    features = vectorizer(n_features, ngram_max).transform(list(texts))
+    features = vectorizer(n_features, ngram_max).transform([model_text(t) for t in texts])
     model = SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=30, tol=1e-4, class_weight="balanced",
                           random_state=42)
     model.fit(features, list(labels))

@@ -42,6 +42,14 @@ def _to_simplified_table() -> dict[int, str]:
     return table
 
 
+def model_text(text: str) -> str:
+    """What the learned heads read: Chinese folded to Simplified, so both scripts share what was learned."""
+    text = text[:MAX_CHARS]
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text.translate(_to_simplified_table())
+    return text
+
+
 def _hits(text: str, cues: Sequence[str]) -> list[str]:
     return [c for c in cues if c in text]
 
@@ -63,7 +71,7 @@ class Classifier:
     def classify_batch(self, mentions: Sequence[Mention]) -> list[Classification]:
         if self.model is None:
             return [self.classify(m) for m in mentions]
-        learned = self.model.predict([m.text[:MAX_CHARS] for m in mentions])
+        learned = self.model.predict([model_text(m.text) for m in mentions])
         sentiment, intent = learned["sentiment"], learned["intent"]
         return [self._classify(m, sentiment[i], intent[i]) for i, m in enumerate(mentions)]
 
@@ -98,8 +106,8 @@ class Classifier:
             labels = self.model.heads["sentiment"].labels
             learned = float(p_sentiment[labels.index("positive")] - p_sentiment[labels.index("negative")])
             sentiment = learned if pos + neg == 0 else 0.7 * learned + 0.3 * sentiment
-        elif category == "complaint" and sentiment > -0.3:
-            sentiment = -0.5
+        if category == "complaint" and cat_cues and sentiment > -0.3:
+            sentiment = -0.3 if pos + neg == 0 else min(-0.3, (pos - neg) / (pos + neg))  # a complaint is negative
         sentiment = round(sentiment, 3)
         if category in ("question", "other") and sentiment <= NEGATIVE_ENOUGH_FOR_COMPLAINT:
             # a clearly negative post addressed to a brand is a complaint, however it is phrased
