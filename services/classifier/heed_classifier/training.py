@@ -16,9 +16,12 @@ from sklearn.linear_model import SGDClassifier
 
 from heed_classifier.domain import model_text
 from heed_classifier.domain.model import Head, LinearModel, vectorizer
+from heed_classifier.domain.scripts import count_scripts, detect_language
 from heed_classifier.evaluation import read_rows
 
 TEAM_EXAMPLES = Path(__file__).parent / "training_data" / "team_examples.csv"
+TEAM_EXAMPLES_ZH = Path(__file__).parent / "training_data" / "team_examples_zh.csv"
+MIN_PER_LANGUAGE = 100  # a language with fewer examples for a head is left to the general head
 # The only shared datasets whose licences allow training a shipped model (see NOTICE).
 PERMITTED = ("th_wisesight_sentiment", "en_bitext_customer_service_synthetic", "en_tweeteval_sentiment")
 LABELS = {"sentiment": ("negative", "neutral", "positive"), "intent": ("complaint", "question", "praise", "other")}
@@ -50,5 +53,14 @@ def train(paths: Sequence[Path], out: Path, version: str, n_features: int = 2**1
         heads[head] = _fit([t for t, _ in pairs], [label for _, label in pairs], n_features, ngram_max)
         if progress:
             print(f"trained {head} on {len(pairs)} examples")
+        by_language: dict[str, list[tuple[str, str]]] = {}
+        for text, label in pairs:
+            by_language.setdefault(detect_language(count_scripts(text))[0], []).append((text, label))
+        for lang, subset in sorted(by_language.items()):
+            if lang == "und" or len(subset) < MIN_PER_LANGUAGE or len({lab for _, lab in subset}) < 2:
+                continue
+            heads[f"{head}@{lang}"] = _fit([t for t, _ in subset], [lab for _, lab in subset], n_features, ngram_max)
+            if progress:
+                print(f"trained {head}@{lang} on {len(subset)} examples")
     LinearModel(version, n_features, ngram_max, heads).save(out)
     return {head: Counter(label for _, label in pairs) for head, pairs in examples.items()}

@@ -71,7 +71,8 @@ class Classifier:
     def classify_batch(self, mentions: Sequence[Mention]) -> list[Classification]:
         if self.model is None:
             return [self.classify(m) for m in mentions]
-        learned = self.model.predict([model_text(m.text) for m in mentions])
+        languages = [detect_language(count_scripts(m.text[:MAX_CHARS]))[0] for m in mentions]
+        learned = self.model.predict([model_text(m.text) for m in mentions], languages)
         sentiment, intent = learned["sentiment"], learned["intent"]
         return [self._classify(m, sentiment[i], intent[i]) for i, m in enumerate(mentions)]
 

@@ -39,6 +39,15 @@ class Head:
         return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
+def _align(probs: np.ndarray, labels: list[str], target: list[str]) -> np.ndarray:
+    """Columns of `probs` (over `labels`) rearranged to `target`; missing labels get 0."""
+    out = np.zeros((probs.shape[0], len(target)))
+    for i, label in enumerate(labels):
+        if label in target:
+            out[:, target.index(label)] = probs[:, i]
+    return out
+
+
 @dataclass
 class LinearModel:
     version: str
@@ -49,9 +58,28 @@ class LinearModel:
     def __post_init__(self) -> None:
         self._vectorizer = vectorizer(self.n_features, self.ngram_max)
 
-    def predict(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def predict(self, texts: list[str], languages: list[str] | None = None) -> dict[str, np.ndarray]:
+        """Probabilities per head name (`sentiment`, `intent`), one row per text.
+
+        A head trained for one language (`sentiment@zh`) answers for the texts in that language;
+        the head without a language answers for the rest.
+        """
         features = self._vectorizer.transform(texts)
-        return {name: head.probabilities(features) for name, head in self.heads.items()}
+        out: dict[str, np.ndarray] = {}
+        for name in dict.fromkeys(n.partition("@")[0] for n in self.heads):
+            general = self.heads.get(name)
+            specific = {n.partition("@")[2]: h for n, h in self.heads.items() if n.startswith(name + "@")}
+            if general is None:
+                raise ValueError(f"artefact has {name}@… heads but no general {name} head")
+            probs = general.probabilities(features)
+            if languages is not None:
+                for lang, head in specific.items():
+                    rows = np.flatnonzero(np.asarray(languages) == lang)
+                    if len(rows):
+                        p = head.probabilities(features[rows])
+                        probs[rows] = _align(p, head.labels, general.labels)
+            out[name] = probs
+        return out
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
