@@ -125,3 +125,36 @@ def test_instagram_mention_notifications_become_lookups_and_graph_answers_become
     assert (d.channel, d.native_id, d.kind) == (Channel.INSTAGRAM, "178009", MentionKind.POST)
     assert d.author.handle == "nina.k"
     assert d.text == "Unboxing my @lumo.official lamp" and d.matched == ["@mention"]
+
+
+def test_facebook_reply_to_a_comment_is_a_reply_in_the_posts_conversation():
+    body = json.loads(p.meta_page_comment("555_9"))
+    body["entry"][0]["changes"][0]["value"]["parent_id"] = "111_222"
+    (d,) = parse_meta(json.dumps(body).encode())
+    assert (d.kind, d.in_reply_to, d.thread_root) == (MentionKind.REPLY, "111_222", f"{p.PAGE_ID}_555")
+
+
+def test_instagram_comment_takes_its_time_from_the_entry():
+    (d,) = parse_meta(p.instagram_comment())
+    assert d.created_at == datetime.fromtimestamp(1763600000, UTC)
+
+
+def test_messenger_reply_keeps_the_message_it_answers():
+    body = json.loads(p.messenger_message("m_2"))
+    body["entry"][0]["messaging"][0]["message"]["reply_to"] = {"mid": "m_1"}
+    body["entry"][0]["messaging"].append({"sender": {"id": "PSID77"}, "recipient": {"id": p.PAGE_ID},
+                                          "timestamp": 1763600001000, "postback": {"title": "Track order",
+                                                                                   "payload": "TRACK"}})
+    parsed = parse_meta(json.dumps(body).encode())
+    (d,) = parsed
+    assert d.in_reply_to == "m_1" and parsed.engagement == 1
+
+
+def test_whatsapp_button_replies_keep_the_chosen_title():
+    body = json.loads(p.whatsapp_message())
+    body["entry"][0]["changes"][0]["value"]["messages"] = [{
+        "from": "16505551234", "id": "wamid.I1", "timestamp": "1763600009", "type": "interactive",
+        "context": {"from": "15550000000", "id": "wamid.OUT1"},
+        "interactive": {"type": "button_reply", "button_reply": {"id": "refund", "title": "Ask for a refund"}}}]
+    (d,) = parse_meta(json.dumps(body).encode())
+    assert (d.text, d.in_reply_to) == ("Ask for a refund", "wamid.OUT1")

@@ -48,9 +48,12 @@ def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
                         f"feed {item} id")
     parent = value.get("parent_id") if item == "comment" else None
     post_id = value.get("post_id")
+    if item != "comment":
+        kind = MentionKind.POST
+    else:  # a top-level comment's parent is the post itself; a reply's parent is another comment
+        kind = MentionKind.REPLY if parent and str(parent) != str(post_id) else MentionKind.COMMENT
     parsed.append(MentionDraft(
-        channel=Channel.FACEBOOK, native_id=native, account=page_id,
-        kind=MentionKind.COMMENT if item == "comment" else MentionKind.POST, visibility=Visibility.PUBLIC,
+        channel=Channel.FACEBOOK, native_id=native, account=page_id, kind=kind, visibility=Visibility.PUBLIC,
         author=Author(platform_id=text_field(sender.get("id"), "feed.value.from.id"), name=sender.get("name")),
         text=text_field(value.get("message"), "feed.value.message", required=False),
         created_at=from_epoch(value.get("created_time"), "feed.value.created_time"),
@@ -63,8 +66,8 @@ def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
 def _messaging(channel: Channel, account: str, event: dict[str, Any], parsed: Parsed) -> None:
     message = event.get("message")
     if not isinstance(message, dict):
-        if any(k in event for k in ("reaction", "read", "delivery")):
-            parsed.engagement += "reaction" in event
+        # reactions and button postbacks are engagement; delivery and read receipts are neither
+        parsed.engagement += ("reaction" in event) + ("postback" in event)
         return
     if message.get("is_echo"):
         return  # our own outbound message
@@ -78,11 +81,12 @@ def _messaging(channel: Channel, account: str, event: dict[str, Any], parsed: Pa
         author=Author(platform_id=text_field(sender.get("id"), "messaging.sender.id")),
         text=text_field(text, "messaging.message.text", required=False),
         created_at=from_epoch(event.get("timestamp"), "messaging.timestamp", millis=True),
+        in_reply_to=str(sub(message, "reply_to").get("mid") or "") or None,
         thread_root=f"dm:{sender.get('id')}",
     ))
 
 
-def _instagram_change(account: str, change: dict[str, Any], parsed: Parsed) -> None:
+def _instagram_change(account: str, change: dict[str, Any], entry_time: Any, parsed: Parsed) -> None:
     field, value = change.get("field"), obj(change.get("value"), "instagram change value")
     if field == "comments" or field == "live_comments":
         sender = obj(value.get("from") or {}, "comments.from")
@@ -94,7 +98,8 @@ def _instagram_change(account: str, change: dict[str, Any], parsed: Parsed) -> N
             author=Author(platform_id=text_field(sender.get("id"), "comments.from.id"),
                           handle=sender.get("username")),
             text=text_field(value.get("text"), "comments.text", required=False),
-            created_at=from_epoch(change.get("time") or value.get("timestamp") or 0, "comments.time"),
+            # the comments payload has no time of its own: the entry's is when Meta sent it
+            created_at=from_epoch(change.get("time") or value.get("timestamp") or entry_time, "entry.time"),
             in_reply_to=str(parent) if parent else (str(media["id"]) if media.get("id") else None),
             thread_root=str(media["id"]) if media.get("id") else None,
         ))
@@ -146,6 +151,11 @@ def _whatsapp_change(change: dict[str, Any], parsed: Parsed) -> None:
         elif kind == "reaction":
             parsed.engagement += 1
             continue
+        elif kind == "interactive":  # a tapped reply button or list row: its title is what was said
+            chosen = sub(message, "interactive")
+            text = (sub(chosen, "button_reply") or sub(chosen, "list_reply")).get("title") or "[interactive]"
+        elif kind == "button":
+            text = sub(message, "button").get("text") or "[button]"
         else:
             caption = sub(message, str(kind)).get("caption")
             text = caption or f"[{kind}]"
@@ -154,7 +164,8 @@ def _whatsapp_change(change: dict[str, Any], parsed: Parsed) -> None:
             channel=Channel.WHATSAPP, native_id=text_field(message.get("id"), "messages.id"),
             account=metadata.get("phone_number_id"), kind=MentionKind.DIRECT_MESSAGE,
             visibility=Visibility.PRIVATE, author=Author(platform_id=sender, name=names.get(sender)),
-            text=text, created_at=from_epoch(message.get("timestamp"), "messages.timestamp"),
+            text=text_field(text, "messages text", required=False),
+            created_at=from_epoch(message.get("timestamp"), "messages.timestamp"),
             in_reply_to=context.get("id"), thread_root=f"dm:{sender}",
         ))
 
@@ -180,7 +191,7 @@ def parse_meta(body: bytes) -> Parsed:
                 _messaging(Channel.MESSENGER, account, obj(event, "messaging[]"), parsed)
         elif kind == "instagram":
             for change in items(entry.get("changes"), "entry.changes"):
-                _instagram_change(account, obj(change, "changes[]"), parsed)
+                _instagram_change(account, obj(change, "changes[]"), entry.get("time"), parsed)
             for event in items(entry.get("messaging"), "entry.messaging"):
                 _messaging(Channel.INSTAGRAM, account, obj(event, "messaging[]"), parsed)
         elif kind == "whatsapp_business_account":
