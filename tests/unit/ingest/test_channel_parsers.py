@@ -158,3 +158,29 @@ def test_whatsapp_button_replies_keep_the_chosen_title():
         "interactive": {"type": "button_reply", "button_reply": {"id": "refund", "title": "Ask for a refund"}}}]
     (d,) = parse_meta(json.dumps(body).encode())
     assert (d.text, d.in_reply_to) == ("Ask for a refund", "wamid.OUT1")
+
+
+def _activity(event_type: str, payload: dict[str, object], flt: dict[str, str]) -> bytes:
+    return json.dumps({"data": {"event_uuid": "2080761390344937796", "filter": flt, "event_type": event_type,
+                                "tag": "heed", "payload": payload,
+                                "includes": {"users": [{"id": "2244", "username": "amyc", "name": "Amy",
+                                                        "public_metrics": {"followers_count": 15300}}]}}}).encode()
+
+
+def test_x_activity_post_create_by_keyword_and_own_posts_skipped():
+    post = {"id": "2080761390344937796", "author_id": "2244", "text": "lumo kettle broke after a week",
+            "created_at": "2026-11-20T08:15:00.000Z", "lang": "en", "conversation_id": "2080761390344937700",
+            "referenced_tweets": [{"type": "replied_to", "id": "2080761390344937700"}]}
+    (d,) = parse_x(_activity("post.create", post, {"keyword": "lumo"}))
+    assert (d.native_id, d.kind, d.author.handle, d.author.followers) == (
+        "2080761390344937796", MentionKind.REPLY, "amyc", 15300)
+    assert d.matched == ["lumo"] and d.thread_root == "2080761390344937700" and d.lang_hint == "en"
+    assert list(parse_x(_activity("post.create", post, {"user_id": "2244"}))) == []
+    liked = parse_x(_activity("like.create", {"id": "1"}, {"user_id": "777"}))
+    assert list(liked) == [] and liked.engagement == 1
+
+
+def test_x_activity_encrypted_chat_is_dead_lettered_with_the_reason():
+    encrypted = _activity("chat.received", {"sender_id": "2244", "encoded_event": "AAECAw=="}, {"user_id": "777"})
+    with pytest.raises(UnparseableBody, match="encrypted"):
+        parse_x(encrypted)

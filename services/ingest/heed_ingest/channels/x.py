@@ -1,5 +1,6 @@
 """X: Account Activity webhooks (tweet_create_events, direct_message_events), the X Activity API
-envelope ({"data": {"event_type", "payload"}}), and v2 search results from the poller."""
+envelope ({"data": {"event_uuid", "filter", "event_type", "payload", "includes"}}: post.create and
+received messages are mentions, the rest engagement), and v2 search results from the poller."""
 
 from __future__ import annotations
 
@@ -54,11 +55,16 @@ def _dm(event: dict[str, Any], users: dict[str, Any], account: str | None) -> Me
     )
 
 
+def _v2_author(user_id: str, user: dict[str, Any]) -> Author:
+    return Author(platform_id=user_id, handle=user.get("username"), name=user.get("name"),
+                  followers=int_field(sub(user, "public_metrics").get("followers_count")),
+                  verified=bool(user.get("verified")))
+
+
 def _v2_post(post: dict[str, Any], users: dict[str, dict[str, Any]], account: str | None,
              matched: list[str] | None = None) -> MentionDraft:
     author_id = text_field(post.get("author_id"), "post.author_id")
     user = users.get(author_id, {})
-    metrics = sub(user, "public_metrics")
     replied = [r for r in items(post.get("referenced_tweets"), "referenced_tweets")
                if isinstance(r, dict) and r.get("type") == "replied_to"]
     native = text_field(post.get("id"), "post.id")
@@ -66,8 +72,7 @@ def _v2_post(post: dict[str, Any], users: dict[str, dict[str, Any]], account: st
     return MentionDraft(
         channel=Channel.X, native_id=native, account=account,
         kind=MentionKind.REPLY if replied else MentionKind.POST, visibility=Visibility.PUBLIC,
-        author=Author(platform_id=author_id, handle=handle, name=user.get("name"),
-                      followers=int_field(metrics.get("followers_count")), verified=bool(user.get("verified"))),
+        author=_v2_author(author_id, user),
         text=text_field(post.get("text"), "post.text", required=False), lang_hint=post.get("lang"),
         created_at=from_text_time(post.get("created_at"), "post.created_at"),
         in_reply_to=str(replied[0].get("id")) if replied else None,
@@ -82,24 +87,41 @@ def _v2_users(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(u.get("id")): u for u in items(includes.get("users"), "includes.users") if isinstance(u, dict)}
 
 
+def _activity_event(event: dict[str, Any], parsed: Parsed) -> None:
+    """One X Activity API event: {"event_uuid", "filter", "event_type", "tag", "payload", "includes"}."""
+    kind = str(event["event_type"])
+    payload, flt = sub(event, "payload"), sub(event, "filter")
+    watched = str(flt["user_id"]) if flt.get("user_id") else None
+    if kind == "post.create":
+        if watched and str(payload.get("author_id")) == watched:
+            return  # the subscribed account's own post
+        draft = _v2_post(payload, _v2_users(event), watched)
+        keyword = flt.get("keyword")
+        parsed.append(draft.model_copy(update={"matched": [str(keyword)]}) if keyword else draft)
+    elif kind.startswith(("dm.", "chat.")) and kind.endswith("received"):
+        sender = text_field(payload.get("sender_id"), "payload.sender_id")
+        if payload.get("text") is None:
+            # X Chat end-to-end encrypts messages: without the user's keys there is nothing to read
+            raise UnparseableBody(f"X {kind} payload has no plain text (encrypted X Chat message); "
+                                  "it needs the Chat XDK and the account's keys to decrypt")
+        parsed.append(MentionDraft(
+            channel=Channel.X, native_id=text_field(payload.get("id") or event.get("event_uuid"), "payload.id"),
+            account=watched, kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE,
+            author=_v2_author(sender, _v2_users(event).get(sender, {})),
+            text=text_field(payload.get("text"), "payload.text", required=False),
+            created_at=from_text_time(payload.get("created_at"), "payload.created_at"),
+            thread_root=f"dm:{sender}",
+        ))
+    else:
+        parsed.engagement += 1  # likes, follows, profile, spaces and news events; sent and deleted items
+
+
 def parse_x(body: bytes) -> Parsed:
     """Mentions in an X webhook body, either envelope."""
     data = obj(load_json(body, "X"), "X body")
     parsed = Parsed()
     if "data" in data and isinstance(data["data"], dict) and "event_type" in data["data"]:
-        event = data["data"]
-        payload = sub(event, "payload")
-        if str(event["event_type"]).startswith("chat.received"):
-            parsed.append(MentionDraft(
-                channel=Channel.X, native_id=text_field(payload.get("id") or payload.get("event_id"), "payload.id"),
-                kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE,
-                author=Author(platform_id=text_field(payload.get("sender_id"), "payload.sender_id")),
-                text=text_field(payload.get("text"), "payload.text", required=False),
-                created_at=from_text_time(payload.get("created_at"), "payload.created_at"),
-                thread_root=f"dm:{payload.get('sender_id')}",
-            ))
-        else:
-            parsed.engagement += 1  # profile, follow and news events are not mentions
+        _activity_event(data["data"], parsed)
         return parsed
     account = str(data["for_user_id"]) if data.get("for_user_id") else None
     known = {"tweet_create_events", "direct_message_events", "favorite_events", "follow_events",
