@@ -106,6 +106,8 @@ def test_weibo_mentions_page_and_comments():
     (parse_wechat, b"<xml><MsgType>text</MsgType>", "not XML"),
     (parse_wechat, b'<!DOCTYPE x [<!ENTITY a "b">]><xml/>', "DOCTYPE"),
     (parse_wechat, b"<xml><Encrypt>abc</Encrypt></xml>", "encrypted"),
+    (parse_wechat, '<!DOCTYPE x [<!ENTITY a "b">]><xml/>'.encode("utf-16-le"), "NUL"),
+    (parse_wechat, '<xml/>'.encode("utf-16"), "not UTF-8"),
     (parse_weibo, b'{"ok": true}', "neither statuses"),
 ])
 def test_unparseable_bodies_say_why(parser, body, reason):

@@ -16,10 +16,18 @@ MAX_XML_BYTES = 256 * 1024
 def parse_wechat(body: bytes) -> Parsed:
     if len(body) > MAX_XML_BYTES:
         raise UnparseableBody(f"WeChat body is {len(body)} bytes; messages are far smaller")
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+    # WeChat sends UTF-8. Decoding first and parsing the text keeps the DOCTYPE check honest: as
+    # bytes, a UTF-16 body would hide its entity declarations from it and expat would expand them.
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnparseableBody(f"WeChat body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+    if "\x00" in text:
+        raise UnparseableBody("WeChat body contains NUL characters; XML allows none")
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise UnparseableBody("WeChat body declares a DOCTYPE or entity; refused")
     try:
-        root = ET.fromstring(body)
+        root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise UnparseableBody(f"WeChat body is not XML: {exc}") from None
     if root.tag != "xml":
