@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
@@ -99,7 +99,9 @@ class XSearch:
             raise RateLimited(_wait_from(response, 1))
         response.raise_for_status()
         data = response.json()
-        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        if not isinstance(data, dict):
+            raise ValueError(f"X answered {type(data).__name__}, not an object")
+        meta = data["meta"] if isinstance(data.get("meta"), dict) else {}
         data["heed_matched"] = self.terms
         return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"))
 
@@ -135,6 +137,7 @@ class WeiboTimeline:
     name: str = "weibo:mentions"
     channel: Channel = Channel.WEIBO
     raw_source: str = "poll:weibo"
+    terms: list[str] = field(default_factory=list)  # the parser keeps those that occur in each post
 
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
         number = int(page or "1")
@@ -146,7 +149,10 @@ class WeiboTimeline:
         if response.status_code == 429 or (isinstance(data, dict) and data.get("error_code") in WEIBO_RATE_LIMIT_CODES):
             raise RateLimited(_wait_from(response, 2))
         response.raise_for_status()
+        if not isinstance(data, dict):
+            raise ValueError(f"Weibo answered {type(data).__name__}, not an object")
         found = data.get(self.list_key) or []
+        data["heed_matched"] = self.terms
         newest = None
         for item in found:
             if isinstance(item, dict):
@@ -207,8 +213,9 @@ class Poller:
         while not stop.is_set():
             try:
                 await self.poll_once()
-            except (httpx.HTTPError, ValueError) as exc:
-                log.error("poll failed", extra={"fields": {"source": self.source.name, "error": str(exc)[:200]}})
+            except Exception as exc:  # a poller outlives any one failed poll; its cursor did not move
+                log.error("poll failed", extra={"fields": {"source": self.source.name,
+                                                            "error": f"{type(exc).__name__}: {str(exc)[:200]}"}})
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval_s)
             except TimeoutError:
@@ -226,7 +233,7 @@ def configured_sources(settings: Any) -> list[Source]:
             sources.append(XMentions(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms, user_id=account))
     if settings.weibo_access_token:
         base = settings.weibo_api_base.rstrip("/")
-        sources.append(WeiboTimeline(base, settings.weibo_access_token))
+        sources.append(WeiboTimeline(base, settings.weibo_access_token, terms=terms))
         sources.append(WeiboTimeline(base, settings.weibo_access_token, "/2/comments/to_me.json", "comments",
-                                     "weibo:comments"))
+                                     "weibo:comments", terms=terms))
     return sources

@@ -114,7 +114,7 @@ class Receivers:
         return await self._accept(request, "webhook:wechat", Channel.WECHAT, ("text/xml", "application/xml"),
                                   lambda body: signed, PlainTextResponse("success"))
 
-    # Weibo fans-service push (private messages); mentions and comments come from the poller
+    # Weibo fans-service push (private messages, @-mentions, events); the pollers read the timelines
     async def weibo_verify(self, request: Request) -> Response:
         if not self._wechat_signed(request, self.settings.weibo_app_secret):
             return error(401, "signature missing or wrong")
@@ -122,7 +122,9 @@ class Receivers:
 
     async def weibo_event(self, request: Request) -> Response:
         signed = self._wechat_signed(request, self.settings.weibo_app_secret)
-        return await self._accept(request, "webhook:weibo", Channel.WEIBO, ("application/json", "text/plain"),
+        # JSON by default; the fans service can also be set to send WeChat-compatible XML
+        return await self._accept(request, "webhook:weibo", Channel.WEIBO,
+                                  ("application/json", "text/plain", "text/xml", "application/xml"),
                                   lambda body: signed, PlainTextResponse("success"))
 
     def routes(self) -> list[BaseRoute]:

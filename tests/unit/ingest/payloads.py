@@ -126,3 +126,9 @@ def weibo_comments() -> bytes:
                                      "text": "回复@小王: 同样的问题", "user": WEIBO_USER,
                                      "status": {"idstr": "4950000000000001"},
                                      "reply_comment": {"idstr": "4950000000000100"}}]}).encode()
+
+
+def weibo_push(kind: str = "text", text: str = "电饭煲不加热了", **data: object) -> bytes:
+    return json.dumps({"type": kind, "receiver_id": 1902538057, "sender_id": 2489518277,
+                       "created_at": "Thu Nov 20 16:15:00 +0800 2026", "text": text, "data": data},
+                      ensure_ascii=False).encode()

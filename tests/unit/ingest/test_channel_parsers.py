@@ -186,3 +186,29 @@ def test_x_activity_encrypted_chat_is_dead_lettered_with_the_reason():
     encrypted = _activity("chat.received", {"sender_id": "2244", "encoded_event": "AAECAw=="}, {"user_id": "777"})
     with pytest.raises(UnparseableBody, match="encrypted"):
         parse_x(encrypted)
+
+
+def test_weibo_push_messages_mentions_events_and_unknown_types():
+    (dm,) = parse_weibo(p.weibo_push())
+    assert (dm.kind, dm.visibility, dm.account, dm.text) == (MentionKind.DIRECT_MESSAGE, Visibility.PRIVATE,
+                                                            "1902538057", "电饭煲不加热了")
+    assert dm.native_id == "2489518277:Thu Nov 20 16:15:00 +0800 2026"  # Weibo's retry key
+    (voice,) = parse_weibo(p.weibo_push("voice", "", vfid="821804", tovfid="984081"))
+    assert voice.text == "[voice]"
+    (at,) = parse_weibo(p.weibo_push("mention", "@Lumo官方 快递三天没动", subtype="status", id="4950000000000001"))
+    assert (at.kind, at.visibility, at.native_id) == (MentionKind.POST, Visibility.PUBLIC, "4950000000000001")
+    followed = parse_weibo(p.weibo_push("event", "关注事件消息", subtype="follow"))
+    assert list(followed) == [] and followed.engagement == 1
+    with pytest.raises(UnparseableBody, match="unknown message type 'hologram'"):
+        parse_weibo(p.weibo_push("hologram"))
+
+
+def test_weibo_push_in_wechat_compatible_xml_is_a_weibo_message():
+    (d,) = parse_weibo(p.wechat_text("5002"))
+    assert (d.channel, d.native_id, d.kind) == (Channel.WEIBO, "5002", MentionKind.DIRECT_MESSAGE)
+
+
+def test_weibo_poll_pages_keep_only_the_terms_each_post_contains():
+    page = dict(p.weibo_page(["4950000000000001"]), heed_matched=["订单", "Ada Chen"])
+    (s,) = parse_weibo(json.dumps(page, ensure_ascii=False).encode())
+    assert s.matched == ["订单"]

@@ -131,3 +131,9 @@ def test_signature_helpers_reject_empty_secrets():
     assert not signatures.meta_signature_valid(b"{}", meta_sig(b"{}", ""), "")
     assert not signatures.x_signature_valid(b"{}", x_sig(b"{}", ""), "")
     assert not signatures.sorted_sha1_valid("", "1", "2", "x")
+
+
+async def test_weibo_push_accepts_wechat_compatible_xml(client, recorder):
+    ok = await client.post("/webhooks/weibo", content=p.wechat_text(), params=wx_query("wb-token"),
+                           headers={"content-type": "text/xml"})
+    assert (ok.status_code, ok.text, len(recorder.published)) == (200, "success", 1)

@@ -1,6 +1,6 @@
 """Weibo: statuses that mention the brand and comments addressed to it (both from the poller's
-pages of the open API: statuses/mentions, comments/to_me), and private messages pushed by the
-fans-service (粉丝服务) platform."""
+pages of the open API: statuses/mentions, comments/to_me), and what the fans-service (粉丝服务)
+platform pushes: private messages, @-mentions of the account (被@消息) and events."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
 from heed_ingest.channels.common import from_text_time, int_field, items, load_json, obj, sub, text_field
 from heed_ingest.channels.meta import Parsed
+from heed_ingest.channels.wechat import parse_wechat
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
 
@@ -44,29 +45,70 @@ def _comment(comment: dict[str, Any], matched: list[str]) -> MentionDraft:
     )
 
 
+# private messages and 留言 the fans service pushes; `mention` is a status or comment that @-mentions
+# the account; `event` is follow, subscribe, menu and QR-code activity
+PUSH_MESSAGE_TYPES = {"text", "position", "voice", "image"}
+
+
+def _in_text(terms: list[str], text: Any) -> list[str]:
+    """The listening terms that occur in a post (the poller sends them all with each page)."""
+    folded = str(text or "").casefold()
+    return [t for t in terms if t.casefold() in folded]
+
+
+def _push(data: dict[str, Any], parsed: Parsed) -> None:
+    kind = str(data["type"])
+    if kind == "event":
+        parsed.engagement += 1
+        return
+    sender = text_field(data.get("sender_id"), "sender_id")
+    receiver = str(data["receiver_id"]) if data.get("receiver_id") else None
+    created_at = from_text_time(data.get("created_at"), "created_at")
+    detail = sub(data, "data")
+    # Weibo's advice for retried pushes: sender_id + created_at identify a message
+    fallback = f"{sender}:{data.get('created_at')}"
+    if kind == "mention":
+        native = detail.get("id") or detail.get("key") or detail.get("mid") or fallback
+        parsed.append(MentionDraft(
+            channel=Channel.WEIBO, native_id=text_field(native, "mention id"), account=receiver,
+            kind=MentionKind.COMMENT if detail.get("subtype") == "comment" else MentionKind.POST,
+            visibility=Visibility.PUBLIC, author=Author(platform_id=sender),
+            text=text_field(data.get("text"), "text", required=False), created_at=created_at,
+            matched=["@mention"],
+        ))
+    elif kind in PUSH_MESSAGE_TYPES:
+        text = data.get("text") if kind == "text" else (data.get("text") or f"[{kind}]")
+        parsed.append(MentionDraft(
+            channel=Channel.WEIBO, native_id=text_field(data.get("id") or fallback, "message id"), account=receiver,
+            kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE, author=Author(platform_id=sender),
+            text=text_field(text, "text", required=False), created_at=created_at, thread_root=f"dm:{sender}",
+        ))
+    else:
+        raise UnparseableBody(f"Weibo push: unknown message type {kind[:40]!r}; kept here until Heed reads it")
+
+
 def parse_weibo(body: bytes) -> Parsed:
-    """A poller page ({"statuses": [...]} or {"comments": [...]}) or a fans-service push message."""
+    """A poller page ({"statuses": [...]} or {"comments": [...]}) or a fans-service push message
+    (JSON, or the WeChat-compatible XML the fans service can be set to send)."""
+    if body.lstrip()[:1] == b"<":
+        parsed = Parsed()
+        xml = parse_wechat(body)
+        parsed.engagement = xml.engagement
+        parsed.extend(d.model_copy(update={"channel": Channel.WEIBO}) for d in xml)
+        return parsed
     data = obj(load_json(body, "Weibo"), "Weibo body")
-    matched = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
+    terms = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
     parsed = Parsed()
     if "statuses" in data or "comments" in data:
-        parsed.extend(_status(obj(s, "statuses[]"), matched) for s in items(data.get("statuses"), "statuses"))
-        parsed.extend(_comment(obj(c, "comments[]"), matched) for c in items(data.get("comments"), "comments"))
+        for s in items(data.get("statuses"), "statuses"):
+            s = obj(s, "statuses[]")
+            parsed.append(_status(s, _in_text(terms, s.get("text"))))
+        for c in items(data.get("comments"), "comments"):
+            c = obj(c, "comments[]")
+            parsed.append(_comment(c, _in_text(terms, c.get("text"))))
         return parsed
-    if "sender_id" in data and "type" in data:  # fans-service push
-        if data["type"] == "event":
-            parsed.engagement += 1
-            return parsed
-        sender = text_field(data.get("sender_id"), "sender_id")
-        text = data.get("text") if data["type"] == "text" else f"[{data['type']}]"
-        native = data.get("id") or f"{sender}:{data.get('created_at')}"
-        parsed.append(MentionDraft(
-            channel=Channel.WEIBO, native_id=text_field(native, "message id"),
-            account=str(data["receiver_id"]) if data.get("receiver_id") else None,
-            kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE, author=Author(platform_id=sender),
-            text=text_field(text, "text", required=False),
-            created_at=from_text_time(data.get("created_at"), "created_at"), thread_root=f"dm:{sender}",
-        ))
+    if "sender_id" in data and "type" in data:
+        _push(data, parsed)
         return parsed
     raise UnparseableBody(f"Weibo body: neither statuses, comments nor a push message; keys: "
                           f"{', '.join(sorted(data)[:8])}")
