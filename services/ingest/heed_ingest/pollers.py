@@ -21,6 +21,7 @@ import httpx
 
 from heed.contracts.events import Channel, RawMention
 from heed_ingest.adapters.cursors import CursorStore
+from heed_ingest.channels.common import EXECUTIVE, search_term
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ class XSearch:
     raw_source: str = "poll:x"
 
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
-        query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms) + " -is:retweet"
+        plain = [search_term(t) for t in self.terms]
+        query = " OR ".join(f'"{t}"' if " " in t else t for t in plain) + " -is:retweet"
         params = {"query": query, **X_FIELDS}
         if since:
             params["since_id"] = since
@@ -226,6 +228,7 @@ def configured_sources(settings: Any) -> list[Source]:
     """The pollers the settings enable: X search needs a bearer token and terms, Weibo a token."""
     sources: list[Source] = []
     terms = [t.strip() for t in settings.listen_keywords.split(",") if t.strip()]
+    terms += [f"{EXECUTIVE}{t.strip()}" for t in settings.listen_executives.split(",") if t.strip()]
     if settings.x_bearer_token and terms:
         sources.append(XSearch(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms))
     for account in (a.strip() for a in settings.x_account_ids.split(",") if a.strip()):

@@ -23,7 +23,9 @@ class IngestSettings(HeedSettings):
     weibo_access_token: str = Field(default="", description="Weibo access token for the mention poller")
     weibo_api_base: str = Field(default="https://api.weibo.com", description="Weibo open API base URL")
     poll_interval_s: float = Field(default=60.0, gt=0, description="Seconds between polls of each source")
-    listen_keywords: str = Field(default="", description="Comma-separated brand, product and executive names")
+    listen_keywords: str = Field(default="", description="Comma-separated brand and product names to listen for")
+    listen_executives: str = Field(
+        default="", description="Comma-separated executives' names and @handles; their mentions are marked executive:")
     x_account_ids: str = Field(default="", description="Comma-separated X user ids whose mentions are polled")
 
     def api_tokens(self) -> list[str]:

@@ -77,6 +77,21 @@ def from_text_time(value: Any, where: str) -> datetime:
     return parsed
 
 
+EXECUTIVE = "executive:"
+
+
+def search_term(term: str) -> str:
+    """What to search the platform for: an executive's term without its marker."""
+    return term.removeprefix(EXECUTIVE)
+
+
+def terms_in_text(terms: list[str], text: Any) -> list[str]:
+    """The listening terms that occur in a post, case-insensitively; an executive's name or handle
+    keeps its "executive:" marker so routing and agents can tell who was talked about."""
+    folded = str(text or "").casefold()
+    return [t for t in terms if search_term(t).casefold() in folded]
+
+
 def load_json(body: bytes, platform: str) -> Any:
     import json
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import from_text_time, int_field, items, load_json, obj, sub, text_field
+from heed_ingest.channels.common import from_text_time, int_field, items, load_json, obj, sub, terms_in_text, text_field
 from heed_ingest.channels.meta import Parsed
 from heed_ingest.channels.wechat import parse_wechat
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
@@ -48,12 +48,6 @@ def _comment(comment: dict[str, Any], matched: list[str]) -> MentionDraft:
 # private messages and 留言 the fans service pushes; `mention` is a status or comment that @-mentions
 # the account; `event` is follow, subscribe, menu and QR-code activity
 PUSH_MESSAGE_TYPES = {"text", "position", "voice", "image"}
-
-
-def _in_text(terms: list[str], text: Any) -> list[str]:
-    """The listening terms that occur in a post (the poller sends them all with each page)."""
-    folded = str(text or "").casefold()
-    return [t for t in terms if t.casefold() in folded]
 
 
 def _push(data: dict[str, Any], parsed: Parsed) -> None:
@@ -102,10 +96,10 @@ def parse_weibo(body: bytes) -> Parsed:
     if "statuses" in data or "comments" in data:
         for s in items(data.get("statuses"), "statuses"):
             s = obj(s, "statuses[]")
-            parsed.append(_status(s, _in_text(terms, s.get("text"))))
+            parsed.append(_status(s, terms_in_text(terms, s.get("text"))))
         for c in items(data.get("comments"), "comments"):
             c = obj(c, "comments[]")
-            parsed.append(_comment(c, _in_text(terms, c.get("text"))))
+            parsed.append(_comment(c, terms_in_text(terms, c.get("text"))))
         return parsed
     if "sender_id" in data and "type" in data:
         _push(data, parsed)

@@ -7,7 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import from_epoch, from_text_time, int_field, items, load_json, obj, sub, text_field
+from heed_ingest.channels.common import (
+    from_epoch,
+    from_text_time,
+    int_field,
+    items,
+    load_json,
+    obj,
+    sub,
+    terms_in_text,
+    text_field,
+)
 from heed_ingest.channels.meta import Parsed
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
@@ -78,7 +88,7 @@ def _v2_post(post: dict[str, Any], users: dict[str, dict[str, Any]], account: st
         in_reply_to=str(replied[0].get("id")) if replied else None,
         thread_root=str(post["conversation_id"]) if post.get("conversation_id") else None,
         url=f"https://x.com/{handle}/status/{native}" if handle else None,
-        matched=[t for t in matched or [] if t.casefold() in str(post.get("text", "")).casefold()],
+        matched=terms_in_text(matched or [], post.get("text")),
     )
 
 

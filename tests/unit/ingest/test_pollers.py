@@ -1,0 +1,40 @@
+"""What the pollers ask the platforms for, and which listening terms a mention keeps."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+
+from heed_ingest.channels.x import parse_x_search
+from heed_ingest.pollers import XSearch, configured_sources
+from heed_ingest.settings import IngestSettings
+from tests.unit.ingest import payloads as p
+
+
+def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them():
+    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_bearer_token="b", listen_keywords="Lumo,AirFryer X2",
+                              listen_executives="Ada Chen,@adachen", weibo_access_token="w")
+    search, *_ = configured_sources(settings)
+    assert isinstance(search, XSearch)
+    asked: list[httpx.Request] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        page = p.x_search_page(["1990000000000000010"])
+        page["data"][0]["text"] = "@adachen your AirFryer X2 caught fire"  # type: ignore[index]
+        return httpx.Response(200, json=page)
+
+    async def fetch() -> bytes:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
+            return (await search.fetch(http, "1990000000000000001", None)).body
+
+    body = asyncio.run(fetch())
+    query = asked[0].url.params
+    assert query["query"] == 'Lumo OR "AirFryer X2" OR "Ada Chen" OR @adachen -is:retweet'
+    assert query["since_id"] == "1990000000000000001" and "public_metrics" in query["user.fields"]
+    (mention,) = parse_x_search(body)
+    assert mention.matched == ["AirFryer X2", "executive:@adachen"]
+    assert json.loads(body)["heed_matched"][-1] == "executive:@adachen"
+    assert [s.name for s in configured_sources(settings)] == ["x:search", "weibo:mentions", "weibo:comments"]
