@@ -82,6 +82,7 @@ class XSearch:
     bearer_token: str
     terms: list[str]
     name: str = "x:search"
+    account: str = ""  # the brand account the results address, when there is one
     channel: Channel = Channel.X
     raw_source: str = "poll:x"
 
@@ -105,6 +106,8 @@ class XSearch:
             raise ValueError(f"X answered {type(data).__name__}, not an object")
         meta = data["meta"] if isinstance(data.get("meta"), dict) else {}
         data["heed_matched"] = self.terms
+        if self.account:
+            data["heed_account"] = self.account
         return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"))
 
 
@@ -117,6 +120,7 @@ class XMentions(XSearch):
 
     def __post_init__(self) -> None:
         self.name = f"x:mentions:{self.user_id}"
+        self.account = self.user_id
 
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
         params = dict(X_FIELDS)
@@ -140,6 +144,7 @@ class WeiboTimeline:
     channel: Channel = Channel.WEIBO
     raw_source: str = "poll:weibo"
     terms: list[str] = field(default_factory=list)  # the parser keeps those that occur in each post
+    account: str = ""  # the Weibo uid the access token belongs to (HEED_WEIBO_ACCOUNT_ID)
 
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page:
         number = int(page or "1")
@@ -155,6 +160,8 @@ class WeiboTimeline:
             raise ValueError(f"Weibo answered {type(data).__name__}, not an object")
         found = data.get(self.list_key) or []
         data["heed_matched"] = self.terms
+        if self.account:
+            data["heed_account"] = self.account
         newest = None
         for item in found:
             if isinstance(item, dict):
@@ -236,7 +243,8 @@ def configured_sources(settings: Any) -> list[Source]:
             sources.append(XMentions(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms, user_id=account))
     if settings.weibo_access_token:
         base = settings.weibo_api_base.rstrip("/")
-        sources.append(WeiboTimeline(base, settings.weibo_access_token, terms=terms))
+        account = settings.weibo_account_id
+        sources.append(WeiboTimeline(base, settings.weibo_access_token, terms=terms, account=account))
         sources.append(WeiboTimeline(base, settings.weibo_access_token, "/2/comments/to_me.json", "comments",
-                                     "weibo:comments", terms=terms))
+                                     "weibo:comments", terms=terms, account=account))
     return sources

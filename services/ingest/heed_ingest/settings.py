@@ -21,6 +21,7 @@ class IngestSettings(HeedSettings):
     x_bearer_token: str = Field(default="", description="X API bearer token for the search poller")
     x_api_base: str = Field(default="https://api.x.com", description="X API base URL")
     weibo_access_token: str = Field(default="", description="Weibo access token for the mention poller")
+    weibo_account_id: str = Field(default="", description="Weibo uid of the polled account (the mentions' addressee)")
     weibo_api_base: str = Field(default="https://api.weibo.com", description="Weibo open API base URL")
     poll_interval_s: float = Field(default=60.0, gt=0, description="Seconds between polls of each source")
     listen_keywords: str = Field(default="", description="Comma-separated brand and product names to listen for")

@@ -7,6 +7,7 @@ import json
 
 import httpx
 
+from heed_ingest.channels.weibo import parse_weibo
 from heed_ingest.channels.x import parse_x_search
 from heed_ingest.pollers import XSearch, configured_sources
 from heed_ingest.settings import IngestSettings
@@ -38,3 +39,23 @@ def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them()
     assert mention.matched == ["AirFryer X2", "executive:@adachen"]
     assert json.loads(body)["heed_matched"][-1] == "executive:@adachen"
     assert [s.name for s in configured_sources(settings)] == ["x:search", "weibo:mentions", "weibo:comments"]
+
+
+def test_mention_timelines_name_the_account_they_address():
+    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_bearer_token="b", x_account_ids="777",
+                              weibo_access_token="w", weibo_account_id="1902538057")
+    sources = {s.name: s for s in configured_sources(settings)}
+    assert set(sources) == {"x:mentions:777", "weibo:mentions", "weibo:comments"}
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/2/users/777/mentions":
+            return httpx.Response(200, json=p.x_search_page(["1990000000000000010"]))
+        return httpx.Response(200, json=p.weibo_page(["4950000000000001"]))
+
+    async def fetch(name: str) -> bytes:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
+            return (await sources[name].fetch(http, None, None)).body
+
+    (x,) = parse_x_search(asyncio.run(fetch("x:mentions:777")))
+    (weibo,) = parse_weibo(asyncio.run(fetch("weibo:mentions")))
+    assert (x.account, weibo.account) == ("777", "1902538057")

@@ -94,12 +94,13 @@ def parse_weibo(body: bytes) -> Parsed:
     terms = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
     parsed = Parsed()
     if "statuses" in data or "comments" in data:
+        account = {"account": str(data["heed_account"])} if data.get("heed_account") else {}
         for s in items(data.get("statuses"), "statuses"):
             s = obj(s, "statuses[]")
-            parsed.append(_status(s, terms_in_text(terms, s.get("text"))))
+            parsed.append(_status(s, terms_in_text(terms, s.get("text"))).model_copy(update=account))
         for c in items(data.get("comments"), "comments"):
             c = obj(c, "comments[]")
-            parsed.append(_comment(c, terms_in_text(terms, c.get("text"))))
+            parsed.append(_comment(c, terms_in_text(terms, c.get("text"))).model_copy(update=account))
         return parsed
     if "sender_id" in data and "type" in data:
         _push(data, parsed)

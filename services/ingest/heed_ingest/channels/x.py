@@ -157,7 +157,8 @@ def parse_x_search(body: bytes) -> Parsed:
     data = obj(load_json(body, "X search"), "X search body")
     users = _v2_users(data)
     matched = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
+    account = str(data["heed_account"]) if data.get("heed_account") else None
     parsed = Parsed()
     for post in items(data.get("data"), "data"):
-        parsed.append(_v2_post(obj(post, "data[]"), users, None, matched))
+        parsed.append(_v2_post(obj(post, "data[]"), users, account, matched))
     return parsed
