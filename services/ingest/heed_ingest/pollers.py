@@ -47,6 +47,7 @@ class Page:
     body: bytes  # what is published: the platform's page, plus the terms that matched
     newest: str | None
     next_page: str | None
+    wait_s: float = 0.0  # the platform said this was the last request of the window: pause before the next
 
 
 class Source(Protocol):
@@ -108,7 +109,9 @@ class XSearch:
         data["heed_matched"] = self.terms
         if self.account:
             data["heed_account"] = self.account
-        return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"))
+        spent = response.headers.get("x-rate-limit-remaining") == "0"
+        return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"),
+                    _wait_from(response, 0) if spent else 0.0)
 
 
 @dataclass
@@ -194,6 +197,8 @@ class Poller:
             pages += 1
             if not page.next_page:
                 break
+            if page.wait_s:
+                await self.sleep(page.wait_s)  # rather than spend a request on a certain 429
             page_token = page.next_page
         if newest and newest != since:
             await self.cursors.put(self.source.name, newest)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 
+from heed.contracts.events import RawMention
 from heed_ingest.channels.weibo import parse_weibo
 from heed_ingest.channels.x import parse_x_search
-from heed_ingest.pollers import XSearch, configured_sources
+from heed_ingest.pollers import Poller, XSearch, configured_sources
 from heed_ingest.settings import IngestSettings
 from tests.unit.ingest import payloads as p
 
@@ -59,3 +61,44 @@ def test_mention_timelines_name_the_account_they_address():
     (x,) = parse_x_search(asyncio.run(fetch("x:mentions:777")))
     (weibo,) = parse_weibo(asyncio.run(fetch("weibo:mentions")))
     assert (x.account, weibo.account) == ("777", "1902538057")
+
+
+class MemoryCursors:
+    def __init__(self) -> None:
+        self.saved: dict[str, str] = {}
+
+    async def get(self, source: str) -> str | None:
+        return self.saved.get(source)
+
+    async def put(self, source: str, cursor: str) -> None:
+        self.saved[source] = cursor
+
+
+def test_a_spent_rate_limit_window_is_waited_out_before_the_next_page():
+    reset = int(time.time()) + 30
+    pages = [p.x_search_page(["1990000000000000012", "1990000000000000011"]), p.x_search_page(["1990000000000000010"])]
+    pages[0]["meta"]["next_token"] = "n1"  # type: ignore[index]
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        page = pages[1] if request.url.params.get("next_token") else pages[0]
+        return httpx.Response(200, json=page, headers={"x-rate-limit-remaining": "0",
+                                                       "x-rate-limit-reset": str(reset)})
+
+    slept: list[float] = []
+    published: list[RawMention] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def publish(raws: list[RawMention], keys: list[str]) -> None:
+        published.extend(raws)
+
+    async def poll() -> int:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
+            poller = Poller(XSearch("http://x", "b", ["Lumo"]), http, cursors, publish, sleep)  # type: ignore[arg-type]
+            return await poller.poll_once()
+
+    cursors = MemoryCursors()
+    assert asyncio.run(poll()) == 2 and len(published) == 2
+    assert len(slept) == 1 and 25 <= slept[0] <= 30  # once, between the pages, until the reset
+    assert cursors.saved == {"x:search": "1990000000000000012"}
