@@ -212,3 +212,17 @@ def test_weibo_poll_pages_keep_only_the_terms_each_post_contains():
     page = dict(p.weibo_page(["4950000000000001"]), heed_matched=["订单", "Ada Chen"])
     (s,) = parse_weibo(json.dumps(page, ensure_ascii=False).encode())
     assert s.matched == ["订单"]
+
+
+def test_one_post_by_every_path_has_one_identity():
+    """The ledger dedupes on (channel, native id): each path must name a post the same way."""
+    tweet_id = "1990000000000000010"
+    by_webhook = parse_x(p.x_tweet_create(tweet_id))
+    post = p.x_search_page([tweet_id])["data"][0]  # type: ignore[index]
+    by_activity = parse_x(_activity("post.create", post, {"keyword": "Lumo"}))
+    by_search = parse_x_search(json.dumps(p.x_search_page([tweet_id])).encode())
+    assert {(d.channel, d.native_id) for d in [*by_webhook, *by_activity, *by_search]} == {(Channel.X, tweet_id)}
+    status_id = "4950000000000001"
+    by_poll = parse_weibo(json.dumps(p.weibo_page([status_id])).encode())
+    by_push = parse_weibo(p.weibo_push("mention", "@Lumo官方", subtype="status", id=status_id))
+    assert {(d.channel, d.native_id) for d in [*by_poll, *by_push]} == {(Channel.WEIBO, status_id)}
