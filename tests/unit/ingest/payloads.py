@@ -132,3 +132,10 @@ def weibo_push(kind: str = "text", text: str = "电饭煲不加热了", **data: 
     return json.dumps({"type": kind, "receiver_id": 1902538057, "sender_id": 2489518277,
                        "created_at": "Thu Nov 20 16:15:00 +0800 2026", "text": text, "data": data},
                       ensure_ascii=False).encode()
+
+
+def x_activity_post(keyword: str = "lumo") -> bytes:
+    post = dict(x_search_page(["2080761390344937796"])["data"][0])  # type: ignore[index]
+    return json.dumps({"data": {"event_uuid": "2080761390344937796", "filter": {"keyword": keyword},
+                                "event_type": "post.create", "tag": "heed", "payload": post,
+                                "includes": x_search_page([])["includes"]}}).encode()

@@ -27,8 +27,8 @@ json_values = st.recursive(
 
 # real bodies with one field replaced by an arbitrary value: deep paths, not just the top level
 SEEDS = [p.meta_page_comment(), p.messenger_message(), p.whatsapp_message(), p.x_tweet_create(),
-         p.x_direct_message(), p.x_activity_chat(), json.dumps(p.weibo_page(["1"])).encode(), p.weibo_comments(),
-         p.weibo_push(), p.weibo_push("mention", subtype="comment", id="49")]
+         p.x_direct_message(), p.x_activity_chat(), p.x_activity_post(), json.dumps(p.weibo_page(["1"])).encode(),
+         p.weibo_comments(), p.weibo_push(), p.weibo_push("mention", subtype="comment", id="49")]
 
 
 def mutate(body: bytes, path_seed: int, value: object) -> bytes:
