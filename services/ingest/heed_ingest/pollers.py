@@ -21,7 +21,7 @@ import httpx
 
 from heed.contracts.events import Channel, RawMention
 from heed_ingest.adapters.cursors import CursorStore
-from heed_ingest.channels.common import EXECUTIVE, search_term
+from heed_ingest.channels.fields import EXECUTIVE, search_term
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import from_epoch, from_text_time, items, load_json, obj, sub, text_field
+from heed_ingest.channels.fields import from_epoch, from_text_time, items, load_json, obj, sub, text_field
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
 

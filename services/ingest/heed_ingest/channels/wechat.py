@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import from_epoch
+from heed_ingest.channels.fields import from_epoch
 from heed_ingest.channels.meta import Parsed
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 

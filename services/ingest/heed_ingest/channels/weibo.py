@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import from_text_time, int_field, items, load_json, obj, sub, terms_in_text, text_field
+from heed_ingest.channels.fields import from_text_time, int_field, items, load_json, obj, sub, terms_in_text, text_field
 from heed_ingest.channels.meta import Parsed
 from heed_ingest.channels.wechat import parse_wechat
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody

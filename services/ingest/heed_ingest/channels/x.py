@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import (
+from heed_ingest.channels.fields import (
     from_epoch,
     from_text_time,
     int_field,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.common import load_json
+from heed_ingest.channels.fields import load_json
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
 MAX_TEXT_CHARS = 20_000

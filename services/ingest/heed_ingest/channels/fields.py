@@ -1,4 +1,4 @@
-"""Helpers the channel parsers share: safe field access and time parsing."""
+"""Reading platform bodies: typed field access, times, JSON, and the listening terms a post contains."""
 
 from __future__ import annotations
 
