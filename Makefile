@@ -47,10 +47,12 @@ bench: install
 SHARED_DATA ?= ../shared/data
 model: install
 	$(BIN)/python -m heed_classifier.training_data.compose_zh
-	$(BIN)/heed classifier train --version lin-4 --out services/classifier/heed_classifier/model --data \
+	$(BIN)/python -m heed_classifier.training_data.compose_en
+	$(BIN)/heed classifier train --version lin-5 --out services/classifier/heed_classifier/model --data \
 		$(SHARED_DATA)/th_wisesight_sentiment.csv $(SHARED_DATA)/en_bitext_customer_service_synthetic.csv \
 		$(SHARED_DATA)/en_tweeteval_sentiment.csv services/classifier/heed_classifier/training_data/team_examples.csv \
-		services/classifier/heed_classifier/training_data/team_examples_zh.csv
+		services/classifier/heed_classifier/training_data/team_examples_zh.csv \
+		services/classifier/heed_classifier/training_data/team_examples_en.csv
 
 asyncapi: install
 	$(BIN)/heed asyncapi --out docs/asyncapi.json

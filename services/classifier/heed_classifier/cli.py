@@ -68,12 +68,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     texts = [r["text"] for f in files for r in read_rows(Path(f))] or list(BENCH_FALLBACK)
     model = Classifier.load(args.model_dir)
     mentions = as_mentions(texts[i % len(texts)] for i in range(args.posts))
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    model.classify_batch(mentions[:200])  # warm caches (script tables, vectoriser)
-    started_cpu, started = time.process_time(), time.perf_counter()
-    model.classify_batch(mentions)
-    cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    if cores:
+        os.sched_setaffinity(0, {min(cores)})  # one core
+    try:
+        model.classify_batch(mentions[:200])  # warm caches (script tables, vectoriser)
+        started_cpu, started = time.process_time(), time.perf_counter()
+        model.classify_batch(mentions)
+        cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
+    finally:
+        if cores:
+            os.sched_setaffinity(0, cores)
     figures = {"posts": args.posts, "model_version": model.version, "cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
                "posts_per_cpu_s": round(args.posts / cpu, 1), "posts_per_s": round(args.posts / wall, 1)}
     if args.json:

@@ -1,0 +1,82 @@
+"""`heed classifier train | eval | bench` on small hand-written CSVs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from heed_classifier.cli import main
+from heed_classifier.domain import Classifier
+from tests.unit.factories import mention
+
+POSTS = [
+    ("my order is late again, terrible service", "complaint", "negative"),
+    ("the box arrived broken and nobody answers", "complaint", "negative"),
+    ("worst support ever, still no refund", "complaint", "negative"),
+    ("外卖送得太慢了，饭都凉了", "complaint", "negative"),
+    ("質量太差，用兩天就壞了", "complaint", "negative"),
+    ("love it, thank you so much", "praise", "positive"),
+    ("great service and fast delivery", "praise", "positive"),
+    ("味道很好，五星好评", "praise", "positive"),
+    ("when does the store open?", "question", "neutral"),
+    ("do you ship abroad?", "question", "neutral"),
+    ("请问几点开门？", "question", "neutral"),
+    ("just bought a kettle", "other", "neutral"),
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("data")
+    return write_csv(directory / "acme_posts.csv", POSTS * 3, ("text", "intent_mapped", "sentiment_mapped"))
+
+
+def test_train_writes_an_artefact_the_classifier_loads(tmp_path, labelled, capsys):
+    out = tmp_path / "acme-1"
+    assert main(["train", "--data", str(labelled), "--out", str(out), "--version", "acme-1"]) == 0
+    assert (out / "model.json").is_file() and (out / "weights.npz").is_file()
+    assert "HEED_CLASSIFIER_MODEL_DIR" in capsys.readouterr().out
+    retrained = Classifier.load(out)
+    assert retrained.version.endswith("acme-1")
+    c = retrained.classify(mention("my order is late again, terrible service"))
+    assert c.category.value == "complaint" and c.sentiment < 0
+    assert c.model_version == retrained.version
+
+
+def test_train_refuses_a_csv_without_labels(tmp_path):
+    bad = write_csv(tmp_path / "bad.csv", [("hello",)], ("text",))
+    with pytest.raises(ValueError, match="label column"):
+        main(["train", "--data", str(bad), "--out", str(tmp_path / "m")])
+
+
+def test_eval_reports_accuracy_macro_f1_and_per_label_figures(tmp_path, labelled, capsys):
+    script = write_csv(tmp_path / "zh_script.csv", [("这台电脑质量很好", "Hans"), ("這台電腦質量很好", "Hant")],
+                       ("text", "script"))
+    assert main(["eval", "--data", str(labelled), str(script), "--json"]) == 0
+    results = {r["dataset"]: r for r in json.loads(capsys.readouterr().out)}
+    intent = results["acme_posts"]["fields"]["intent_mapped"]
+    assert intent["n"] == len(POSTS) * 3
+    assert set(intent) >= {"accuracy", "macro_f1", "per_label"}
+    assert set(intent["per_label"]) == {"complaint", "praise", "question", "other"}
+    assert {"precision", "recall"} <= set(intent["per_label"]["complaint"])
+    assert results["zh_script"]["fields"]["script"]["accuracy"] == 1.0
+    assert main(["eval", "--data", str(script)]) == 0
+    table = capsys.readouterr().out
+    assert "| zh_script | script | 2 | 1.000 |" in table
+
+
+def test_bench_prints_posts_per_second(labelled, capsys):
+    assert main(["bench", "--posts", "300", "--data", str(labelled), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["posts"] == 300 and figures["posts_per_s"] > 0 and figures["posts_per_cpu_s"] > 0
