@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -58,26 +60,45 @@ def _port() -> int:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
+@asynccontextmanager
+async def local_server(routes: list[Route]) -> AsyncIterator[str]:
+    """A platform stand-in on loopback for the test's duration; yields its base URL."""
+    port = _port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=routes), host="127.0.0.1", port=port,
+                                           log_config=None, lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+
+    try:
+        await wait_for(started, timeout=10, every=0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+@asynccontextmanager
+async def ingest_service(database_url: str, bootstrap: str, **settings: object) -> AsyncIterator[IngestService]:
+    ingest = IngestService(IngestSettings(kafka_bootstrap=bootstrap, database_url=database_url, **settings))
+    await ingest.start()
+    try:
+        yield ingest
+    finally:
+        await ingest.stop()
+
 
 async def test_restart_resumes_without_gaps_or_repeats_through_a_429(database_url, fresh_broker):
     fake = FakeX()
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/2/tweets/search/recent", fake.search)]),
-                                           host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    ingest = IngestService(IngestSettings(kafka_bootstrap=fresh_broker, database_url=database_url))
-    await ingest.start()
     waits: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    try:
-        async def started() -> bool:
-            return bool(server.started)
-
-        await wait_for(started, timeout=10, every=0.05)
-        source = XSearch(f"http://127.0.0.1:{port}", "test-bearer", ["Lumo", "Ada Chen"])
+    async with (local_server([Route("/2/tweets/search/recent", fake.search)]) as base,
+                ingest_service(database_url, fresh_broker) as ingest):
+        source = XSearch(base, "test-bearer", ["Lumo", "Ada Chen"])
         async with httpx.AsyncClient() as http:
             first = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
             assert await first.poll_once() == 3  # 10 + 10 + 5, the third page after a 429
@@ -98,10 +119,6 @@ async def test_restart_resumes_without_gaps_or_repeats_through_a_429(database_ur
                                          " WHERE channel = 'x' AND native_id = ANY($1::text[])", fake.ids) == 32
         assert await count(database_url, "SELECT count(*) FROM ingest.poll_cursors WHERE cursor = $1",
                            "1990000000000000106") == 1
-    finally:
-        await ingest.stop()
-        server.should_exit = True
-        await serving
 
 
 class FakeWeibo:
@@ -128,23 +145,14 @@ class FakeWeibo:
 
 async def test_weibo_comments_poller_waits_out_the_rate_limit_code_and_resumes(database_url, fresh_broker):
     fake = FakeWeibo()
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/2/comments/to_me.json", fake.comments)]),
-                                           host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    ingest = IngestService(IngestSettings(kafka_bootstrap=fresh_broker, database_url=database_url))
-    await ingest.start()
     waits: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    try:
-        async def started() -> bool:
-            return bool(server.started)
-
-        await wait_for(started, timeout=10, every=0.05)
-        source = WeiboTimeline(f"http://127.0.0.1:{port}", "token", "/2/comments/to_me.json", "comments",
+    async with (local_server([Route("/2/comments/to_me.json", fake.comments)]) as base,
+                ingest_service(database_url, fresh_broker) as ingest):
+        source = WeiboTimeline(base, "token", "/2/comments/to_me.json", "comments",
                                "weibo:comments")
         async with httpx.AsyncClient() as http:
             poller = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
@@ -161,7 +169,3 @@ async def test_weibo_comments_poller_waits_out_the_rate_limit_code_and_resumes(d
         assert await count(database_url, "SELECT count(*) FROM ingest.mentions WHERE seen > 1") == 0
         assert await count(database_url, "SELECT count(*) FROM ingest.mentions WHERE thread_root = $1",
                            "4940000000000000") == 16
-    finally:
-        await ingest.stop()
-        server.should_exit = True
-        await serving

@@ -3,15 +3,12 @@ webhook and by poll is one mention; an authentic body that cannot be parsed is d
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -20,7 +17,7 @@ from heed.contracts.events import Channel, RawMention
 from heed_ingest.app import IngestService
 from heed_ingest.settings import IngestSettings
 from tests.harness import count, wait_for
-from tests.integration.ingest.test_pollers import _port
+from tests.integration.ingest.test_pollers import ingest_service, local_server
 from tests.unit.ingest import payloads as p
 from tests.unit.ingest.test_receivers import SECRETS, meta_sig, x_sig
 
@@ -76,15 +73,9 @@ async def test_instagram_mention_notifications_are_resolved_through_the_graph_ap
             "id": "17900000000000001", "text": "@lumo.official my blender arrived broken",
             "timestamp": "2026-11-20T08:15:00+0000", "username": "nina.k", "media": {"id": "17800000000000009"}}})
 
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/v21.0/{ig_user}", graph)]),
-                                           host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    ingest = IngestService(IngestSettings(kafka_bootstrap=fresh_broker, database_url=database_url,
-                                          meta_access_token="graph-token",
-                                          meta_graph_base=f"http://127.0.0.1:{port}/v21.0", **SECRETS))
-    await ingest.start()
-    try:
+    async with (local_server([Route("/v21.0/{ig_user}", graph)]) as base,
+                ingest_service(database_url, fresh_broker, meta_access_token="graph-token",
+                               meta_graph_base=f"{base}/v21.0", **SECRETS) as ingest):
         body = json.dumps({"object": "instagram", "entry": [{"id": "17841400000", "time": 1763600000, "changes": [{
             "field": "mentions", "value": {"comment_id": "17900000000000001", "media_id": "17800000000000009"}}]}]}
         ).encode()
@@ -100,7 +91,3 @@ async def test_instagram_mention_notifications_are_resolved_through_the_graph_ap
         await wait_for(resolved, timeout=60)
         assert calls and calls[0]["access_token"] == "graph-token"
         assert "mentioned_comment.comment_id(17900000000000001)" in calls[0]["fields"]
-    finally:
-        await ingest.stop()
-        server.should_exit = True
-        await serving
