@@ -7,6 +7,7 @@ learns complaint/question/praise/other (coarse labels such as `not_complaint` ar
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,3 +65,12 @@ def train(paths: Sequence[Path], out: Path, version: str, n_features: int = 2**1
                 print(f"trained {head}@{lang} on {len(subset)} examples")
     LinearModel(version, n_features, ngram_max, heads).save(out)
     return {head: Counter(label for _, label in pairs) for head, pairs in examples.items()}
+
+
+def write_examples(out: Path, rows: Sequence[Sequence[str]]) -> None:
+    """Write composed team examples in the columns `heed classifier train` reads."""
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["text", "intent_mapped", "sentiment_mapped"])
+        writer.writerows(rows)
+    print(f"wrote {out} ({len(rows)} rows)")

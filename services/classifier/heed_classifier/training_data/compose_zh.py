@@ -13,9 +13,10 @@ questions and plain statements of fact.
 
 from __future__ import annotations
 
-import csv
 import random
 from pathlib import Path
+
+from heed_classifier.training import write_examples
 
 OUT = Path(__file__).with_name("team_examples_zh.csv")
 
@@ -244,12 +245,7 @@ def compose(n_per_label: int = 1800, seed: int = 7) -> list[tuple[str, str, str]
 
 
 def main() -> None:
-    rows = compose()
-    with OUT.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["text", "intent_mapped", "sentiment_mapped"])
-        writer.writerows(rows)
-    print(f"wrote {OUT} ({len(rows)} rows)")
+    write_examples(OUT, compose())
 
 
 if __name__ == "__main__":
