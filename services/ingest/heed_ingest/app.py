@@ -24,7 +24,7 @@ from heed_ingest.channels.meta import InstagramLookup
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
 from heed_ingest.pollers import Poller, configured_sources
-from heed_ingest.receivers import BodyTooLarge, Receivers, content_type, error, read_body
+from heed_ingest.receivers import Receivers, checked_body, error
 from heed_ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -139,13 +139,10 @@ class IngestService(Service):
         if scheme.lower() != "bearer" or not any(
                 hmac.compare_digest(presented.encode(), t.encode()) for t in tokens):
             return error(401, "missing or wrong bearer token")
-        kind = content_type(request)
-        if kind not in JSON_TYPES:
-            return error(415, f"content type must be application/json, got {kind or 'none'!r}")
-        try:
-            body = await read_body(request, self.settings.ingest_max_body_bytes)
-        except BodyTooLarge:
-            return error(413, f"body larger than {self.settings.ingest_max_body_bytes} bytes")
+        checked = await checked_body(request, JSON_TYPES, self.settings.ingest_max_body_bytes)
+        if isinstance(checked, Response):
+            return checked
+        kind, body = checked
         raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type=kind,
                          origin=f"api:{request.headers.get('x-request-id', '')}")
         await self.publish_raw([raw], [f"api:{raw.event_id}"])

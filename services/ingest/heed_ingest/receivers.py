@@ -48,6 +48,17 @@ def content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+async def checked_body(request: Request, types: tuple[str, ...], limit: int) -> tuple[str, bytes] | Response:
+    """(content type, body) when both are acceptable; else the 415 or 413 answer to send."""
+    kind = content_type(request)
+    if kind not in types:
+        return error(415, f"content type must be {' or '.join(types)}, got {kind or 'none'!r}")
+    try:
+        return kind, await read_body(request, limit)
+    except BodyTooLarge:
+        return error(413, f"body larger than {limit} bytes")
+
+
 class Receivers:
     def __init__(self, settings: IngestSettings, publish: Publish) -> None:
         self.settings = settings
@@ -55,13 +66,10 @@ class Receivers:
 
     async def _accept(self, request: Request, source: str, channel: Channel, types: tuple[str, ...],
                       verify: Callable[[bytes], bool], reply: Response) -> Response:
-        kind = content_type(request)
-        if kind not in types:
-            return error(415, f"content type must be {' or '.join(types)}, got {kind or 'none'!r}")
-        try:
-            body = await read_body(request, self.settings.ingest_max_body_bytes)
-        except BodyTooLarge:
-            return error(413, f"body larger than {self.settings.ingest_max_body_bytes} bytes")
+        checked = await checked_body(request, types, self.settings.ingest_max_body_bytes)
+        if isinstance(checked, Response):
+            return checked
+        kind, body = checked
         if not verify(body):
             return error(401, "signature missing or wrong")
         raw = RawMention(event_id=uuid.uuid4(), source=source, channel=channel, body=body, content_type=kind,
