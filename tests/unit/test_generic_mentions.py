@@ -33,6 +33,15 @@ def test_a_generic_line_becomes_a_draft_with_defaults():
     (json.dumps({**LINE, "channel": "myspace"}).encode(), "channel"),
     (json.dumps({**LINE, "created_at": "2026-11-20T08:15:00"}).encode(), "created_at"),
     (json.dumps({k: v for k, v in LINE.items() if k != "author"}).encode(), "author"),
+    # what no downstream table could hold is refused here, before anything is published
+    (json.dumps({**LINE, "text": "late\x00"}).encode(), "text"),
+    (json.dumps({**LINE, "author": {"id": "u1", "name": "A\x00my"}}).encode(), "author.name"),
+    (json.dumps({**LINE, "author": {"id": "u1", "followers": 2**31}}).encode(), "author.followers"),
+    (json.dumps({**LINE, "created_at": "0001-01-01T00:00:00+05:00"}).encode(), "created_at"),
+    (json.dumps({**LINE, "created_at": "9999-12-31T23:00:00-05:00"}).encode(), "created_at"),
+    (b'{"channel": "weibo", "native_id": "w", "author": {"id": "u"}, "created_at": '
+     b'"2026-11-20T08:15:00+08:00", "text": "\\ud800"}', "text"),
+    (b"[" * 100_000 + b"]" * 100_000, "too deeply"),
 ])
 def test_bad_bodies_raise_a_reason_a_person_can_act_on(body: bytes, reason: str):
     with pytest.raises(UnparseableBody, match=reason):
@@ -71,3 +80,12 @@ def test_replay_keeps_a_thread_on_one_key_and_keeps_malformed_lines(tmp_path: Pa
     read = list(read_lines(path))
     assert [r.key for r in read[:3]] == ["weibo:a"] * 3
     assert read[3].raw.body == b"{broken" and read[3].raw.origin == "t.jsonl:5"
+
+
+def test_ndjson_bodies_carry_one_mention_per_line_and_name_a_bad_line():
+    body = b"\n".join(json.dumps({**LINE, "native_id": f"w{i}"}).encode() for i in range(3)) + b"\n\n"
+    assert [d.native_id for d in parse_generic(body, ndjson=True)] == ["w0", "w1", "w2"]
+    raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type="application/x-ndjson")
+    assert len(parse_raw(raw)) == 3
+    with pytest.raises(UnparseableBody, match="line 2"):
+        parse_generic(json.dumps(LINE).encode() + b"\n{broken\n", ndjson=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 SCHEMA_VERSION = 1
 _NAMESPACE = uuid.UUID("6f1c1b0e-6c1d-4b51-9a4e-8f9e0c1d2a33")
@@ -26,6 +26,17 @@ def derive_id(kind: str, *parts: object) -> uuid.UUID:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# What ingest accepts, every service can store: PostgreSQL text holds no NUL, UTF-8 no lone
+# surrogate (pydantic refuses one while checking the pattern), integer columns are 32-bit, and a
+# time must convert to UTC and back without leaving the calendar. The checks run in pydantic-core.
+StoredText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+NativeId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+PG_INT_MAX = 2**31 - 1
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+PostTime = Annotated[AwareDatetime, Field(ge=EARLIEST, lt=LATEST)]
 
 
 class Event(BaseModel):
@@ -75,10 +86,10 @@ class RawMention(Event):
 class Author(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    platform_id: str
-    handle: str | None = None
-    name: str | None = None
-    followers: int = 0
+    platform_id: NativeId
+    handle: StoredText | None = None
+    name: StoredText | None = None
+    followers: int = Field(default=0, ge=0, le=PG_INT_MAX)
     verified: bool = False
 
 
@@ -88,19 +99,19 @@ class Mention(Event):
     mention_id: uuid.UUID
     raw_event_id: uuid.UUID
     channel: Channel
-    native_id: str
-    account: str | None = Field(default=None, description="The brand account addressed, if any")
+    native_id: NativeId
+    account: StoredText | None = Field(default=None, description="The brand account addressed, if any")
     kind: MentionKind = MentionKind.POST
     visibility: Visibility = Visibility.PUBLIC
     author: Author
-    text: str
-    lang_hint: str | None = None
-    url: str | None = None
-    thread_root: str = Field(description="Native id of the conversation's first post")
-    in_reply_to: str | None = None
-    created_at: datetime
+    text: StoredText
+    lang_hint: StoredText | None = None
+    url: StoredText | None = None
+    thread_root: NativeId = Field(description="Native id of the conversation's first post")
+    in_reply_to: NativeId | None = None
+    created_at: PostTime
     received_at: datetime
-    matched: list[str] = Field(default_factory=list, description="Keywords or executives that matched")
+    matched: list[StoredText] = Field(default_factory=list, description="Keywords or executives that matched")
 
     @property
     def conversation_key(self) -> str:

@@ -97,6 +97,27 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError, TimeoutError, KafkaError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
 )
+# SQLSTATE classes of a server that is unreachable, shutting down, out of resources or broken:
+# 08 connection, 53 insufficient resources, 57 operator intervention (admin shutdown, crash
+# recovery), 58 system error, XX internal error.
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58", "XX")
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when `error` says the database or broker failed, not the event."""
+    if isinstance(error, TRANSIENT_ERRORS):
+        return True
+    if isinstance(error, asyncpg.PostgresError):
+        return str(getattr(error, "sqlstate", "") or "")[:2] in TRANSIENT_SQLSTATE_CLASSES
+    return False
+
+
+class InfrastructureUnavailable(Exception):
+    """The batch could not be handled because the database or broker failed; it is not committed.
+
+    Raised out of the subscriber so faststream nacks the batch (AckPolicy.NACK_ON_ERROR): the
+    consumer seeks back to the batch's first offsets and the broker delivers it again.
+    """
 
 
 class UnprocessableEvent(Exception):
@@ -118,11 +139,15 @@ class Publisher:
     published: int = 0
 
     async def publish(self, items: Sequence[Outgoing]) -> None:
-        """Publish all, then wait until the broker acknowledged every one."""
+        """Publish all, then wait until the broker acknowledged every one.
+
+        Every event is serialised before the first is sent: an event that cannot be written fails
+        the call with nothing sent, rather than after the events before it went out.
+        """
+        encoded = [(item, item.event.model_dump_json().encode(),
+                    f"{type(item.event).__name__}/v{item.event.schema_version}") for item in items]
         pending: list[asyncio.Future[Any]] = []
-        for item in items:
-            value = item.event.model_dump_json().encode()
-            event_header = f"{type(item.event).__name__}/v{item.event.schema_version}"
+        for item, value, event_header in encoded:
             if self.producer is None:
                 pending.extend(await self._via_broker(item, value, event_header))
                 continue
@@ -247,7 +272,8 @@ class Stage:
             # the broker may hold a fetch until this much time passes: it bounds each hop's latency
             fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.ACK,
+            # an exception out of the handler means "not done": seek back, never commit past it
+            ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_records_undecoded,
             title=f"{self.service}:{topic}",
         )
@@ -281,8 +307,11 @@ class Stage:
             if batch:
                 failures.extend(await self._run_with_retries(batch, handler))
             if failures:
-                await self.publisher.publish(
-                    [Outgoing(topics.DLQ, f, f.source_topic) for f in failures])
+                try:
+                    await self.publisher.publish(
+                        [Outgoing(topics.DLQ, f, f.source_topic) for f in failures])
+                except TRANSIENT_ERRORS as exc:
+                    raise InfrastructureUnavailable("the DLQ refused the batch's dead letters") from exc
                 self.dead_lettered += len(failures)
                 for f in failures:
                     log.warning("dead-lettered", extra={"fields": {
@@ -294,7 +323,11 @@ class Stage:
                 span.end()
 
     async def _run_with_retries(self, batch: list[Incoming[E]], handler: Handler[E]) -> list[DeadLetter]:
-        """Run the batch; on repeated failure run each event alone and dead-letter the ones that fail."""
+        """Run the batch; on repeated failure run each event alone and dead-letter the ones that fail.
+
+        A failure of the database or broker is never the event's fault: after the retries it raises
+        InfrastructureUnavailable, the batch is not committed and the broker delivers it again.
+        """
         retries = max(1, self.settings.handler_retries)
         for attempt in range(1, retries + 1):
             try:
@@ -302,12 +335,15 @@ class Stage:
                 return []
             except UnprocessableEvent:
                 break
-            except TRANSIENT_ERRORS:
-                log.exception("batch failed on infrastructure", extra={"fields": {"attempt": attempt}})
-                if attempt == retries:
-                    raise  # not committed: the broker redelivers the batch
-                await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))
-            except Exception:
+            except Exception as exc:  # classified here: infrastructure is retried, the rest isolated
+                if is_transient(exc):
+                    log.warning("batch failed on infrastructure", extra={"fields": {
+                        "attempt": attempt, "error_type": type(exc).__name__}})
+                    # back off longer each time, so an outage costs a few polls, not a busy loop
+                    await asyncio.sleep(min(0.2 * 2 ** attempt, 5.0))
+                    if attempt == retries:
+                        raise InfrastructureUnavailable(type(exc).__name__) from exc
+                    continue
                 log.exception("batch failed", extra={"fields": {"attempt": attempt, "size": len(batch)}})
                 if attempt < retries:
                     await asyncio.sleep(min(0.05 * 2 ** attempt, 1.0))
@@ -319,9 +355,9 @@ class Stage:
                     await handler([item])
                     error = None
                     break
-                except TRANSIENT_ERRORS:
-                    raise
                 except Exception as exc:  # each failure is recorded below, never swallowed
+                    if is_transient(exc):
+                        raise InfrastructureUnavailable(type(exc).__name__) from exc
                     error = exc
             if error is not None:
                 trace.get_current_span(item.context).set_status(Status(StatusCode.ERROR, type(error).__name__))

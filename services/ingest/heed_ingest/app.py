@@ -145,10 +145,10 @@ class IngestService(Service):
         kind, body = checked
         raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type=kind,
                          origin=f"api:{request.headers.get('x-request-id', '')}")
-        await self.publish_raw([raw], [f"api:{raw.event_id}"])
         try:
+            # the same parser the normaliser runs: what is accepted here is carried through to the end
             count = len(parse_raw(raw))
         except UnparseableBody as exc:
-            # already on the raw topic: the normaliser dead-letters it with these bytes
-            return error(422, str(exc), event_id=str(raw.event_id), dead_lettered=True)
+            return error(422, str(exc))
+        await self.publish_raw([raw], [f"api:{raw.event_id}"])
         return JSONResponse({"event_id": str(raw.event_id), "mentions": count}, status_code=202)

@@ -49,3 +49,38 @@ def test_the_committed_asyncapi_document_is_current():
     assert committed == asyncapi.render(), "run `make asyncapi` and commit docs/asyncapi.json"
     doc = json.loads(committed)
     assert {c["address"] for c in doc["channels"].values()} == {t.name for t in topics.TOPICS}
+
+
+def _mention(**changes: object) -> Mention:
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    author = {"platform_id": "u", "name": "Amy", "followers": 10, **changes.pop("author", {})}  # type: ignore[dict-item]
+    values: dict[str, object] = {
+        "event_id": uuid.uuid4(), "mention_id": uuid.uuid4(), "raw_event_id": uuid.uuid4(),
+        "channel": Channel.WEIBO, "native_id": "n", "author": author, "text": "hi", "thread_root": "n",
+        "created_at": now, "received_at": now, **changes}
+    return Mention.model_validate(values)
+
+
+@pytest.mark.parametrize("changes", [
+    {"text": "order\x00 late"},
+    {"text": "lone \ud800 surrogate"},
+    {"author": {"name": "Am\x00y"}},
+    {"author": {"platform_id": "u\x00"}},
+    {"author": {"platform_id": ""}},
+    {"native_id": "n" * 201},
+    {"author": {"followers": 2**31}},
+    {"author": {"followers": -1}},
+    {"created_at": datetime(1, 1, 1, tzinfo=UTC)},
+    {"created_at": datetime(9999, 12, 31, 23, 0, tzinfo=UTC)},
+    {"created_at": datetime(2026, 11, 20, 8, 0)},  # no UTC offset: not a moment in time
+    {"matched": ["brand\x00"]},
+], ids=lambda c: next(iter(c)))
+def test_a_mention_holds_only_what_every_service_can_store(changes):
+    with pytest.raises(ValidationError):
+        _mention(**changes)
+
+
+def test_the_edges_of_what_can_be_stored_are_accepted():
+    m = _mention(text="\x01\u200b😀", author={"followers": 2**31 - 1},
+                 created_at=datetime(2099, 12, 31, 23, 59, tzinfo=UTC))
+    assert m.author.followers == 2**31 - 1

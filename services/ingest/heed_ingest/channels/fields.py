@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from heed.contracts.events import PG_INT_MAX
 from heed_ingest.domain.drafts import UnparseableBody
 
 
@@ -41,12 +42,14 @@ def text_field(value: Any, where: str, required: bool = True) -> str:
 
 
 def int_field(value: Any, default: int = 0) -> int:
+    """A count such as followers: negative is 0, and past what a 32-bit column holds is its maximum
+    (no account has two billion followers; a platform that says so is still a mention to answer)."""
     if isinstance(value, bool):
         return default
+    if isinstance(value, str) and value.isdigit() and len(value) <= 20:
+        value = int(value)
     if isinstance(value, int):
-        return max(0, value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+        return min(max(0, value), PG_INT_MAX)
     return default
 
 
@@ -102,3 +105,5 @@ def load_json(body: bytes, platform: str) -> Any:
     except json.JSONDecodeError as exc:
         raise UnparseableBody(
             f"{platform} body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise UnparseableBody(f"{platform} body nests arrays or objects too deeply to read") from None

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from heed.contracts.events import Author, Channel, MentionKind, Visibility
+from heed.contracts.events import Author, Channel, MentionKind, NativeId, PostTime, StoredText, Visibility
 
 
 class MentionDraft(BaseModel):
+    """Holds only what the Mention contract holds, so a draft that exists can be stored by every service."""
+
     model_config = ConfigDict(frozen=True)
 
     channel: Channel
-    native_id: str = Field(min_length=1, max_length=200)
-    account: str | None = None
+    native_id: NativeId
+    account: StoredText | None = None
     kind: MentionKind = MentionKind.POST
     visibility: Visibility = Visibility.PUBLIC
     author: Author
-    text: str
-    lang_hint: str | None = None
-    url: str | None = None
-    thread_root: str | None = None
-    in_reply_to: str | None = None
-    created_at: datetime
-    matched: list[str] = Field(default_factory=list)
+    text: StoredText
+    lang_hint: StoredText | None = None
+    url: StoredText | None = None
+    thread_root: NativeId | None = None
+    in_reply_to: NativeId | None = None
+    created_at: PostTime
+    matched: list[StoredText] = Field(default_factory=list)
 
 
 class UnparseableBody(ValueError):

@@ -7,9 +7,18 @@ One object (or a JSON array of objects) per body:
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from heed.contracts.events import Author, Channel, MentionKind, Visibility
+from heed.contracts.events import (
+    PG_INT_MAX,
+    Author,
+    Channel,
+    MentionKind,
+    NativeId,
+    PostTime,
+    StoredText,
+    Visibility,
+)
 from heed_ingest.channels.fields import load_json
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
@@ -19,10 +28,10 @@ MAX_TEXT_CHARS = 20_000
 class GenericAuthor(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(min_length=1, max_length=200)
-    handle: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=500)
-    followers: int = Field(default=0, ge=0)
+    id: NativeId
+    handle: StoredText | None = Field(default=None, max_length=200)
+    name: StoredText | None = Field(default=None, max_length=500)
+    followers: int = Field(default=0, ge=0, le=PG_INT_MAX)
     verified: bool = False
 
 
@@ -30,18 +39,18 @@ class GenericMention(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     channel: Channel
-    native_id: str = Field(min_length=1, max_length=200)
+    native_id: NativeId
     author: GenericAuthor
-    text: str = Field(max_length=MAX_TEXT_CHARS)
-    created_at: AwareDatetime
-    in_reply_to: str | None = Field(default=None, max_length=200)
-    thread_root: str | None = Field(default=None, max_length=200)
+    text: StoredText = Field(max_length=MAX_TEXT_CHARS)
+    created_at: PostTime
+    in_reply_to: NativeId | None = None
+    thread_root: NativeId | None = None
     visibility: Visibility = Visibility.PUBLIC
     kind: MentionKind | None = None
-    account: str | None = None
-    url: str | None = None
-    lang_hint: str | None = None
-    matched: list[str] = Field(default_factory=list)
+    account: StoredText | None = Field(default=None, max_length=200)
+    url: StoredText | None = Field(default=None, max_length=2000)
+    lang_hint: StoredText | None = Field(default=None, max_length=35)
+    matched: list[StoredText] = Field(default_factory=list, max_length=50)
 
     def draft(self) -> MentionDraft:
         kind = self.kind or (MentionKind.REPLY if self.in_reply_to else MentionKind.POST)
@@ -55,12 +64,23 @@ class GenericMention(BaseModel):
         )
 
 
-def parse_generic(body: bytes) -> list[MentionDraft]:
-    """Parse a generic body: one mention object or an array of them. Raises UnparseableBody."""
-    data = load_json(body, "generic")
-    items = data if isinstance(data, list) else [data]
+def parse_generic(body: bytes, ndjson: bool = False) -> list[MentionDraft]:
+    """Parse a generic body: one mention object or an array of them, or with `ndjson` one object
+    per line. Raises UnparseableBody."""
+    if ndjson:
+        items = []
+        for number, line in enumerate(body.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append(load_json(line, "generic"))
+                except UnparseableBody as exc:
+                    raise UnparseableBody(f"line {number}: {exc}") from None
+    else:
+        data = load_json(body, "generic")
+        items = data if isinstance(data, list) else [data]
     if not items:
-        raise UnparseableBody("body is an empty array: no mention in it")
+        raise UnparseableBody("body has no line with a mention" if ndjson else
+                              "body is an empty array: no mention in it")
     drafts = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):

@@ -19,7 +19,7 @@ Parser = Callable[[RawMention], list[MentionDraft]]
 # source of the raw event → parser of its body; platform receivers and pollers add theirs here
 PARSERS: dict[str, Parser] = {
     "replay": lambda raw: parse_generic(raw.body),
-    "api": lambda raw: parse_generic(raw.body),
+    "api": lambda raw: parse_generic(raw.body, ndjson=raw.content_type == "application/x-ndjson"),
     "webhook:meta": lambda raw: parse_meta(raw.body),
     "poll:instagram": lambda raw: parse_instagram_lookup(raw.body),
     "webhook:x": lambda raw: parse_x(raw.body),
