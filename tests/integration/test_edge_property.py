@@ -80,7 +80,7 @@ def generic_mentions(draw: st.DrawFn, serial: st.SearchStrategy[int]) -> dict[st
         text = text * draw(st.integers(1, 30_000))  # up to and far past the text and body limits
     mention: dict[str, Any] = {
         "channel": draw(mostly(st.sampled_from([c.value for c in Channel]), channels)),
-        "native_id": draw(mostly(st.just(f"p{n}"), any_text.map(lambda s, n=n: f"p{n}{s}"))),
+        "native_id": draw(mostly(st.just(f"p{n}"), any_text.map(f"p{n}".__add__))),
         "author": author, "text": text,
         "created_at": draw(mostly(sane_time, any_time)),
     }
@@ -99,7 +99,7 @@ def meta_comments(draw: st.DrawFn, serial: st.SearchStrategy[int]) -> dict[str, 
         "field": "feed", "value": {
             "item": "comment", "verb": "add", "comment_id": f"c{n}", "post_id": f"{PAGE_ID}_{n}",
             "parent_id": f"{PAGE_ID}_{n}",
-            "from": {"id": draw(mostly(st.just(f"f{n}"), any_text.map(lambda s, n=n: f"f{n}{s}"))),
+            "from": {"id": draw(mostly(st.just(f"f{n}"), any_text.map(f"f{n}".__add__))),
                      "name": draw(mostly(plain_text, st.one_of(any_text, any_number)))},
             "message": draw(mostly(plain_text, st.one_of(any_text, any_number))),
             "created_time": draw(mostly(st.integers(1_600_000_000, 1_900_000_000), any_number)),
@@ -118,9 +118,9 @@ def requests(draw: st.DrawFn) -> Request:
     serial = st.integers(0, 10**9)
     kind = draw(st.sampled_from(["api-json", "api-array", "api-ndjson", "meta", "api-bytes"]))
     if kind == "meta":
-        body = draw(meta_comments(serial))
-        encoded = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
-        value = body["entry"][0]["changes"][0]["value"]
+        comment = draw(meta_comments(serial))
+        encoded = json.dumps(comment, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        value = comment["entry"][0]["changes"][0]["value"]
         return Request(kind, encoded, [("facebook", value["comment_id"])])
     if kind == "api-bytes":
         return Request(kind, draw(st.binary(max_size=200)), [])
@@ -263,7 +263,8 @@ def test_the_generator_covers_the_awkward_inputs() -> None:
         if isinstance(followers, int) and not isinstance(followers, bool) and followers > 2**31 - 1:
             seen.add("overflow")
         created = mention.get("created_at")
-        if isinstance(created, str) and created[:4].isascii() and created[:4].isdigit() and not 1970 <= int(created[:4]) < 2100:
+        year = created[:4] if isinstance(created, str) else ""
+        if year.isascii() and year.isdigit() and not 1970 <= int(year) < 2100:
             seen.add("year")
 
     look()
@@ -320,6 +321,7 @@ async def test_each_input_that_once_died_downstream_is_refused_at_the_edge_or_ca
     conn = await asyncpg.connect(dsn)
     try:
         letter = await conn.fetchrow("SELECT original, error FROM ingest.dead_letters")
+        assert letter is not None
         assert bytes(letter["original"]) == lone_surrogate_comment.body  # the original bytes, for a replay
         assert "from" in letter["error"] or "name" in letter["error"]
         assert await conn.fetchval("SELECT count(*) FROM ingest.mentions") == 1
