@@ -1,4 +1,4 @@
-"""The `heed` command: dev stack, services, replay, demo, report, bench, AsyncAPI."""
+"""The `heed` command: dev stack, services, replay, demo, report, bench, AsyncAPI, DLQ."""
 
 from __future__ import annotations
 
@@ -128,6 +128,47 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from heed.ops import dlq
+
+    settings = dlq.DlqSettings()
+    dsn = settings.resolved_database()
+    if args.action == "list":
+        since = dlq.parse_since(args.since) if args.since else None
+        letters = asyncio.run(dlq.list_letters(dsn, since=since, topic=args.topic, service=args.service,
+                                               limit=args.limit))
+        print(json.dumps([dlq.summary(d) for d in letters]) if args.json else dlq.format_list(letters))
+        return 0
+    if args.action == "show":
+        (letter_id,) = dlq.parse_ids([args.id])
+        letter, body = asyncio.run(dlq.find_letter(dsn, letter_id, with_body=args.body))
+        if letter is None:
+            print(f"heed dlq show: no dead letter {letter_id}", file=sys.stderr)
+            return 1
+        print(json.dumps(dlq.record_json(letter, body), ensure_ascii=False) if args.json
+              else dlq.format_record(letter, body))
+        return 0
+    if args.action == "replay":
+        if bool(args.ids) == args.all:
+            print("heed dlq replay: give either dead letter ids or --all", file=sys.stderr)
+            return 2
+        ids = None if args.all else dlq.parse_ids(args.ids)
+        bootstrap = None if args.dry_run else settings.resolved_kafka()
+        result = asyncio.run(dlq.replay(dsn, bootstrap, ids, topic=args.topic, force=args.force,
+                                        dry_run=args.dry_run, raw_source=args.raw_source))
+        print(result.describe())
+        return 0 if result.ok else 1
+    days = settings.dlq_retention_days if args.retention else args.older_than
+    if days <= 0:
+        print("heed dlq purge: --older-than takes a number of days above 0", file=sys.stderr)
+        return 2
+    purged = asyncio.run(dlq.purge(dsn, timedelta(days=days)))
+    print(f"purged {purged} dead letter(s) that failed more than {days:g} days ago")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heed", description="Heed: social-media customer care")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +206,32 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi = sub.add_parser("asyncapi", help="the AsyncAPI document generated from the contracts")
     asyncapi.add_argument("--out")
     asyncapi.set_defaults(func=cmd_asyncapi)
+
+    dlq = sub.add_parser("dlq", help="dead letters: list, show, replay to their topic, purge by age")
+    dlq_sub = dlq.add_subparsers(dest="action", required=True)
+    dlq_list = dlq_sub.add_parser("list", help="newest first, without bodies")
+    dlq_list.add_argument("--since", help="30m, 24h, 7d or an ISO date/time")
+    dlq_list.add_argument("--topic", help="only dead letters from this source topic")
+    dlq_list.add_argument("--service", help="only dead letters from this service")
+    dlq_list.add_argument("--limit", type=int, default=50)
+    dlq_list.add_argument("--json", action="store_true")
+    dlq_show = dlq_sub.add_parser("show", help="one dead letter; its body only with --body")
+    dlq_show.add_argument("id")
+    dlq_show.add_argument("--body", action="store_true", help="print the original bytes (personal data)")
+    dlq_show.add_argument("--json", action="store_true")
+    dlq_replay = dlq_sub.add_parser("replay", help="publish the original bytes back to their source topic")
+    dlq_replay.add_argument("ids", nargs="*", metavar="ID")
+    dlq_replay.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
+    dlq_replay.add_argument("--topic", help="only dead letters from this source topic")
+    dlq_replay.add_argument("--force", action="store_true", help="replay ones already replayed, again")
+    dlq_replay.add_argument("--dry-run", action="store_true", help="say what would be replayed, publish nothing")
+    dlq_replay.add_argument("--raw-source", help="for raw bodies archived without their source: how they arrived "
+                                                 "(webhook:meta, api, …)")
+    dlq_purge = dlq_sub.add_parser("purge", help="delete dead letters past an age")
+    age = dlq_purge.add_mutually_exclusive_group(required=True)
+    age.add_argument("--older-than", type=float, metavar="DAYS")
+    age.add_argument("--retention", action="store_true", help="older than HEED_DLQ_RETENTION_DAYS (default 30)")
+    dlq.set_defaults(func=cmd_dlq)
 
     from heed_classifier.cli import add_commands
 

@@ -265,3 +265,7 @@ class DeadLetter(Event):
     service: str
     attempts: int = 1
     origin: str | None = None
+    raw_source: str | None = Field(
+        default=None, description="When `original` is a raw event's body: the RawMention source it came from "
+                                  "(webhook:meta, api, …), so a replay can wrap the body again")
+    raw_content_type: str | None = Field(default=None, description="That raw event's content type")

@@ -225,7 +225,15 @@ def dead_letter(record: ConsumerRecord[bytes, bytes], service: str, error: BaseE
 
 
 def describe_error(error: BaseException) -> str:
-    """A message a person can act on; for validation errors, field locations and reasons only."""
+    """A message a person can act on; for validation errors, field locations and reasons only.
+
+    A database error is described by class, SQLSTATE and the table, column and constraint it
+    names: its message and detail quote parameter values and row contents (personal data).
+    """
+    from heed.runtime.logs import database_error_summary, is_database_error
+
+    if is_database_error(error):
+        return database_error_summary(error)
     if isinstance(error, ValidationError):
         parts = [f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}" for e in error.errors()[:10]]
         return f"{error.title} failed validation: " + "; ".join(parts)

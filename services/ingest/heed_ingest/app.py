@@ -53,8 +53,14 @@ class IngestService(Service):
                         for source in configured_sources(self.settings)]
         self._poll_tasks = [asyncio.create_task(p.run(self.settings.poll_interval_s, self._stop_polling))
                             for p in self.pollers]
+        from heed.ops.dlq import DlqSettings, purge_on_schedule
+
+        # dead letters keep personal data: deleted past retention, now and hourly
+        self._dlq_purge = asyncio.create_task(purge_on_schedule(self.pool, DlqSettings().retention()))
 
     async def on_stopping(self) -> None:
+        self._dlq_purge.cancel()
+        await asyncio.gather(self._dlq_purge, return_exceptions=True)
         if self._poll_tasks:
             self._stop_polling.set()
             await asyncio.gather(*self._poll_tasks, return_exceptions=True)
@@ -85,7 +91,9 @@ class IngestService(Service):
                 parsed.extend((item, draft) for draft in drafts)
             except UnparseableBody as exc:
                 letters.append(dead_letter(item.record, self.name, exc, attempts=1,
-                                           original=item.event.body, origin=item.event.origin))
+                                           original=item.event.body, origin=item.event.origin).model_copy(
+                    # what `heed dlq replay` wraps the body in again
+                    update={"raw_source": item.event.source, "raw_content_type": item.event.content_type}))
         # the same post twice in one batch (webhook and poll together) is one arrival
         unique: dict[tuple[str, str], tuple[Incoming[RawMention], MentionDraft]] = {}
         for item, draft in parsed:
@@ -118,7 +126,8 @@ class IngestService(Service):
             return []
         if not self.settings.meta_access_token or self._http is None:
             raise UnparseableBody("an Instagram @mention needs a Graph API call for its text: set "
-                                  "HEED_META_ACCESS_TOKEN, then replay this body from the DLQ")
+                                  "HEED_META_ACCESS_TOKEN, restart ingest, then run `heed dlq replay <id>` "
+                                  "(the id from `heed dlq list --topic heed.mentions.raw`)")
         graph = InstagramMentions(self._http, self.settings.meta_graph_base, self.settings.meta_access_token)
         return [await graph.resolve(lookup) for lookup in lookups]
 
