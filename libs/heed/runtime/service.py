@@ -119,7 +119,11 @@ class Service:
             return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
         async def metrics(request: Request) -> Response:
-            lines = [f'{k}{{service="{self.name}"}} {v}' for k, v in self.metrics().items()]
+            lines = []
+            for key, value in self.metrics().items():
+                # a key may carry labels of its own, 'name{channel="x"}': the service label joins them
+                name, _, labels = key.partition("{")
+                lines.append(f'{name}{{service="{self.name}"{"," + labels if labels else "}"} {value}')
             return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
         @asynccontextmanager

@@ -20,6 +20,7 @@ from heed.runtime.service import Service
 from heed_ingest.adapters import store
 from heed_ingest.adapters.cursors import CursorStore
 from heed_ingest.adapters.graph import InstagramMentions
+from heed_ingest.adapters.nonces import PostgresNonces
 from heed_ingest.channels.meta import InstagramLookup
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
@@ -68,7 +69,8 @@ class IngestService(Service):
             await self._http.aclose()
 
     def metrics(self) -> dict[str, int]:
-        return {**super().metrics(), "heed_engagement_events_total": self.engagement}
+        refused = self.receivers.metrics() if hasattr(self, "receivers") else {}
+        return {**super().metrics(), "heed_engagement_events_total": self.engagement, **refused}
 
     def register(self) -> None:
         self.stage.consume(topics.MENTIONS_RAW, RawMention, self.normalise)
@@ -135,8 +137,10 @@ class IngestService(Service):
         await store.archive_dead_letters(self.pool, [item.event for item in batch])
 
     def routes(self) -> list[BaseRoute]:
-        receivers = Receivers(self.settings, self.publish_raw)
-        return [Route("/v1/mentions", self.post_mentions, methods=["POST"]), *receivers.routes()]
+        # one Receivers per service, however many apps are built: its counters and CRC bucket are shared
+        if not hasattr(self, "receivers"):
+            self.receivers = Receivers(self.settings, self.publish_raw, PostgresNonces(lambda: self.pool))
+        return [Route("/v1/mentions", self.post_mentions, methods=["POST"]), *self.receivers.routes()]
 
     async def post_mentions(self, request: Request) -> Response:
         """Generic authenticated API for internal sources: one mention object or an array."""

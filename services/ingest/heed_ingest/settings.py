@@ -18,6 +18,13 @@ class IngestSettings(HeedSettings):
     x_consumer_secret: str = Field(default="", description="X app consumer secret: CRC and signatures")
     wechat_token: str = Field(default="", description="WeChat Official Account server token")
     weibo_app_secret: str = Field(default="", description="Weibo fans-service push token")
+    wechat_encoding_aes_key: str = Field(
+        default="", description="WeChat EncodingAESKey (43 characters): safe-mode messages are decrypted with it")
+    wechat_app_id: str = Field(default="", description="WeChat AppID, checked inside every decrypted message")
+    webhook_max_age_s: int = Field(
+        default=300, gt=0, description="WeChat and Weibo: signed timestamps older or further ahead get 401")
+    x_crc_rate_per_s: float = Field(default=1.0, gt=0, description="X CRC challenges answered per second")
+    x_crc_burst: int = Field(default=10, ge=1, description="X CRC challenges answered in a burst before 429")
     x_bearer_token: str = Field(default="", description="X API bearer token for the search poller")
     x_api_base: str = Field(default="https://api.x.com", description="X API base URL")
     weibo_access_token: str = Field(default="", description="Weibo access token for the mention poller")

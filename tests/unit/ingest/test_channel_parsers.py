@@ -105,7 +105,7 @@ def test_weibo_mentions_page_and_comments():
      "not a time"),
     (parse_wechat, b"<xml><MsgType>text</MsgType>", "not XML"),
     (parse_wechat, b'<!DOCTYPE x [<!ENTITY a "b">]><xml/>', "DOCTYPE"),
-    (parse_wechat, b"<xml><Encrypt>abc</Encrypt></xml>", "encrypted"),
+    (parse_wechat, b"<xml><Encrypt>abc</Encrypt></xml>", "encrypted .*HEED_WECHAT_ENCODING_AES_KEY is not set"),
     (parse_wechat, '<!DOCTYPE x [<!ENTITY a "b">]><xml/>'.encode("utf-16-le"), "NUL"),
     (parse_wechat, '<xml/>'.encode("utf-16"), "not UTF-8"),
     (parse_weibo, b'{"ok": true}', "neither statuses"),
@@ -192,7 +192,9 @@ def test_weibo_push_messages_mentions_events_and_unknown_types():
     (dm,) = parse_weibo(p.weibo_push())
     assert (dm.kind, dm.visibility, dm.account, dm.text) == (MentionKind.DIRECT_MESSAGE, Visibility.PRIVATE,
                                                             "1902538057", "电饭煲不加热了")
-    assert dm.native_id == "2489518277:Thu Nov 20 16:15:00 +0800 2026"  # Weibo's retry key
+    # Weibo's retry key (sender, created_at) and the content: the same push again is the same id
+    assert dm.native_id.startswith("2489518277:Thu Nov 20 16:15:00 +0800 2026:text:")
+    assert [d.native_id for d in parse_weibo(p.weibo_push())] == [dm.native_id]
     (voice,) = parse_weibo(p.weibo_push("voice", "", vfid="821804", tovfid="984081"))
     assert voice.text == "[voice]"
     (at,) = parse_weibo(p.weibo_push("mention", "@Lumo官方 快递三天没动", subtype="status", id="4950000000000001"))
@@ -201,6 +203,16 @@ def test_weibo_push_messages_mentions_events_and_unknown_types():
     assert list(followed) == [] and followed.engagement == 1
     with pytest.raises(UnparseableBody, match="unknown message type 'hologram'"):
         parse_weibo(p.weibo_push("hologram"))
+
+
+def test_two_weibo_pushes_without_ids_in_the_same_second_are_two_messages():
+    first, second = p.weibo_push(text="电饭煲不加热了"), p.weibo_push(text="还有，门把手也松了")
+    image = p.weibo_push("image", "", tovfid="984081")
+    other_image = p.weibo_push("image", "", tovfid="984082")
+    mention = p.weibo_push("mention", "@Lumo官方 快递三天没动", subtype="status")
+    ids = [d.native_id for body in (first, second, image, other_image, mention) for d in parse_weibo(body)]
+    assert len(ids) == len(set(ids)) == 5
+    assert all(i.startswith("2489518277:Thu Nov 20 16:15:00 +0800 2026:") for i in ids)
 
 
 def test_weibo_push_in_wechat_compatible_xml_is_a_weibo_message():

@@ -1,5 +1,6 @@
 """WeChat Official Account message push: plaintext XML (text, image, voice, video, location,
-link messages; events). Events (subscribe, menu clicks) are engagement, not mentions."""
+link messages; events). Events (subscribe, menu clicks) are engagement, not mentions. Safe-mode
+messages reach this parser already decrypted by the webhook receiver (see wechat_crypto.py)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def parse_wechat(body: bytes) -> Parsed:
 
     parsed = Parsed()
     if field("Encrypt") and not field("MsgType"):
-        raise UnparseableBody("WeChat message is encrypted (safe mode); configure plaintext or compatible mode")
+        # the webhook decrypts safe-mode messages when it has the key; one that arrives here came without it
+        raise UnparseableBody("WeChat message is encrypted (safe mode) and HEED_WECHAT_ENCODING_AES_KEY is not set, "
+                              "so the webhook could not decrypt it: set it and HEED_WECHAT_APP_ID from the WeChat "
+                              "console (开发 → 基本配置); messages after that are decrypted on arrival")
     msg_type, sender = field("MsgType"), field("FromUserName")
     if not msg_type or not sender:
         raise UnparseableBody("WeChat message lacks MsgType or FromUserName")

@@ -4,6 +4,8 @@ platform pushes: private messages, @-mentions of the account (被@消息) and ev
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
@@ -59,8 +61,11 @@ def _push(data: dict[str, Any], parsed: Parsed) -> None:
     receiver = str(data["receiver_id"]) if data.get("receiver_id") else None
     created_at = from_text_time(data.get("created_at"), "created_at")
     detail = sub(data, "data")
-    # Weibo's advice for retried pushes: sender_id + created_at identify a message
-    fallback = f"{sender}:{data.get('created_at')}"
+    # Weibo's advice for retried pushes is sender_id + created_at, but created_at has one-second
+    # resolution: two messages in one second would be one. The type and a hash of the content tell
+    # them apart and stay the same on a retry (ASCII JSON: lone surrogates hash too).
+    content = json.dumps([kind, data.get("text"), detail], sort_keys=True, default=str)
+    fallback = f"{sender}:{data.get('created_at')}:{kind}:{hashlib.sha256(content.encode()).hexdigest()[:16]}"
     if kind == "mention":
         native = detail.get("id") or detail.get("key") or detail.get("mid") or fallback
         parsed.append(MentionDraft(
