@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, Mention, RawMention
-from heed.runtime.messaging import Incoming, Outgoing, dead_letter
+from heed.runtime.messaging import TRANSIENT_ERRORS, Incoming, Outgoing, dead_letter
 from heed.runtime.service import Service
 from heed_ingest.adapters import store
 from heed_ingest.adapters.cursors import CursorStore
@@ -163,5 +163,11 @@ class IngestService(Service):
             count = len(parse_raw(raw))
         except UnparseableBody as exc:
             return error(422, str(exc))
-        await self.publish_raw([raw], [f"api:{raw.event_id}"])
+        try:
+            await self.publish_raw([raw], [f"api:{raw.event_id}"])
+        except TRANSIENT_ERRORS:
+            # not acknowledged by the broker, so not accepted: the caller keeps the body and retries
+            unavailable = error(503, "the broker did not acknowledge the body; retry later")
+            unavailable.headers["retry-after"] = "5"
+            return unavailable
         return JSONResponse({"event_id": str(raw.event_id), "mentions": count}, status_code=202)

@@ -415,3 +415,32 @@ def test_weibo_has_its_own_verification():
     assert signatures.weibo_signature_valid("xyz123xyz", "1397022061823", "57155157",
                                             "90e4c22c90a58f26526c2dd5b6c56c8822edeaa1")
     assert json.dumps(signatures.timestamp_seconds("1397022061823")) == "1397022061.823"
+
+
+async def test_the_mentions_api_answers_503_and_publishes_nothing_while_the_broker_is_down():
+    from aiokafka.errors import KafkaTimeoutError
+    from starlette.routing import Route
+
+    from heed_ingest.app import IngestService
+
+    service = IngestService(IngestSettings(kafka_bootstrap="127.0.0.1:1", database_url="postgresql://x/y",
+                                           ingest_api_tokens="t"))
+    published: list[RawMention] = []
+
+    async def broker_down(raws: list[RawMention], keys: list[str]) -> None:
+        raise KafkaTimeoutError("no acknowledgement")
+
+    async def broker_up(raws: list[RawMention], keys: list[str]) -> None:
+        published.extend(raws)
+
+    app = Starlette(routes=[Route("/v1/mentions", service.post_mentions, methods=["POST"])])
+    body = json.dumps({"channel": "x", "native_id": "1", "author": {"id": "u"}, "text": "hi",
+                       "created_at": "2026-11-20T08:15:00+00:00"}).encode()
+    headers = {"authorization": "Bearer t", "content-type": "application/json"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client:
+        service.publish_raw = broker_down  # type: ignore[method-assign]
+        down = await client.post("/v1/mentions", content=body, headers=headers)
+        service.publish_raw = broker_up  # type: ignore[method-assign]
+        up = await client.post("/v1/mentions", content=body, headers=headers)
+    assert (down.status_code, down.headers["retry-after"]) == (503, "5")
+    assert up.status_code == 202 and len(published) == 1
