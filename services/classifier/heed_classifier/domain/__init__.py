@@ -170,7 +170,7 @@ class Classifier:
         complex_cues = _hits(text, lexicon.COMPLEX_CUES)
         # complex as after-sales practice has it: money back, damage, legal, or several issues at once
         complexity = Complexity.COMPLEX if complex_cues or n_issues >= 2 or critical else Complexity.GENERAL
-        pii = find_pii(raw)
+        pii = find_pii(mention.text)  # the opening and a window past it: see pii.SCAN_CHARS
 
         why = [f"language {language}" + (f" ({script}: {counts.simplified} simplified-only,"
                                            f" {counts.traditional} traditional-only chars)" if script else "")]
