@@ -35,6 +35,10 @@ CONFIG = {
     "HEED_TOPIC_REPLICATION_FACTOR": "3",
     "HEED_HTTP_HOST": "0.0.0.0",
     "HEED_HTTP_PORT": "8080",
+    # /healthz, /readyz and /metrics: on the pod's address for the kubelet and Prometheus, and in no
+    # Service, so nothing routed from outside (the ingest Service, an ingress) reaches them
+    "HEED_INTERNAL_HOST": "0.0.0.0",
+    "HEED_INTERNAL_PORT": "8180",
     "HEED_LOG_LEVEL": "INFO",
     "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability.svc:4318",
 }
@@ -62,7 +66,7 @@ def _meta(name: str, **labels: str) -> dict[str, Any]:
 
 
 def _probe(path: str, delay: int) -> dict[str, Any]:
-    return {"httpGet": {"path": path, "port": "http"}, "initialDelaySeconds": delay, "periodSeconds": 10,
+    return {"httpGet": {"path": path, "port": "internal"}, "initialDelaySeconds": delay, "periodSeconds": 10,
             "failureThreshold": 3}
 
 
@@ -71,7 +75,8 @@ def deployment(name: str, replicas: int, cpu: str, memory: str) -> dict[str, Any
     limit = f"{int(memory.removesuffix('Mi')) * 2}Mi"
     container = {
         "name": name, "image": IMAGE, "args": ["run", name],
-        "ports": [{"name": "http", "containerPort": 8080}],
+        "ports": [{"name": "http", "containerPort": int(CONFIG["HEED_HTTP_PORT"])},
+                  {"name": "internal", "containerPort": int(CONFIG["HEED_INTERNAL_PORT"])}],
         "envFrom": [{"configMapRef": {"name": "heed-config"}}, {"secretRef": {"name": "heed-secrets"}}],
         "readinessProbe": _probe("/readyz", 5),
         "livenessProbe": _probe("/healthz", 15),
@@ -83,7 +88,10 @@ def deployment(name: str, replicas: int, cpu: str, memory: str) -> dict[str, Any
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-            "template": {"metadata": {"labels": labels}, "spec": {
+            # Prometheus finds each pod by these annotations and scrapes it on the internal port
+            "template": {"metadata": {"labels": labels, "annotations": {
+                "prometheus.io/scrape": "true", "prometheus.io/port": CONFIG["HEED_INTERNAL_PORT"],
+                "prometheus.io/path": "/metrics"}}, "spec": {
                 "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
                 # long enough for a consumer to commit its offsets and leave the group cleanly
                 "terminationGracePeriodSeconds": 30,
@@ -113,6 +121,7 @@ def manifests() -> dict[str, dict[str, Any]]:
     }
     for name, spec in SERVICES.items():
         docs[f"deployment-{name}.yaml"] = deployment(name, *spec)
+    # the public port only: webhooks and the API; readiness and metrics stay on the pods' internal port
     docs["service-ingest.yaml"] = {
         "apiVersion": "v1", "kind": "Service", "metadata": _meta("ingest"),
         "spec": {"selector": {"app.kubernetes.io/name": "ingest"},

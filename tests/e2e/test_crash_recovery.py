@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from heed.devstack import free_port_block
-from heed.ops.processes import ServiceProcesses
+from heed.ops.processes import ServiceProcesses, free_base_port
 from heed_ingest.replay import replay_file
 from tests.harness import client_publisher, count, mention_line, wait_for, write_jsonl
 
@@ -20,7 +19,7 @@ N = 500
 
 
 def _base_port() -> int:
-    return free_port_block(5)
+    return free_base_port()
 
 
 async def _publish_slowly(bootstrap: str, path: Path, chunks: int = 25, pause: float = 0.15) -> None:

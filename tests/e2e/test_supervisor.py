@@ -13,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+from heed.runtime.service import INTERNAL_PORT_OFFSET
 from tests.e2e.test_crash_recovery import _base_port
 
 pytestmark = pytest.mark.e2e
@@ -41,14 +42,18 @@ def test_run_all_serves_five_services_and_restarts_one_that_is_killed(database_u
     supervisor = subprocess.Popen([sys.executable, "-m", "heed.cli", "run", "all", "--base-port", str(base)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        ports = [base + i for i in range(5)]
+        # readiness is on each service's internal port; the public port serves /healthz and not /readyz
+        ports = [base + INTERNAL_PORT_OFFSET + i for i in range(5)]
         _wait(lambda: all(_ready(p) for p in ports), timeout=90)
+        public = [httpx.get(f"http://127.0.0.1:{base + i}{path}", timeout=1.0).status_code
+                  for i in range(5) for path in ("/healthz", "/readyz", "/metrics")]
+        assert public == [200, 404, 404] * 5
         children = psutil.Process(supervisor.pid).children()
         assert len(children) == 5
         router = next(c for c in children if "router" in c.cmdline())
         router.kill()
-        _wait(lambda: not _ready(base + 2), timeout=10)
-        _wait(lambda: _ready(base + 2), timeout=60)
+        _wait(lambda: not _ready(ports[2]), timeout=10)
+        _wait(lambda: _ready(ports[2]), timeout=60)
         assert router.pid not in {c.pid for c in psutil.Process(supervisor.pid).children()}
         supervisor.send_signal(signal.SIGTERM)
         supervisor.wait(timeout=30)

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from heed.contracts import topics
+from heed.runtime.service import INTERNAL_PORT_OFFSET
 from heed.runtime.settings import HeedSettings
 from heed.services import SERVICES
 
@@ -75,7 +76,7 @@ def test_every_service_runs_in_compose_with_a_healthcheck_and_healthy_dependenci
     for name in SERVICES:
         service = services[name]
         assert service["command"] == ["run", name]
-        assert "/healthz" in " ".join(service["healthcheck"]["test"])
+        assert "http://127.0.0.1:8180/healthz" in " ".join(service["healthcheck"]["test"])
         assert service["depends_on"]["kafka"]["condition"] == "service_healthy"
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert service["depends_on"]["topics"]["condition"] == "service_completed_successfully"
@@ -85,6 +86,10 @@ def test_every_service_runs_in_compose_with_a_healthcheck_and_healthy_dependenci
         assert env["HEED_DATABASE_URL"].endswith("@postgres:5432/heed")
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
         assert (env["HEED_HTTP_HOST"], str(env["HEED_HTTP_PORT"])) == ("0.0.0.0", "8080")
+        # /readyz and /metrics on the container's loopback only, and never published
+        assert str(env["HEED_INTERNAL_PORT"]) == "8180" and "HEED_INTERNAL_HOST" not in env
+        assert not [p for p in service.get("ports", []) if "8180" in str(p)]
+    assert services["ingest"]["ports"] == ["8080:8080"]
     assert services["topics"]["command"] == ["dev", "topics"]
     assert "HEED_INGEST_API_TOKENS" in services["ingest"]["environment"]
 
@@ -115,8 +120,29 @@ def test_every_service_has_a_deployment_with_probes_resources_and_port_8080():
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["resources"]["requests"] and container["resources"]["limits"]
-        assert [p["containerPort"] for p in container["ports"]] == [8080]
+        assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": 8080, "internal": 8180}
     assert all(deployments[n]["spec"]["replicas"] >= 2 for n in WORKERS)
+
+
+def test_probes_and_metrics_use_the_internal_port_which_no_service_exposes():
+    docs = list(_k8s_docs().values())
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    # the pods bind it on their own address (the kubelet and Prometheus reach it there); the code
+    # would pick 8180 alone too: the HTTP port + 100
+    assert (config["HEED_INTERNAL_HOST"], config["HEED_INTERNAL_PORT"]) == ("0.0.0.0", "8180")
+    assert int(config["HEED_HTTP_PORT"]) + INTERNAL_PORT_OFFSET == int(config["HEED_INTERNAL_PORT"])
+    for name, deployment in _deployments().items():
+        pod = deployment["spec"]["template"]
+        container = pod["spec"]["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["port"] == "internal", name
+        assert container["livenessProbe"]["httpGet"]["port"] == "internal", name
+        assert pod["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true", "prometheus.io/port": "8180", "prometheus.io/path": "/metrics"}, name
+    services = [d for d in docs if d["kind"] == "Service"]
+    assert services
+    for service in services:
+        assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(80, "http")]
+    assert not [d for d in docs if d["kind"] == "Ingress"]
 
 
 def test_kubernetes_has_the_namespace_config_ingest_service_and_classifier_autoscaler():

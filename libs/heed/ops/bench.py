@@ -154,7 +154,7 @@ def run_webhook_bench(state_dir: Path, seconds: int = 10, connections: int = 16)
     import tempfile
 
     from heed import devstack
-    from heed.ops.processes import ServiceProcesses
+    from heed.ops.processes import ServiceProcesses, free_base_port
     from heed.runtime.settings import HeedSettings
 
     wrk = shutil.which("wrk")
@@ -168,7 +168,7 @@ def run_webhook_bench(state_dir: Path, seconds: int = 10, connections: int = 16)
     secret = uuid.uuid4().hex
     processes = ServiceProcesses(
         env={"HEED_KAFKA_BOOTSTRAP": stack.kafka_bootstrap, "HEED_DATABASE_URL": dsn, "HEED_META_APP_SECRET": secret},
-        log_dir=state_dir / "logs", base_port=devstack.free_port_block(5), names=("ingest",))
+        log_dir=state_dir / "logs", base_port=free_base_port(), names=("ingest",))
     body = json.dumps({"object": "page", "entry": [{"id": "1", "time": 1763600000, "changes": [{
         "field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "1_2", "post_id": "1_1",
                                    "from": {"id": "9", "name": "Load Test"}, "message": "Where is my parcel?",

@@ -13,7 +13,22 @@ from pathlib import Path
 
 import httpx
 
+from heed.devstack import DevStackError, free_port, free_port_block
+from heed.runtime.service import INTERNAL_PORT_OFFSET
 from heed.services import SERVICES
+
+
+def free_base_port(preferred: int | None = None) -> int:
+    """A base port for `ServiceProcesses`: base..base+4 and the internal ports above them are free."""
+    count = len(SERVICES)
+    for _ in range(50):
+        base = free_port_block(count, preferred)
+        internal = base + INTERNAL_PORT_OFFSET
+        if all(free_port(internal + i) == internal + i for i in range(count)):
+            return base
+        preferred = None
+    raise DevStackError(f"no {count} consecutive free ports with the {count} ports "
+                        f"{INTERNAL_PORT_OFFSET} above them free")
 
 
 @dataclass
@@ -25,11 +40,18 @@ class ServiceProcesses:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def port(self, name: str) -> int:
+        """The public port of `name`: webhooks, the API, /healthz."""
         return self.base_port + list(SERVICES).index(name)
+
+    def internal_port(self, name: str) -> int:
+        """The internal port of `name`: /healthz, /readyz, /metrics; its public port + 100, as a service alone."""
+        return self.port(name) + INTERNAL_PORT_OFFSET
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **self.env, "HEED_HTTP_PORT": str(self.port(name))}
+        # both ports set here, so a HEED_INTERNAL_PORT in the environment cannot give five services one port
+        env = {**os.environ, **self.env, "HEED_HTTP_PORT": str(self.port(name)),
+               "HEED_INTERNAL_PORT": str(self.internal_port(name))}
         with (self.log_dir / f"{name}.log").open("ab") as log:
             proc = subprocess.Popen([sys.executable, "-m", "heed.cli", "run", name], env=env,
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -71,7 +93,7 @@ class ServiceProcesses:
                     raise RuntimeError(f"service(s) exited during start: {dead}; logs in {self.log_dir}")
                 for name in sorted(waiting):
                     try:
-                        if client.get(f"http://127.0.0.1:{self.port(name)}/readyz").status_code == 200:
+                        if client.get(f"http://127.0.0.1:{self.internal_port(name)}/readyz").status_code == 200:
                             waiting.discard(name)
                     except httpx.HTTPError:
                         pass

@@ -15,7 +15,7 @@ from typing import Any
 from heed import devstack
 from heed.ops import report
 from heed.ops.lag import total_lag
-from heed.ops.processes import ServiceProcesses
+from heed.ops.processes import ServiceProcesses, free_base_port
 from heed.runtime.settings import HeedSettings
 from heed.services import CONSUMER_GROUPS
 
@@ -68,7 +68,7 @@ def running(state_dir: Path, database: str, fresh: bool = True, base_port: int |
         database_url = asyncio.run(devstack.create_database(admin_dsn, database))
     env = {"HEED_KAFKA_BOOTSTRAP": state.kafka_bootstrap, "HEED_DATABASE_URL": database_url,
            "HEED_STATE_DIR": str(state_dir)}
-    port = base_port or devstack.free_port_block(5, preferred=8080)
+    port = base_port or free_base_port(preferred=8080)
     processes = ServiceProcesses(env=env, log_dir=state_dir / "logs", base_port=port)
     started_at = datetime.now(UTC)
     processes.start_all()

@@ -1,15 +1,20 @@
 """What every Heed service is: a broker, a pool on its own schema, consumers, and an HTTP app.
 
-A service starts in a process of its own (`heed run NAME`) or in-process for tests. Its HTTP app
-serves /healthz (the process is alive), /readyz (broker and database answer) and /metrics.
+A service starts in a process of its own (`heed run NAME`) or in-process for tests. Its public
+HTTP app serves the service's routes (webhooks, the API) and /healthz (the process is alive); its
+internal app, on a port of its own that no public Service or ingress exposes, serves /healthz,
+/readyz (broker and database answer) and /metrics for probes and scrapers. Readiness and metrics
+say which dependency is down and how much traffic flows: nothing for a stranger on the webhook port.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import signal
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import ClassVar
 
 import asyncpg
@@ -24,6 +29,7 @@ from heed.runtime.messaging import Stage, create_broker, create_producer, start_
 from heed.runtime.settings import HeedSettings
 
 log = logging.getLogger(__name__)
+INTERNAL_PORT_OFFSET = 100  # the internal port when HEED_INTERNAL_PORT is unset: the HTTP port + 100
 
 
 class Service:
@@ -50,6 +56,10 @@ class Service:
     @property
     def port(self) -> int:
         return self.settings.http_port or self.default_port
+
+    @property
+    def internal_port(self) -> int:
+        return self.settings.internal_port or self.port + INTERNAL_PORT_OFFSET
 
     def register(self) -> None:
         """Register the service's consumers on `self.stage`."""
@@ -109,9 +119,27 @@ class Service:
             "heed_dead_letters_total": self.stage.dead_lettered,
         }
 
+    async def _healthz(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": self.name})
+
     def asgi(self) -> Starlette:
-        async def healthz(request: Request) -> Response:
-            return JSONResponse({"status": "ok", "service": self.name})
+        """The public app: the service's routes and /healthz; its lifespan starts and stops the service."""
+
+        @asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        # /healthz stays public: it says only that the process answers, which any request shows,
+        # and a load balancer in front of the webhooks may have no other way in
+        routes: list[BaseRoute] = [Route("/healthz", self._healthz), *self.routes()]
+        return Starlette(routes=routes, lifespan=lifespan)
+
+    def internal_asgi(self) -> Starlette:
+        """The internal app: /healthz, /readyz and /metrics; no lifespan, the public app's starts the service."""
 
         async def readyz(request: Request) -> Response:
             checks = await self.readiness()
@@ -126,23 +154,76 @@ class Service:
                 lines.append(f'{name}{{service="{self.name}"{"," + labels if labels else "}"} {value}')
             return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
-        @asynccontextmanager
-        async def lifespan(app: Starlette) -> AsyncIterator[None]:
-            await self.start()
-            try:
-                yield
-            finally:
-                await self.stop()
+        return Starlette(routes=[Route("/healthz", self._healthz), Route("/readyz", readyz),
+                                 Route("/metrics", metrics)])
 
-        routes: list[BaseRoute] = [
-            Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
-            *self.routes(),
-        ]
-        return Starlette(routes=routes, lifespan=lifespan)
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to `serve()`, which stops both servers on one signal."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.listening.set()
+
+    async def run_until_exit(self) -> int:
+        """Serve until told to stop; the exit code uvicorn asks for when a port or the lifespan fails."""
+        try:
+            await self.serve()
+        except SystemExit as stopped:  # raised inside a task it would escape the loop and skip the other server's stop
+            return stopped.code if isinstance(stopped.code, int) else 1
+        return 0
 
 
 def serve(service: Service) -> None:
-    """Run `service` until SIGINT/SIGTERM, HTTP and consumers in one event loop."""
-    config = uvicorn.Config(service.asgi(), host=service.settings.http_host, port=service.port,
-                            log_config=None, access_log=False, lifespan="on")
-    asyncio.run(uvicorn.Server(config).serve())
+    """Run `service` until SIGINT/SIGTERM: public and internal HTTP and consumers in one event loop."""
+    asyncio.run(serve_async(service))
+
+
+async def serve_async(service: Service) -> None:
+    """`serve()` in a running event loop: both servers until SIGINT/SIGTERM, then the service stops."""
+    if service.internal_port == service.port:
+        raise ValueError(f"{service.name}: HEED_INTERNAL_PORT is the HTTP port ({service.port}); "
+                         "/readyz and /metrics need a port of their own")
+    settings = service.settings
+    internal = _Server(uvicorn.Config(service.internal_asgi(), host=settings.internal_host,
+                                      port=service.internal_port, log_config=None, access_log=False,
+                                      lifespan="off"))
+    public = _Server(uvicorn.Config(service.asgi(), host=settings.http_host, port=service.port,
+                                    log_config=None, access_log=False, lifespan="on"))
+    servers = (internal, public)
+
+    def on_signal(sig: signal.Signals) -> None:
+        for server in servers:
+            if server.should_exit and sig == signal.SIGINT:
+                server.force_exit = True  # a second Ctrl-C stops without waiting, as uvicorn alone does
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        # The internal server first: a port it cannot bind stops the process before the service
+        # starts (uvicorn exits), and probes reach it while the service starts (/readyz answers 503).
+        tasks = [asyncio.create_task(internal.run_until_exit())]
+        listening = asyncio.create_task(internal.listening.wait())
+        await asyncio.wait([tasks[0], listening], return_when=asyncio.FIRST_COMPLETED)
+        listening.cancel()
+        if not tasks[0].done():
+            tasks.append(asyncio.create_task(public.run_until_exit()))
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for server in servers:  # one stopped: the other stops too
+            server.should_exit = True
+        failed = [code for code in await asyncio.gather(*tasks) if code]
+        if failed:
+            raise SystemExit(failed[0])
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -23,6 +23,10 @@ class HeedSettings(BaseSettings):
     state_dir: Path = Field(default=Path(".heed"), description="Where the dev stack keeps its state")
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, description="Overrides the service's default port")
+    internal_host: str = Field(
+        default="127.0.0.1", description="Bind address of /healthz, /readyz and /metrics for probes and scrapers")
+    internal_port: int | None = Field(
+        default=None, description="Port of /healthz, /readyz and /metrics; unset means the HTTP port + 100")
     log_level: str = "INFO"
     batch_max_records: int = 500
     batch_timeout_ms: int = 20

@@ -116,9 +116,11 @@ async def raw_topic(bootstrap: str) -> list[RawMention]:
     return [RawMention.model_validate_json(r.value or b"") for r in await records_on(bootstrap, topics.MENTIONS_RAW)]
 
 
-async def refusals(client: httpx.AsyncClient) -> dict[tuple[str, str], int]:
-    """heed_webhook_refused_total by (channel, reason), as /metrics renders it."""
-    text = (await client.get("/metrics")).text
+async def refusals(ingest: IngestService) -> dict[tuple[str, str], int]:
+    """heed_webhook_refused_total by (channel, reason), as /metrics on the internal port renders it."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ingest.internal_asgi()),
+                                 base_url="http://ingest-internal") as internal:
+        text = (await internal.get("/metrics")).text
     return {(c, r): int(n) for c, r, n in re.findall(
         r'^heed_webhook_refused_total\{service="ingest",channel="(\w+)",reason="(\w+)"\} (\d+)$', text, re.M)}
 
@@ -144,7 +146,7 @@ async def test_a_crc_answer_used_as_a_signature_is_refused_and_nothing_is_publis
             "content-type": "application/json", "x-twitter-webhooks-signature": x_sig(tweet)})
         assert authentic.status_code == 200
         assert [r.body for r in await raw_topic(fresh_broker)] == [tweet]
-        assert await refusals(client) == {("x", "malformed_crc_token"): 1, ("x", "not_json_object"): 1,
+        assert await refusals(ingest) == {("x", "malformed_crc_token"): 1, ("x", "not_json_object"): 1,
                                           ("x", "bad_signature"): 1}
 
 
@@ -168,14 +170,14 @@ async def test_stale_and_replayed_wechat_and_weibo_signatures_are_refused_counte
             codes = [(await client.post(f"/webhooks/{path}", params=q, content=b, headers=kind)).status_code
                      for b in (body, body, forged)]
             assert codes == [200, 200, 401]
-        assert await refusals(client) == {("wechat", "stale_timestamp"): 2, ("weibo", "stale_timestamp"): 1,
+        assert await refusals(ingest) == {("wechat", "stale_timestamp"): 2, ("weibo", "stale_timestamp"): 1,
                                           ("wechat", "reused_nonce"): 1, ("weibo", "reused_nonce"): 1}
     # the nonces are in PostgreSQL: a restarted (or another) ingest refuses the replay too
     async with ingest_service(database_url, fresh_broker, **settings) as ingest, webhook_client(ingest) as client:
         again = await client.post("/webhooks/wechat", params=wechat_q, content=forged_message, headers=xml)
         retry = await client.post("/webhooks/weibo", params=weibo_q, content=push, headers=js)
         assert (again.status_code, retry.status_code) == (401, 200)
-        assert await refusals(client) == {("wechat", "reused_nonce"): 1}
+        assert await refusals(ingest) == {("wechat", "reused_nonce"): 1}
         assert sorted(r.body for r in await raw_topic(fresh_broker)) == sorted([message, push])
 
         async def settled() -> bool:
@@ -210,7 +212,7 @@ async def test_a_safe_mode_wechat_message_is_decrypted_and_published_once(databa
         await wait_for(ledgered, timeout=60)
         assert await count(database_url, "SELECT count(*) FROM ingest.dead_letters") == 0
         assert await count(database_url, "SELECT sum(seen) FROM ingest.mentions") == 1
-        assert await refusals(client) == {("wechat", "unencrypted"): 1}
+        assert await refusals(ingest) == {("wechat", "unencrypted"): 1}
 
 
 async def test_the_nonce_ledger_in_postgresql(database_url, fresh_broker):
