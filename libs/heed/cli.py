@@ -179,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a service (or all five, supervised)")
     run.add_argument("service", help="ingest, classifier, router, responder, crm-sync or all")
-    run.add_argument("--base-port", type=int, default=8080, help="with `all`: public ports base..base+4, internal (readiness, metrics) base+100..base+104")
+    run.add_argument("--base-port", type=int, default=8080,
+                     help="with `all`: public ports base..base+4, internal (readiness, metrics) base+100..base+104")
     run.set_defaults(func=cmd_run)
 
     replay = sub.add_parser("replay", help="publish a JSONL file of mentions to the raw topic")
