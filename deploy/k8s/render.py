@@ -53,6 +53,9 @@ SECRET_KEYS = {
     "HEED_X_CONSUMER_SECRET": "",
     "HEED_X_BEARER_TOKEN": "",
     "HEED_WECHAT_TOKEN": "",
+    # safe mode (recommended): the EncodingAESKey and the AppID it is bound to
+    "HEED_WECHAT_ENCODING_AES_KEY": "",
+    "HEED_WECHAT_APP_ID": "",
     "HEED_WEIBO_APP_SECRET": "",
     "HEED_WEIBO_ACCESS_TOKEN": "",
 }
