@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from heed.ops.processes import ServiceProcesses, free_base_port
 from heed_ingest.replay import replay_file
+from heed_ops.processes import ServiceProcesses, free_base_port
 from tests.harness import client_publisher, count, mention_line, wait_for, write_jsonl
 
 pytestmark = pytest.mark.e2e

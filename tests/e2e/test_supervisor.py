@@ -39,7 +39,7 @@ def test_run_all_serves_five_services_and_restarts_one_that_is_killed(database_u
     base = _base_port()
     env = {**os.environ, "HEED_KAFKA_BOOTSTRAP": fresh_broker, "HEED_DATABASE_URL": database_url,
            "HEED_STATE_DIR": str(tmp_path)}
-    supervisor = subprocess.Popen([sys.executable, "-m", "heed.cli", "run", "all", "--base-port", str(base)],
+    supervisor = subprocess.Popen([sys.executable, "-m", "heed_ops.cli", "run", "all", "--base-port", str(base)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         # readiness is on each service's internal port; the public port serves /healthz and not /readyz

@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from heed.cli import main
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, RawMention
-from heed.ops.dlq import REPLAY_HEADER, archive
 from heed.runtime.messaging import Outgoing
 from heed_ingest.adapters import store
+from heed_ops.cli import main
+from heed_ops.dlq import REPLAY_HEADER, archive
 from tests.harness import client_publisher, count, wait_for
 from tests.integration.ingest.test_pollers import ingest_service, local_server
 from tests.unit.factories import mention

@@ -46,8 +46,8 @@ async def test_500_mentions_make_500_replies_and_500_crm_interactions_once(datab
 
 
 def _quiet(bootstrap: str):
-    from heed.ops.lag import total_lag
-    from heed.services import CONSUMER_GROUPS
+    from heed_ops.lag import total_lag
+    from heed_ops.services import CONSUMER_GROUPS
 
     async def check() -> bool:
         return await total_lag(bootstrap, list(CONSUMER_GROUPS)) == 0

@@ -39,7 +39,7 @@ def _write(path: Path, rows) -> Path:
 def test_train_writes_an_artefact_the_classifier_loads_by_setting(tmp_path: Path, monkeypatch):
     data = _write(tmp_path / "mine.csv", POSTS)
     out = tmp_path / "model"
-    done = subprocess.run([sys.executable, "-m", "heed.cli", "classifier", "train", "--data", str(data),
+    done = subprocess.run([sys.executable, "-m", "heed_ops.cli", "classifier", "train", "--data", str(data),
                            "--out", str(out), "--version", "acme-7"], capture_output=True, text=True, check=True)
     assert "acme-7" in done.stdout and (out / "weights.npz").is_file()
     monkeypatch.setenv("HEED_CLASSIFIER_MODEL_DIR", str(out))
@@ -56,7 +56,7 @@ def test_eval_scores_any_csv_with_the_label_columns(tmp_path: Path):
     intent = result["fields"]["intent_mapped"]
     assert intent.n == 45 and 0.0 <= intent.macro_f1 <= 1.0
     assert set(intent.per_label) == {"complaint", "question", "praise"}
-    done = subprocess.run([sys.executable, "-m", "heed.cli", "classifier", "eval", "--data", str(data), "--json"],
+    done = subprocess.run([sys.executable, "-m", "heed_ops.cli", "classifier", "eval", "--data", str(data), "--json"],
                           capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)[0]["dataset"] == "mine"
 

@@ -14,7 +14,7 @@ import yaml
 from heed.contracts import topics
 from heed.runtime.service import INTERNAL_PORT_OFFSET
 from heed.runtime.settings import HeedSettings
-from heed.services import SERVICES
+from heed_ops.services import SERVICES
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S = DEPLOY / "k8s"

@@ -1,24 +1,12 @@
-"""The AsyncAPI 3.0 document, generated from the topics table and the pydantic contracts."""
+"""The AsyncAPI 3.0 document, generated from the topics table, the topology and the pydantic contracts."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from heed.contracts import topology
 from heed.contracts.topics import TOPICS
-
-# who produces and who consumes each topic
-PRODUCERS: dict[str, list[str]] = {
-    "heed.mentions.raw": ["ingest"], "heed.mentions": ["ingest"], "heed.mentions.classified": ["classifier"],
-    "heed.cases.routed": ["router"], "heed.cases.events": ["router", "responder"], "heed.replies": ["responder"],
-    "heed.crm.customers": ["crm-sync"], "heed.dlq": ["every service"],
-}
-CONSUMERS: dict[str, list[str]] = {
-    "heed.mentions.raw": ["ingest"], "heed.mentions": ["classifier", "crm-sync"],
-    "heed.mentions.classified": ["router"], "heed.cases.routed": ["responder", "crm-sync"],
-    "heed.cases.events": [], "heed.replies": ["crm-sync"], "heed.crm.customers": ["router"],
-    "heed.dlq": ["ingest (archive)"],
-}
 
 
 def document() -> dict[str, Any]:
@@ -47,8 +35,9 @@ def document() -> dict[str, Any]:
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
             "bindings": {"kafka": {"topic": topic.name, "partitions": topic.partitions,
                                    "bindingVersion": "0.5.0"}},
-            "x-producers": PRODUCERS.get(topic.name, []),
-            "x-consumers": CONSUMERS.get(topic.name, []),
+            "x-producers": topology.producers(topic.name),
+            "x-consumers": topology.consumers(topic.name),
+            "x-consumer-groups": [s.group(topic.name) for s in topology.SERVICES if topic.name in s.consumes],
         }
         operations[f"publish_{channel_id}"] = {"action": "send", "channel": {"$ref": f"#/channels/{channel_id}"}}
         operations[f"consume_{channel_id}"] = {"action": "receive", "channel": {"$ref": f"#/channels/{channel_id}"}}

@@ -120,8 +120,23 @@ class InfrastructureUnavailable(Exception):
     """
 
 
-class UnprocessableEvent(Exception):
-    """Raised by a handler for an event that is well-formed but can never be processed."""
+class UndeclaredTopic(RuntimeError):
+    """A service published to a topic its node in `heed.contracts.topology` does not declare."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event its handler refuses for good; the Stage dead-letters it (the one dead-letter path).
+
+    `original` replaces the record's bytes when the authentic input is wrapped (a raw event's
+    body); `details` fills additive DeadLetter fields (e.g. the raw source, for a replay).
+    """
+
+    item: Incoming[Any]
+    error: Exception
+    original: bytes | None = None
+    origin: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -137,6 +152,8 @@ class Publisher:
     broker: KafkaBroker | None = None
     producer: AIOKafkaProducer | None = None
     published: int = 0
+    # the topics this publisher may send to (its service's node in the topology); None: any (tools)
+    allowed: frozenset[str] | None = None
 
     async def publish(self, items: Sequence[Outgoing]) -> None:
         """Publish all, then wait until the broker acknowledged every one.
@@ -144,6 +161,11 @@ class Publisher:
         Every event is serialised before the first is sent: an event that cannot be written fails
         the call with nothing sent, rather than after the events before it went out.
         """
+        if self.allowed is not None:
+            undeclared = {item.topic for item in items} - self.allowed
+            if undeclared:
+                raise UndeclaredTopic(f"publishing to {', '.join(sorted(undeclared))}, which the topology "
+                                      "(heed/contracts/topology.py) does not declare for this service")
         encoded = [(item, item.event.model_dump_json().encode(),
                     f"{type(item.event).__name__}/v{item.event.schema_version}") for item in items]
         pending: list[asyncio.Future[Any]] = []
@@ -245,7 +267,10 @@ def _extract_context(record: ConsumerRecord[bytes, bytes]) -> otel_context.Conte
     return propagate.extract(carrier)
 
 
-Handler = Callable[[list[Incoming[E]]], Awaitable[None]]
+# A batch handler: effects for the events it can handle; the ones it refuses for good come back
+# as Rejected (dead-lettered by the Stage). Raising means "not done": retried, then redelivered or
+# isolated as described in Stage._run_with_retries.
+Handler = Callable[[list[Incoming[E]]], Awaitable[list[Rejected] | None]]
 
 
 async def _records_undecoded(message: Any) -> None:
@@ -264,8 +289,10 @@ class Stage:
     handled: int = 0
     dead_lettered: int = 0
 
+    publishes: tuple[str, ...] | None = None
+
     def __post_init__(self) -> None:
-        self.publisher = Publisher(self.broker)
+        self.publisher = Publisher(self.broker, allowed=None if self.publishes is None else frozenset(self.publishes))
 
     def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None) -> None:
         """Register a batch consumer of `topic` decoding `model`, handled by `handler`."""
@@ -339,10 +366,9 @@ class Stage:
         retries = max(1, self.settings.handler_retries)
         for attempt in range(1, retries + 1):
             try:
-                await handler(batch)
-                return []
-            except UnprocessableEvent:
-                break
+                return self._rejections(await handler(batch))
+            except UndeclaredTopic:
+                raise  # a wiring error, not the events': never dead-letter them for it
             except Exception as exc:  # classified here: infrastructure is retried, the rest isolated
                 if is_transient(exc):
                     log.warning("batch failed on infrastructure", extra={"fields": {
@@ -360,9 +386,11 @@ class Stage:
             error: BaseException | None = None
             for _ in range(retries if len(batch) > 1 else 1):
                 try:
-                    await handler([item])
+                    failures.extend(self._rejections(await handler([item])))
                     error = None
                     break
+                except UndeclaredTopic:
+                    raise
                 except Exception as exc:  # each failure is recorded below, never swallowed
                     if is_transient(exc):
                         raise InfrastructureUnavailable(type(exc).__name__) from exc
@@ -372,4 +400,11 @@ class Stage:
                 failures.append(dead_letter(item.record, self.service, error, attempts=retries))
         return failures
 
-
+    def _rejections(self, rejected: list[Rejected] | None) -> list[DeadLetter]:
+        """Dead letters for what a handler refused: refused for good, so one attempt each."""
+        letters = []
+        for r in rejected or []:
+            letter = dead_letter(r.item.record, self.service, r.error, attempts=1, original=r.original,
+                                 origin=r.origin)
+            letters.append(letter.model_copy(update=r.details) if r.details else letter)
+        return letters

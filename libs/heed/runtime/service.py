@@ -15,7 +15,7 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import asyncpg
 import uvicorn
@@ -24,28 +24,47 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from heed.contracts.topics import BY_NAME
+from heed.contracts.topology import INTERNAL_PORT_OFFSET, ServiceNode, node
 from heed.runtime.db import create_pool, migrate
-from heed.runtime.messaging import Stage, create_broker, create_producer, start_broker
+from heed.runtime.messaging import Handler, Stage, create_broker, create_producer, start_broker
 from heed.runtime.settings import HeedSettings
 
 log = logging.getLogger(__name__)
-INTERNAL_PORT_OFFSET = 100  # the internal port when HEED_INTERNAL_PORT is unset: the HTTP port + 100
+__all__ = ["INTERNAL_PORT_OFFSET", "Service", "TopologyMismatch", "serve"]
+
+
+class TopologyMismatch(RuntimeError):
+    """A service's handlers do not match the topics its node in the topology consumes."""
 
 
 class Service:
-    """Base of the five services; subclasses set the class attributes and `register()`."""
+    """Base of the five services; a subclass sets `name` (its node in `heed.contracts.topology`)
+    and returns its handlers from `handlers()`, built by its bootstrap."""
 
     name: ClassVar[str]
-    schema: ClassVar[str]
-    migrations_package: ClassVar[str]
-    default_port: ClassVar[int]
+    # a service outside Heed's five (a test's, another team's) brings its own node
+    own_node: ClassVar[ServiceNode | None] = None
 
     def __init__(self, settings: HeedSettings | None = None) -> None:
         self.settings = settings or HeedSettings()
+        self.node: ServiceNode = self.own_node or node(self.name)
         self.broker = create_broker(self.settings, self.name)
-        self.stage = Stage(self.broker, self.name, self.settings)
+        self.stage = Stage(self.broker, self.name, self.settings, publishes=self.node.publishes)
         self._pool: asyncpg.Pool | None = None
         self.started = False
+
+    @property
+    def schema(self) -> str:
+        return self.node.schema
+
+    @property
+    def migrations_package(self) -> str:
+        return self.node.package
+
+    @property
+    def default_port(self) -> int:
+        return self.node.port
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -61,8 +80,19 @@ class Service:
     def internal_port(self) -> int:
         return self.settings.internal_port or self.port + INTERNAL_PORT_OFFSET
 
+    def handlers(self) -> dict[str, Handler[Any]]:
+        """Topic → batch handler, for exactly the topics the service's node consumes."""
+        return {}
+
     def register(self) -> None:
-        """Register the service's consumers on `self.stage`."""
+        """Subscribe the node's topics, each with its handler, model and consumer group."""
+        handlers = self.handlers()
+        declared = set(self.node.consumes)
+        if set(handlers) != declared:
+            raise TopologyMismatch(
+                f"{self.name}: handlers for {sorted(handlers)}, but the topology declares {sorted(declared)}")
+        for topic in self.node.consumes:
+            self.stage.consume(topic, BY_NAME[topic].model, handlers[topic], group=self.node.group(topic))
 
     def routes(self) -> list[BaseRoute]:
         """Service-specific HTTP routes."""

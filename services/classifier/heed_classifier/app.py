@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from heed.contracts import topics
 from heed.contracts.events import ClassifiedMention, Mention, derive_id
-from heed.runtime.messaging import Incoming, Outgoing
+from heed.runtime.messaging import Handler, Incoming, Outgoing
 from heed.runtime.service import Service
 from heed_classifier.adapters import store
 from heed_classifier.domain import Classifier
@@ -13,9 +15,6 @@ from heed_classifier.settings import ClassifierSettings
 
 class ClassifierService(Service):
     name = "classifier"
-    schema = "classifier"
-    migrations_package = "heed_classifier"
-    default_port = 8081
     settings: ClassifierSettings
 
     def __init__(self, settings: ClassifierSettings | None = None) -> None:
@@ -23,8 +22,8 @@ class ClassifierService(Service):
         # loaded at start, from the package or the configured directory; never downloaded
         self.model = Classifier.load(self.settings.classifier_model_dir)
 
-    def register(self) -> None:
-        self.stage.consume(topics.MENTIONS, Mention, self.classify)
+    def handlers(self) -> dict[str, Handler[Any]]:
+        return {topics.MENTIONS: self.classify}
 
     async def classify(self, batch: list[Incoming[Mention]]) -> None:
         results = self.model.classify_batch([item.event for item in batch])

@@ -3,9 +3,11 @@ heed.crm.customers for the router and responder."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from heed.contracts import topics
 from heed.contracts.events import Mention, Reply, RoutedCase
-from heed.runtime.messaging import Incoming, Outgoing
+from heed.runtime.messaging import Handler, Incoming, Outgoing
 from heed.runtime.service import Service
 from heed.runtime.settings import HeedSettings
 from heed_crm_sync.adapters import store
@@ -13,17 +15,13 @@ from heed_crm_sync.adapters import store
 
 class CrmSyncService(Service):
     name = "crm-sync"
-    schema = "crm"
-    migrations_package = "heed_crm_sync"
-    default_port = 8084
 
     def __init__(self, settings: HeedSettings | None = None) -> None:
         super().__init__(settings or HeedSettings())
 
-    def register(self) -> None:
-        self.stage.consume(topics.MENTIONS, Mention, self.record_mentions)
-        self.stage.consume(topics.CASES_ROUTED, RoutedCase, self.record_routing)
-        self.stage.consume(topics.REPLIES, Reply, self.record_replies)
+    def handlers(self) -> dict[str, Handler[Any]]:
+        return {topics.MENTIONS: self.record_mentions, topics.CASES_ROUTED: self.record_routing,
+                topics.REPLIES: self.record_replies}
 
     async def record_mentions(self, batch: list[Incoming[Mention]]) -> None:
         await store.record_mentions(self.pool, [item.event for item in batch])

@@ -7,6 +7,7 @@ import asyncio
 import hmac
 import logging
 import uuid
+from typing import Any
 
 import httpx
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, Mention, RawMention
-from heed.runtime.messaging import TRANSIENT_ERRORS, Incoming, Outgoing, dead_letter
+from heed.runtime.messaging import TRANSIENT_ERRORS, Handler, Incoming, Outgoing, Rejected
 from heed.runtime.service import Service
 from heed_ingest.adapters import store
 from heed_ingest.adapters.cursors import CursorStore
@@ -35,9 +36,6 @@ JSON_TYPES = ("application/json", "application/x-ndjson")
 
 class IngestService(Service):
     name = "ingest"
-    schema = "ingest"
-    migrations_package = "heed_ingest"
-    default_port = 8080
     settings: IngestSettings
 
     def __init__(self, settings: IngestSettings | None = None) -> None:
@@ -54,10 +52,8 @@ class IngestService(Service):
                         for source in configured_sources(self.settings)]
         self._poll_tasks = [asyncio.create_task(p.run(self.settings.poll_interval_s, self._stop_polling))
                             for p in self.pollers]
-        from heed.ops.dlq import DlqSettings, purge_on_schedule
-
         # dead letters keep personal data: deleted past retention, now and hourly
-        self._dlq_purge = asyncio.create_task(purge_on_schedule(self.pool, DlqSettings().retention()))
+        self._dlq_purge = asyncio.create_task(store.purge_on_schedule(self.pool, self.settings.retention()))
 
     async def on_stopping(self) -> None:
         self._dlq_purge.cancel()
@@ -72,18 +68,17 @@ class IngestService(Service):
         refused = self.receivers.metrics() if hasattr(self, "receivers") else {}
         return {**super().metrics(), "heed_engagement_events_total": self.engagement, **refused}
 
-    def register(self) -> None:
-        self.stage.consume(topics.MENTIONS_RAW, RawMention, self.normalise)
-        self.stage.consume(topics.DLQ, DeadLetter, self.archive_dead_letters)
+    def handlers(self) -> dict[str, Handler[Any]]:
+        return {topics.MENTIONS_RAW: self.normalise, topics.DLQ: self.archive_dead_letters}
 
     async def publish_raw(self, raws: list[RawMention], keys: list[str]) -> None:
         """Publish authentic bodies and return once the broker acknowledged all of them."""
         await self.stage.publisher.publish(
             [Outgoing(topics.MENTIONS_RAW, raw, key) for raw, key in zip(raws, keys, strict=True)])
 
-    async def normalise(self, batch: list[Incoming[RawMention]]) -> None:
+    async def normalise(self, batch: list[Incoming[RawMention]]) -> list[Rejected]:
         parsed: list[tuple[Incoming[RawMention], MentionDraft]] = []
-        letters: list[DeadLetter] = []
+        rejected: list[Rejected] = []
         lookups: list[RawMention] = []
         for item in batch:
             try:
@@ -92,10 +87,10 @@ class IngestService(Service):
                 lookups += await self.resolve_instagram_mentions(getattr(drafts, "lookups", []))
                 parsed.extend((item, draft) for draft in drafts)
             except UnparseableBody as exc:
-                letters.append(dead_letter(item.record, self.name, exc, attempts=1,
-                                           original=item.event.body, origin=item.event.origin).model_copy(
-                    # what `heed dlq replay` wraps the body in again
-                    update={"raw_source": item.event.source, "raw_content_type": item.event.content_type}))
+                # the authentic body is what an operator needs; the source is what `heed dlq replay`
+                # wraps it in again
+                rejected.append(Rejected(item, exc, original=item.event.body, origin=item.event.origin, details={
+                    "raw_source": item.event.source, "raw_content_type": item.event.content_type}))
         # the same post twice in one batch (webhook and poll together) is one arrival
         unique: dict[tuple[str, str], tuple[Incoming[RawMention], MentionDraft]] = {}
         for item, draft in parsed:
@@ -116,11 +111,10 @@ class IngestService(Service):
                 if pending[mention.mention_id] != mention.thread_root:
                     mention = mention.model_copy(update={"thread_root": pending[mention.mention_id]})
                 out.append(Outgoing(topics.MENTIONS, mention, mention.conversation_key, item.context))
-        out.extend(Outgoing(topics.DLQ, d, d.source_topic) for d in letters)
         out.extend(Outgoing(topics.MENTIONS_RAW, raw, f"instagram:{raw.event_id}") for raw in lookups)
         await self.stage.publisher.publish(out)
         await store.mark_published(self.pool, list(pending))
-        self.stage.dead_lettered += len(letters)
+        return rejected
 
     async def resolve_instagram_mentions(self, lookups: list[InstagramLookup]) -> list[RawMention]:
         """Fetch the text of Instagram @mentions; without a Graph token the notification is dead-lettered."""

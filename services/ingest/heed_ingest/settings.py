@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 
 from heed.runtime.settings import HeedSettings
 
 
 class IngestSettings(HeedSettings):
+    dlq_retention_days: int = Field(
+        default=30, ge=1, description="Dead letters (with their personal data) are deleted this many days "
+                                      "after they failed: by ingest hourly and by `heed dlq purge --retention`")
     ingest_api_tokens: str = Field(
         default="", description="Comma-separated bearer tokens accepted by POST /v1/mentions")
     ingest_max_body_bytes: int = Field(default=1_048_576, description="Larger bodies get 413")
@@ -38,3 +43,7 @@ class IngestSettings(HeedSettings):
 
     def api_tokens(self) -> list[str]:
         return [t.strip() for t in self.ingest_api_tokens.split(",") if t.strip()]
+
+    def retention(self) -> timedelta:
+        """How long a dead letter (and the personal data in its body) is kept."""
+        return timedelta(days=self.dlq_retention_days)

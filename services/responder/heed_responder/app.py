@@ -4,6 +4,7 @@ through the channel adapter once, and publishes what was sent."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from heed.contracts import topics
 from heed.contracts.events import (
@@ -17,7 +18,7 @@ from heed.contracts.events import (
     Visibility,
     derive_id,
 )
-from heed.runtime.messaging import Incoming, Outgoing
+from heed.runtime.messaging import Handler, Incoming, Outgoing
 from heed.runtime.service import Service
 from heed_responder.adapters import outbox
 from heed_responder.adapters.channels import ChannelAdapter, SandboxChannel
@@ -62,21 +63,18 @@ def reply_event(row: outbox.OutboxRow) -> Reply:
 
 class ResponderService(Service):
     name = "responder"
-    schema = "responder"
-    migrations_package = "heed_responder"
-    default_port = 8083
     settings: ResponderSettings
 
     def __init__(self, settings: ResponderSettings | None = None) -> None:
         super().__init__(settings or ResponderSettings())
         self.channel: ChannelAdapter | None = None
 
-    def register(self) -> None:
+    def handlers(self) -> dict[str, Handler[Any]]:
         if self.settings.responder_channel_adapter != "sandbox":
             raise ValueError(f"unknown channel adapter {self.settings.responder_channel_adapter!r}; "
                              "available: sandbox")
         self.channel = SandboxChannel(self.pool)
-        self.stage.consume(topics.CASES_ROUTED, RoutedCase, self.respond)
+        return {topics.CASES_ROUTED: self.respond}
 
     async def respond(self, batch: list[Incoming[RoutedCase]]) -> None:
         assert self.channel is not None

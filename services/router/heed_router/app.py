@@ -3,6 +3,8 @@ a handling mode, a priority and an SLA due time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from heed.contracts import topics
 from heed.contracts.events import (
     CaseEvent,
@@ -13,7 +15,7 @@ from heed.contracts.events import (
     RoutedCase,
     derive_id,
 )
-from heed.runtime.messaging import Incoming, Outgoing
+from heed.runtime.messaging import Handler, Incoming, Outgoing
 from heed.runtime.service import Service
 from heed.runtime.settings import HeedSettings
 from heed_router.adapters import store
@@ -26,17 +28,13 @@ def identity_of(item: ClassifiedMention) -> str:
 
 class RouterService(Service):
     name = "router"
-    schema = "router"
-    migrations_package = "heed_router"
-    default_port = 8082
 
     def __init__(self, settings: HeedSettings | None = None, rules: RuleTable = DEFAULT_RULES) -> None:
         super().__init__(settings or HeedSettings())
         self.rules = rules
 
-    def register(self) -> None:
-        self.stage.consume(topics.MENTIONS_CLASSIFIED, ClassifiedMention, self.route)
-        self.stage.consume(topics.CRM_CUSTOMERS, CustomerUpdate, self.learn_customers)
+    def handlers(self) -> dict[str, Handler[Any]]:
+        return {topics.MENTIONS_CLASSIFIED: self.route, topics.CRM_CUSTOMERS: self.learn_customers}
 
     async def learn_customers(self, batch: list[Incoming[CustomerUpdate]]) -> None:
         await store.apply_customer_updates(self.pool, [item.event for item in batch])

@@ -10,8 +10,8 @@ import pytest
 
 from heed.contracts import topics
 from heed.contracts.events import RawMention
-from heed.ops.dlq import UnknownRawSource, format_list, format_record, parse_since, replay_record
 from heed_ingest.adapters.store import ArchivedDeadLetter
+from heed_ops.dlq import UnknownRawSource, format_list, format_record, parse_since, replay_record
 
 FAILED = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
 BODY = b'{"object": "instagram", "entry": [{"id": "178", "changes": []}]}'

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from heed.contracts.topology import ServiceNode
 from heed.devstack import free_port
 from heed.runtime.service import Service, serve_async
 from heed.runtime.settings import HeedSettings
@@ -22,9 +23,7 @@ class Webhooks(Service):
     """A service with one public route whose start and stop need neither broker nor database."""
 
     name = "unit"
-    schema = "unit"
-    migrations_package = "unit"
-    default_port = 8090
+    own_node = ServiceNode("unit", "unit", "", "unit", 8090, consumes=(), publishes=(), role="a test's service")
 
     def __init__(self, settings: HeedSettings) -> None:
         super().__init__(settings)

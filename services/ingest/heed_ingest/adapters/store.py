@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,6 +12,8 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from heed.contracts.events import DeadLetter
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,3 +146,24 @@ async def purge_dead_letters(pool: asyncpg.Pool, older_than: timedelta) -> int:
     return int(await pool.fetchval(
         "WITH gone AS (DELETE FROM dead_letters WHERE failed_at < now() - $1::interval RETURNING 1)"
         " SELECT count(*) FROM gone", older_than))
+
+
+PURGE_EVERY_S = 3600.0
+
+
+async def purge_on_schedule(pool: asyncpg.Pool, retention: timedelta, every_s: float = PURGE_EVERY_S) -> None:
+    """Ingest's retention task: purge now and every `every_s` until cancelled.
+
+    A failed purge (database away) is logged and tried again at the next interval: nothing is
+    lost by waiting, and it must not take the service down.
+    """
+    while True:
+        try:
+            purged = await purge_dead_letters(pool, retention)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.warning("dead-letter purge failed; trying again at the next interval", exc_info=True)
+        else:
+            if purged:
+                log.info("dead letters purged", extra={"fields": {
+                    "purged": purged, "retention_days": retention.days}})
+        await asyncio.sleep(every_s)

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from heed import devstack
-from heed.ops import report
-from heed.ops.lag import total_lag
-from heed.ops.processes import ServiceProcesses, free_base_port
 from heed.runtime.settings import HeedSettings
-from heed.services import CONSUMER_GROUPS
+from heed_ops import report
+from heed_ops.lag import total_lag
+from heed_ops.processes import ServiceProcesses, free_base_port
+from heed_ops.services import CONSUMER_GROUPS
 
 
 @dataclass

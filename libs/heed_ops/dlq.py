@@ -21,32 +21,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from heed.contracts import topics
 from heed.contracts.events import RawMention, derive_id
-from heed.ops.progress import Progress
 from heed.runtime.db import create_pool, migrate
 from heed.runtime.messaging import create_producer
 from heed.runtime.settings import HeedSettings
 from heed_ingest.adapters import store
 from heed_ingest.adapters.store import ArchivedDeadLetter
+from heed_ops.progress import Progress
 
 log = logging.getLogger(__name__)
 
 ERROR_WIDTH = 60
 REPLAY_CHUNK = 100
-PURGE_EVERY_S = 3600.0
 REPLAY_HEADER = "heed-dlq-replay"
 
 
-class DlqSettings(HeedSettings):
-    dlq_retention_days: int = Field(
-        default=30, ge=1, description="Dead letters (with their personal data) are deleted this many days "
-                                      "after they failed: by ingest hourly and by `heed dlq purge --retention`")
-
-    def retention(self) -> timedelta:
-        return timedelta(days=self.dlq_retention_days)
 
 
 @asynccontextmanager
@@ -309,21 +301,3 @@ async def purge(dsn: str, older_than: timedelta) -> int:
     """Delete dead letters that failed more than `older_than` ago; returns how many."""
     async with archive(dsn) as pool:
         return await store.purge_dead_letters(pool, older_than)
-
-
-async def purge_on_schedule(pool: asyncpg.Pool, retention: timedelta, every_s: float = PURGE_EVERY_S) -> None:
-    """Ingest's retention task: purge now and every `every_s` until cancelled.
-
-    A failed purge (database away) is logged and tried again at the next interval: nothing is
-    lost by waiting, and it must not take the service down.
-    """
-    while True:
-        try:
-            purged = await store.purge_dead_letters(pool, retention)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            log.warning("dead-letter purge failed; trying again at the next interval", exc_info=True)
-        else:
-            if purged:
-                log.info("dead letters purged", extra={"fields": {
-                    "purged": purged, "retention_days": retention.days}})
-        await asyncio.sleep(every_s)

@@ -20,9 +20,9 @@ import asyncpg
 
 from heed.contracts import topics
 from heed.contracts.events import RawMention
-from heed.ops.progress import Progress
-from heed.ops.session import running
 from heed.runtime.messaging import Outgoing, open_publisher
+from heed_ops.progress import Progress
+from heed_ops.session import running
 
 POSTS = [
     ("weibo", "我的订单三天了还没发货，什么时候能到？"),
@@ -120,8 +120,8 @@ def run_classifier_bench(posts: int = 20000) -> dict[str, Any]:
     import os
 
     from heed.contracts.events import Author, Channel, Mention
-    from heed.ops.demo import SAMPLE
     from heed_classifier.domain import Classifier
+    from heed_ops.demo import SAMPLE
 
     model = Classifier.load()
     texts = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
@@ -154,8 +154,8 @@ def run_webhook_bench(state_dir: Path, seconds: int = 10, connections: int = 16)
     import tempfile
 
     from heed import devstack
-    from heed.ops.processes import ServiceProcesses, free_base_port
     from heed.runtime.settings import HeedSettings
+    from heed_ops.processes import ServiceProcesses, free_base_port
 
     wrk = shutil.which("wrk")
     if wrk is None:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from heed.contracts.topology import INTERNAL_PORT_OFFSET, node
+from heed.contracts.topology import SERVICES as NODES
 from heed.devstack import DevStackError, free_port, free_port_block
-from heed.runtime.service import INTERNAL_PORT_OFFSET
-from heed.services import SERVICES
+from heed_ops.services import SERVICES
 
 
 def free_base_port(preferred: int | None = None) -> int:
@@ -41,7 +42,8 @@ class ServiceProcesses:
 
     def port(self, name: str) -> int:
         """The public port of `name`: webhooks, the API, /healthz."""
-        return self.base_port + list(SERVICES).index(name)
+        # each node's own port, moved by as much as the base is moved from the first node's
+        return self.base_port + node(name).port - NODES[0].port
 
     def internal_port(self, name: str) -> int:
         """The internal port of `name`: /healthz, /readyz, /metrics; its public port + 100, as a service alone."""
@@ -53,7 +55,7 @@ class ServiceProcesses:
         env = {**os.environ, **self.env, "HEED_HTTP_PORT": str(self.port(name)),
                "HEED_INTERNAL_PORT": str(self.internal_port(name))}
         with (self.log_dir / f"{name}.log").open("ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "heed.cli", "run", name], env=env,
+            proc = subprocess.Popen([sys.executable, "-m", "heed_ops.cli", "run", name], env=env,
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.procs[name] = proc
         return proc

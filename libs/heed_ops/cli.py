@@ -40,10 +40,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from heed.runtime.logs import configure_logging
     from heed.runtime.telemetry import configure_tracing
-    from heed.services import SERVICES, build_service
+    from heed_ops.services import SERVICES, build_service
 
     if args.service == "all":
-        from heed.ops.processes import ServiceProcesses, supervise
+        from heed_ops.processes import ServiceProcesses, supervise
 
         settings = HeedSettings()
         env = {"HEED_STATE_DIR": str(settings.state_dir.resolve())}
@@ -61,9 +61,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from heed.ops.demo import replay
-    from heed.ops.progress import Progress
     from heed_ingest.replay import count_lines
+    from heed_ops.demo import replay
+    from heed_ops.progress import Progress
 
     path = Path(args.file)
     if not path.is_file():
@@ -77,14 +77,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from heed.ops.demo import SAMPLE, run_demo
+    from heed_ops.demo import SAMPLE, run_demo
 
     run_demo(_state_dir(), Path(args.sample) if args.sample else SAMPLE, as_json=args.json)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from heed.ops.report import collect, format_table
+    from heed_ops.report import collect, format_table
 
     figures = asyncio.run(collect(HeedSettings().resolved_database(), breakdown=True))
     print(json.dumps(figures, ensure_ascii=False) if args.json else format_table(figures))
@@ -92,7 +92,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from heed.ops.bench import run_bench, run_classifier_bench, run_webhook_bench
+    from heed_ops.bench import run_bench, run_classifier_bench, run_webhook_bench
 
     if args.webhooks:
         figures = run_webhook_bench(_state_dir())
@@ -131,9 +131,10 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
 def cmd_dlq(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from heed.ops import dlq
+    from heed_ingest.settings import IngestSettings
+    from heed_ops import dlq
 
-    settings = dlq.DlqSettings()
+    settings = IngestSettings()  # ingest owns the archive and its retention
     dsn = settings.resolved_database()
     if args.action == "list":
         since = dlq.parse_since(args.since) if args.since else None

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from heed.ops.progress import Progress
-from heed.ops.report import format_table
-from heed.ops.session import running
 from heed.runtime.messaging import open_publisher
+from heed_ops.progress import Progress
+from heed_ops.report import format_table
+from heed_ops.session import running
 
 SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "samples" / "mentions.jsonl"
 

@@ -1,0 +1,88 @@
+"""Heed's topology, declared once: each service, the topics it consumes (each with its consumer
+group) and publishes, its schema and its ports.
+
+Everything else is derived from this table: each service's subscriptions (`Service.register`
+subscribes exactly these topics and refuses a handler map that differs), the publisher's check
+that a service publishes only what it declares, the consumer groups the lag checks read, the
+producers and consumers in the AsyncAPI document, the processes' ports and the deploy manifests.
+`tests/unit/contracts/test_topology.py` fails when any of them disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from heed.contracts import topics as t
+
+INTERNAL_PORT_OFFSET = 100  # the internal port (readiness, metrics) when HEED_INTERNAL_PORT is unset
+
+
+@dataclass(frozen=True)
+class ServiceNode:
+    name: str
+    package: str  # the importable package: a hyphen cannot be imported
+    service_class: str  # "<module>:<class>" of its Service, imported only by the process that runs it
+    schema: str  # its PostgreSQL schema: services share events, never tables
+    port: int  # public HTTP: webhooks, APIs, /healthz
+    consumes: tuple[str, ...]
+    publishes: tuple[str, ...]
+    role: str
+
+    @property
+    def internal_port(self) -> int:
+        return self.port + INTERNAL_PORT_OFFSET
+
+    def group(self, topic: str) -> str:
+        """The consumer group of this service's subscription to `topic`."""
+        return f"heed-{self.name}.{topic}"
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(self.group(topic) for topic in self.consumes)
+
+
+SERVICES: tuple[ServiceNode, ...] = (
+    ServiceNode(
+        "ingest", "heed_ingest", "heed_ingest.app:IngestService", "ingest", 8080,
+        consumes=(t.MENTIONS_RAW, t.DLQ),
+        publishes=(t.MENTIONS_RAW, t.MENTIONS, t.DLQ),
+        role="webhooks, pollers, replay and the mentions API in; normalise, dedupe; archive dead letters"),
+    ServiceNode(
+        "classifier", "heed_classifier", "heed_classifier.app:ClassifierService", "classifier", 8081,
+        consumes=(t.MENTIONS,),
+        publishes=(t.MENTIONS_CLASSIFIED, t.DLQ),
+        role="language, script, category, issue type, sentiment, urgency, PII"),
+    ServiceNode(
+        "router", "heed_router", "heed_router.app:RouterService", "router", 8082,
+        consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS),
+        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.DLQ),
+        role="cases, departments, handling modes, SLAs"),
+    ServiceNode(
+        "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
+        consumes=(t.CASES_ROUTED,),
+        publishes=(t.REPLIES, t.CASE_EVENTS, t.DLQ),
+        role="replies through the channel adapters, from an outbox"),
+    ServiceNode(
+        "crm-sync", "heed_crm_sync", "heed_crm_sync.app:CrmSyncService", "crm", 8084,
+        consumes=(t.MENTIONS, t.CASES_ROUTED, t.REPLIES),
+        publishes=(t.CRM_CUSTOMERS, t.DLQ),
+        role="the customer record: identities and every interaction"),
+)
+
+BY_SERVICE: dict[str, ServiceNode] = {s.name: s for s in SERVICES}
+CONSUMER_GROUPS: tuple[str, ...] = tuple(g for s in SERVICES for g in s.groups)
+
+
+def node(name: str) -> ServiceNode:
+    try:
+        return BY_SERVICE[name]
+    except KeyError:
+        raise ValueError(f"unknown service {name!r}; one of: {', '.join(BY_SERVICE)}") from None
+
+
+def producers(topic: str) -> list[str]:
+    return [s.name for s in SERVICES if topic in s.publishes]
+
+
+def consumers(topic: str) -> list[str]:
+    return [s.name for s in SERVICES if topic in s.consumes]
