@@ -60,13 +60,13 @@ def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = Non
     from heed_responder.settings import ResponderSettings
     from heed_router.app import RouterService
 
-    common = {"kafka_bootstrap": bootstrap, "database_url": dsn}
     factories: dict[str, Callable[[], Service]] = {
-        "ingest": lambda: IngestService(IngestSettings(**common, ingest_api_tokens=TOKEN)),
-        "classifier": lambda: ClassifierService(ClassifierSettings(**common)),
-        "router": lambda: RouterService(HeedSettings(**common)),
-        "responder": lambda: ResponderService(ResponderSettings(**common)),
-        "crm-sync": lambda: CrmSyncService(HeedSettings(**common)),
+        "ingest": lambda: IngestService(IngestSettings(
+            kafka_bootstrap=bootstrap, database_url=dsn, ingest_api_tokens=TOKEN)),
+        "classifier": lambda: ClassifierService(ClassifierSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
+        "router": lambda: RouterService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
+        "responder": lambda: ResponderService(ResponderSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
+        "crm-sync": lambda: CrmSyncService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
     }
     return {n: f() for n, f in factories.items() if names is None or n in names}
 
