@@ -1,0 +1,42 @@
+"""The router's wiring, in one place: builds the adapters and hands them to the handlers.
+
+Whatever `Overrides` gives (tests give in-memory fakes) is used instead of the real adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import asyncpg
+
+from heed.contracts import topics
+from heed.runtime.messaging import Handler
+from heed.runtime.ports import Clock, EventPublisher, SystemClock
+from heed_router.adapters.postgres import PostgresCases
+from heed_router.domain.rules import RuleTable
+from heed_router.handlers import learn_customers, route
+from heed_router.ports import CaseStore
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Ports to use instead of the real adapters; None means the real one."""
+
+    store: CaseStore | None = None
+    publisher: EventPublisher | None = None
+    clock: Clock | None = None
+
+
+def bootstrap(*, rules: RuleTable, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
+              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
+    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
+    store = overrides.store if overrides.store is not None else PostgresCases(pool())
+    publisher = overrides.publisher if overrides.publisher is not None else publisher
+    clock = overrides.clock if overrides.clock is not None else SystemClock()
+    return {
+        topics.MENTIONS_CLASSIFIED: partial(route, rules=rules, store=store, publisher=publisher, clock=clock),
+        topics.CRM_CUSTOMERS: partial(learn_customers, store=store),
+    }

@@ -1,0 +1,38 @@
+"""The router's handlers: plain async functions over an event batch and the ports they use.
+
+The decisions are pure functions in `domain/`; a handler reads what they need from the store,
+calls them, records the outcome and publishes it. `bootstrap.py` hands each handler its ports.
+"""
+
+from __future__ import annotations
+
+from heed.contracts import topics
+from heed.contracts.events import ClassifiedMention, CustomerTier, CustomerUpdate
+from heed.runtime.messaging import Incoming, Outgoing
+from heed.runtime.ports import Clock, EventPublisher
+from heed_router.domain.cases import announce, assign, identity_of, posting_order
+from heed_router.domain.rules import RuleTable
+from heed_router.ports import CaseStore
+
+
+async def route(batch: list[Incoming[ClassifiedMention]], *, rules: RuleTable, store: CaseStore,
+                publisher: EventPublisher, clock: Clock) -> None:
+    """Put each classified mention on its conversation's case and route it by the rules and the
+    customer's tier; publish the routed case and the case event (opened or mention added)."""
+    batch = sorted(batch, key=lambda item: posting_order(item.event))
+    known = await store.tiers([identity_of(item.event) for item in batch])
+    assignments = [assign(rules, item.event, known.get(identity_of(item.event), CustomerTier.STANDARD))
+                   for item in batch]
+    first_mentions = await store.record_routing(assignments)
+    now = clock.now()
+    out = []
+    for item, assignment in zip(batch, assignments, strict=True):
+        routed, case_event = announce(assignment, first_mentions[assignment.case_id], now)
+        out.append(Outgoing(topics.CASES_ROUTED, routed, routed.mention.conversation_key, item.context))
+        out.append(Outgoing(topics.CASE_EVENTS, case_event, str(routed.case_id), item.context))
+    await publisher.publish(out)
+
+
+async def learn_customers(batch: list[Incoming[CustomerUpdate]], *, store: CaseStore) -> None:
+    """Remember each identity's newest tier and owner, which route its next mentions."""
+    await store.apply_customer_updates([item.event for item in batch])

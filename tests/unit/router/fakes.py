@@ -1,0 +1,73 @@
+"""In-memory fakes of the router's ports, for handler tests without a broker or a database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from heed.contracts.events import CustomerTier, CustomerUpdate, Event
+from heed.runtime.messaging import Outgoing
+from heed_router.domain.cases import Assignment
+
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class KnownCustomer:
+    tier: CustomerTier
+    owner: str | None
+    version: int
+
+
+class FakeCases:
+    """The CaseStore in dictionaries: a case's first mention is the first one recorded for it."""
+
+    def __init__(self) -> None:
+        self.first_mention: dict[uuid.UUID, uuid.UUID] = {}  # case_id → the mention that opened it
+        self.routed: dict[uuid.UUID, Assignment] = {}  # mention_id → its first routing
+        self.customers: dict[str, KnownCustomer] = {}  # identity → newest tier and owner
+
+    async def tiers(self, identities: Sequence[str]) -> dict[str, CustomerTier]:
+        return {i: self.customers[i].tier for i in identities if i in self.customers}
+
+    async def record_routing(self, assignments: Sequence[Assignment]) -> dict[uuid.UUID, uuid.UUID]:
+        for a in assignments:
+            self.first_mention.setdefault(a.case_id, a.mention.mention_id)
+            self.routed.setdefault(a.mention.mention_id, a)
+        return {a.case_id: self.first_mention[a.case_id] for a in assignments}
+
+    async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
+        for u in updates:
+            for identity in u.identities:
+                known = self.customers.get(identity)
+                if known is None or known.version <= u.version:
+                    self.customers[identity] = KnownCustomer(u.tier, u.owner, u.version)
+
+
+class FakePublisher:
+    """Records what a handler published, in order."""
+
+    def __init__(self) -> None:
+        self.published: list[Outgoing] = []
+
+    async def publish(self, items: Sequence[Outgoing]) -> None:
+        self.published.extend(items)
+
+    def events(self, topic: str, model: type[E]) -> list[E]:
+        """The events published to `topic`, each checked to be a `model`."""
+        found = [o.event for o in self.published if o.topic == topic]
+        assert all(isinstance(e, model) for e in found), f"{topic} carried other events than {model.__name__}"
+        return [e for e in found if isinstance(e, model)]
+
+
+class FixedClock:
+    """A clock that says what it is told."""
+
+    def __init__(self, now: datetime) -> None:
+        self.time = now
+
+    def now(self) -> datetime:
+        return self.time

@@ -1,0 +1,118 @@
+"""The router's handlers with in-memory fakes: cases opened and joined, routing by learnt tiers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from heed.contracts import topics
+from heed.contracts.events import (
+    Author,
+    CaseEvent,
+    CaseEventKind,
+    Category,
+    Classification,
+    ClassifiedMention,
+    CustomerTier,
+    CustomerUpdate,
+    HandlingMode,
+    RoutedCase,
+)
+from heed_router.domain.rules import DEFAULT_RULES
+from heed_router.handlers import learn_customers, route
+from tests.unit.factories import batch, classification, mention
+from tests.unit.router.fakes import FakeCases, FakePublisher, FixedClock
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+POSTED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def classified(native_id: str = "n1", thread_root: str = "n1", minutes: int = 0, author: str = "u1",
+               c: Classification | None = None) -> ClassifiedMention:
+    at = POSTED + timedelta(minutes=minutes)
+    m = mention("How do I reset my robot vacuum?", native_id=native_id, thread_root=thread_root, created_at=at,
+                received_at=at, author=Author(platform_id=author, handle="amy", name="Amy"))
+    return ClassifiedMention(event_id=uuid.uuid4(), mention_id=m.mention_id, mention=m,
+                             classification=c or classification(Category.QUESTION))
+
+
+async def run_route(cases: FakeCases, publisher: FakePublisher, *events: ClassifiedMention) -> None:
+    await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=DEFAULT_RULES, store=cases,
+                publisher=publisher, clock=FixedClock(NOW))
+
+
+async def test_a_classified_mention_opens_one_case_and_announces_it_routed_and_opened():
+    cases, publisher = FakeCases(), FakePublisher()
+    question = classified()
+    await run_route(cases, publisher, question)
+
+    [routed] = publisher.events(topics.CASES_ROUTED, RoutedCase)
+    [opened] = publisher.events(topics.CASE_EVENTS, CaseEvent)
+    assert routed.new_case and routed.mention_id == question.mention_id
+    assert (routed.department, routed.handling_mode) == ("customer-service", HandlingMode.ANSWER)
+    assert routed.sla_due_at == question.mention.received_at + timedelta(minutes=15)
+    assert (opened.kind, opened.case_id, opened.department) == (CaseEventKind.OPENED, routed.case_id,
+                                                                "customer-service")
+    assert routed.occurred_at == opened.occurred_at == NOW
+    assert cases.first_mention == {routed.case_id: question.mention_id}
+    # the routed case travels with its conversation, the case event with its case
+    assert [o.key for o in publisher.published] == [question.mention.conversation_key, str(routed.case_id)]
+
+
+async def test_a_follow_up_in_the_thread_joins_the_case_and_is_announced_as_added():
+    cases, publisher = FakeCases(), FakePublisher()
+    first, follow_up = classified("n1"), classified("n2", thread_root="n1", minutes=5)
+    await run_route(cases, publisher, first)
+    await run_route(cases, publisher, follow_up)
+
+    opening, joining = publisher.events(topics.CASES_ROUTED, RoutedCase)
+    assert joining.case_id == opening.case_id and not joining.new_case
+    assert [e.kind for e in publisher.events(topics.CASE_EVENTS, CaseEvent)] == [
+        CaseEventKind.OPENED, CaseEventKind.MENTION_ADDED]
+    assert len(cases.first_mention) == 1
+
+
+async def test_the_earliest_mention_opens_the_case_whatever_the_order_in_the_batch():
+    cases, publisher = FakeCases(), FakePublisher()
+    first, follow_up = classified("n1"), classified("n2", thread_root="n1", minutes=5)
+    await run_route(cases, publisher, follow_up, first)
+
+    opened = {r.mention_id: r.new_case for r in publisher.events(topics.CASES_ROUTED, RoutedCase)}
+    assert opened == {first.mention_id: True, follow_up.mention_id: False}
+
+
+async def test_a_redelivered_mention_announces_the_same_events_and_opens_nothing_new():
+    cases, publisher = FakeCases(), FakePublisher()
+    question = classified()
+    await run_route(cases, publisher, question)
+    await run_route(cases, publisher, question)
+
+    once, again = publisher.events(topics.CASE_EVENTS, CaseEvent)
+    assert again.event_id == once.event_id and again.kind is CaseEventKind.OPENED
+    assert len(cases.first_mention) == 1 and len(cases.routed) == 1
+
+
+async def test_a_vip_tier_learnt_from_the_crm_raises_priority_and_halves_the_sla():
+    cases, publisher = FakeCases(), FakePublisher()
+    await run_route(cases, publisher, classified("n1", author="u1"))
+    vip = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["weibo:u2"],
+                         tier=CustomerTier.VIP, owner="kam", version=2)
+    await learn_customers(batch(vip, topic=topics.CRM_CUSTOMERS), store=cases)
+    await run_route(cases, publisher, classified("n2", thread_root="n2", author="u2"))
+
+    standard, important = publisher.events(topics.CASES_ROUTED, RoutedCase)
+    assert (standard.customer_tier, important.customer_tier) == (CustomerTier.STANDARD, CustomerTier.VIP)
+    assert important.priority == standard.priority + 20
+    assert important.sla_due_at - important.mention.received_at == timedelta(minutes=7.5)
+
+
+async def test_an_older_crm_version_arriving_late_does_not_undo_a_newer_tier():
+    cases, publisher = FakeCases(), FakePublisher()
+    newer = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["weibo:u1"],
+                           tier=CustomerTier.VIP, version=3)
+    older = newer.model_copy(update={"event_id": uuid.uuid4(), "tier": CustomerTier.STANDARD, "version": 2})
+    await learn_customers(batch(newer, older, topic=topics.CRM_CUSTOMERS), store=cases)
+    await run_route(cases, publisher, classified(author="u1"))
+
+    [routed] = publisher.events(topics.CASES_ROUTED, RoutedCase)
+    assert routed.customer_tier is CustomerTier.VIP
