@@ -11,7 +11,7 @@ from heed.contracts.events import (
     RoutedCase,
     Visibility,
 )
-from heed_responder.app import plan
+from heed_responder.domain.planning import ReplyContext, plan
 from heed_responder.domain.templates import render_reply
 from tests.unit.factories import classification, mention
 
@@ -59,14 +59,17 @@ def _routed(mode: HandlingMode, visibility=Visibility.PUBLIC) -> RoutedCase:
                       customer_tier=CustomerTier.STANDARD)
 
 
+LUMO = ReplyContext(brand="Lumo", hotline="1")
+
+
 def test_private_handling_and_private_conversations_are_answered_privately_and_spam_not_at_all():
-    assert plan(_routed(HandlingMode.PRIVATE), "Lumo", "1").visibility == "private"
-    assert plan(_routed(HandlingMode.ANSWER, Visibility.PRIVATE), "Lumo", "1").visibility == "private"
-    assert plan(_routed(HandlingMode.ANSWER), "Lumo", "1").visibility == "public"
-    spam = plan(_routed(HandlingMode.IGNORE), "Lumo", "1")
+    assert plan(_routed(HandlingMode.PRIVATE), LUMO).visibility == "private"
+    assert plan(_routed(HandlingMode.ANSWER, Visibility.PRIVATE), LUMO).visibility == "private"
+    assert plan(_routed(HandlingMode.ANSWER), LUMO).visibility == "public"
+    spam = plan(_routed(HandlingMode.IGNORE), LUMO)
     assert spam.status == "ignored" and spam.text is None
 
 
 def test_the_reply_id_is_the_same_however_often_a_mention_is_planned():
     routed = _routed(HandlingMode.ANSWER)
-    assert plan(routed, "Lumo", "1").reply_id == plan(routed, "Lumo", "1").reply_id
+    assert plan(routed, LUMO).reply_id == plan(routed, LUMO).reply_id

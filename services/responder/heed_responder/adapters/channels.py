@@ -8,26 +8,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 
 import asyncpg
 
-from heed_responder.adapters.outbox import OutboxRow
+from heed_responder.domain.outbox import OutboxRow
+from heed_responder.ports import Delivery
 
-
-class ChannelAdapter(Protocol):
-    async def send(self, replies: Sequence[OutboxRow]) -> tuple[dict[uuid.UUID, datetime], dict[uuid.UUID, str]]:
-        """Send replies; returns (reply_id → sent_at, reply_id → error)."""
-        ...
 
 class SandboxChannel:
+    """The default Channel: what would have been posted goes to `sandbox_messages`, keyed by reply."""
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def send(self, replies: Sequence[OutboxRow]) -> tuple[dict[uuid.UUID, datetime], dict[uuid.UUID, str]]:
+    async def send(self, replies: Sequence[OutboxRow]) -> Delivery:
         if not replies:
-            return {}, {}
+            return Delivery()
         await self.pool.execute(
             "INSERT INTO sandbox_messages (reply_id, mention_id, channel, visibility, recipient, in_reply_to, text)"
             " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],"
@@ -38,4 +34,4 @@ class SandboxChannel:
         rows = await self.pool.fetch(
             "SELECT reply_id, sent_at FROM sandbox_messages WHERE reply_id = ANY($1::uuid[])",
             [r.reply_id for r in replies])
-        return {uuid.UUID(str(r["reply_id"])): r["sent_at"] for r in rows}, {}
+        return Delivery(sent={uuid.UUID(str(r["reply_id"])): r["sent_at"] for r in rows})

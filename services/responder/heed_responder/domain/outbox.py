@@ -1,0 +1,50 @@
+"""A reply in the outbox and the statuses it moves through.
+
+Every routed mention gets one outbox reply, written before anything is sent: `pending` until the
+channel sends it (`sent`) or refuses it (`failed`); spam is `ignored` and never sent. A status
+changes only along TRANSITIONS, so a redelivered mention can never send or fail a reply twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    IGNORED = "ignored"
+
+
+# status → the statuses it may move to; the PostgreSQL outbox's updates hold the same rule
+TRANSITIONS: dict[OutboxStatus, frozenset[OutboxStatus]] = {
+    OutboxStatus.PENDING: frozenset({OutboxStatus.SENT, OutboxStatus.FAILED}),
+    OutboxStatus.SENT: frozenset(),
+    OutboxStatus.FAILED: frozenset(),
+    OutboxStatus.IGNORED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    reply_id: uuid.UUID
+    mention_id: uuid.UUID
+    case_id: uuid.UUID
+    channel: str
+    visibility: str
+    mode: str
+    in_reply_to: str
+    recipient: str
+    text: str | None
+    language: str | None
+    script: str | None
+    template_id: str | None
+    status: OutboxStatus
+    received_at: datetime
+    sla_due_at: datetime
+    sent_at: datetime | None = None
+    error: str | None = None

@@ -1,0 +1,48 @@
+"""The responder's real subscription on faststream's in-memory TestKafkaBroker, wired with fakes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from faststream.kafka import TestKafkaBroker
+
+from heed.contracts import topics
+from heed.contracts.events import CaseEvent, CaseEventKind, Channel, HandlingMode, Reply, ReplyStatus, RoutedCase
+from heed_responder.app import ResponderService
+from heed_responder.bootstrap import Overrides
+from heed_responder.settings import ResponderSettings
+from tests.unit.factories import classification, mention
+from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FixedClock
+
+
+async def test_a_routed_case_delivered_twice_on_the_broker_is_answered_once():
+    clock = FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    channel = FakeChannel(clock)
+    service = ResponderService(ResponderSettings(kafka_bootstrap="127.0.0.1:1", responder_brand="Lumo"),
+                               overrides=Overrides(outbox=FakeOutbox(), channel=channel, clock=clock))
+    service.register()
+    replies: list[Reply] = []
+    case_events: list[CaseEvent] = []
+
+    @service.broker.subscriber(topics.REPLIES)
+    async def on_reply(event: Reply) -> None:
+        replies.append(event)
+
+    @service.broker.subscriber(topics.CASE_EVENTS)
+    async def on_case_event(event: CaseEvent) -> None:
+        case_events.append(event)
+
+    m = mention("How do I reset my robot vacuum?", Channel.FACEBOOK)
+    routed = RoutedCase(event_id=uuid.uuid4(), mention_id=m.mention_id, case_id=uuid.uuid4(), mention=m,
+                        classification=classification(), department="technical-support",
+                        handling_mode=HandlingMode.ANSWER, priority=60,
+                        sla_due_at=m.received_at + timedelta(minutes=15), rule_id="usage-general")
+    async with TestKafkaBroker(service.broker) as broker:
+        for _ in range(2):
+            await broker.publish(routed.model_dump_json().encode(), topic=topics.CASES_ROUTED)
+
+    [sent] = channel.sent
+    assert sent.text is not None and "technical support" in sent.text and sent.text.endswith("– Lumo")
+    assert {(r.mention_id, r.status, r.text) for r in replies} == {(m.mention_id, ReplyStatus.SENT, sent.text)}
+    assert {e.kind for e in case_events} == {CaseEventKind.FIRST_RESPONSE}
