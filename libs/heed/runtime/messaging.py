@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
@@ -28,10 +30,12 @@ from faststream.middlewares import AckPolicy
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, Event, derive_id
+from heed.runtime.metrics import StageMetrics
 from heed.runtime.settings import HeedSettings
 
 log = logging.getLogger(__name__)
@@ -290,9 +294,13 @@ class Stage:
     dead_lettered: int = 0
 
     publishes: tuple[str, ...] | None = None
+    # the service's registry: batch latency, events handled and dead-lettered, lag, per topic
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    instruments: StageMetrics = field(init=False)
 
     def __post_init__(self) -> None:
         self.publisher = Publisher(self.broker, allowed=None if self.publishes is None else frozenset(self.publishes))
+        self.instruments = StageMetrics(self.registry)
 
     def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None) -> None:
         """Register a batch consumer of `topic` decoding `model`, handled by `handler`."""
@@ -315,7 +323,25 @@ class Stage:
         async def _consume(message: KafkaMessage) -> None:
             raw = message.raw_message
             records = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-            await self._handle_records(records, model, handler)
+            await self._measure_lag(message.consumer, records)
+            started = time.perf_counter()
+            try:
+                await self._handle_records(records, model, handler)
+            finally:
+                self.instruments.batch_seconds.labels(self.service, topic).observe(time.perf_counter() - started)
+
+    async def _measure_lag(self, consumer: object, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """heed_consumer_lag of the batch's partitions: the consumer's highwater minus its position."""
+        if not isinstance(consumer, AIOKafkaConsumer):
+            return  # faststream's in-memory test broker has no Kafka consumer
+        for tp in {TopicPartition(r.topic, r.partition) for r in records}:
+            # revoked by a rebalance since the fetch: its lag is now another consumer's to tell
+            if tp not in consumer.assignment():
+                continue
+            highwater = consumer.highwater(tp)
+            if highwater is not None:  # a partition this consumer fetched from: its position is known
+                behind = highwater - await consumer.position(tp)
+                self.instruments.lag.labels(self.service, tp.topic, str(tp.partition)).set(max(0, behind))
 
     async def _handle_records(self, records: list[ConsumerRecord[bytes, bytes]], model: type[E],
                               handler: Handler[E]) -> None:
@@ -348,11 +374,15 @@ class Stage:
                 except TRANSIENT_ERRORS as exc:
                     raise InfrastructureUnavailable("the DLQ refused the batch's dead letters") from exc
                 self.dead_lettered += len(failures)
+                for topic, n in Counter(f.source_topic for f in failures).items():
+                    self.instruments.dead_lettered.labels(self.service, topic).inc(n)
                 for f in failures:
                     log.warning("dead-lettered", extra={"fields": {
                         "topic": f.source_topic, "partition": f.partition, "offset": f.offset,
                         "error_type": f.error_type, "error": f.error}})
             self.handled += len(records)
+            for topic, n in Counter(r.topic for r in records).items():
+                self.instruments.handled.labels(self.service, topic).inc(n)
         finally:
             for span in spans:
                 span.end()

@@ -19,15 +19,17 @@ from typing import Any, ClassVar
 
 import asyncpg
 import uvicorn
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from heed.contracts.topics import BY_NAME
 from heed.contracts.topology import INTERNAL_PORT_OFFSET, ServiceNode, node
 from heed.runtime.db import create_pool, migrate
 from heed.runtime.messaging import Handler, Stage, create_broker, create_producer, start_broker
+from heed.runtime.metrics import CountsCollector, render
 from heed.runtime.settings import HeedSettings
 
 log = logging.getLogger(__name__)
@@ -45,12 +47,19 @@ class Service:
     name: ClassVar[str]
     # a service outside Heed's five (a test's, another team's) brings its own node
     own_node: ClassVar[ServiceNode | None] = None
+    # HELP text of the names `metrics()` returns; a subclass adds its own
+    metric_help: ClassVar[dict[str, str]] = {
+        "heed_events_published_total": "Events this service published and the broker acknowledged"}
 
     def __init__(self, settings: HeedSettings | None = None) -> None:
         self.settings = settings or HeedSettings()
         self.node: ServiceNode = self.own_node or node(self.name)
         self.broker = create_broker(self.settings, self.name)
-        self.stage = Stage(self.broker, self.name, self.settings, publishes=self.node.publishes)
+        # a registry per instance, not prometheus_client's global one: tests run five services in one process
+        self.registry = CollectorRegistry()
+        self.stage = Stage(self.broker, self.name, self.settings, publishes=self.node.publishes,
+                           registry=self.registry)
+        self.registry.register(CountsCollector(self.name, self.metrics, self.metric_help))
         self._pool: asyncpg.Pool | None = None
         self.started = False
 
@@ -143,11 +152,13 @@ class Service:
         return checks
 
     def metrics(self) -> dict[str, int]:
-        return {
-            "heed_events_handled_total": self.stage.handled,
-            "heed_events_published_total": self.stage.publisher.published,
-            "heed_dead_letters_total": self.stage.dead_lettered,
-        }
+        """Counts of the service's own, name → number; a key may carry labels ('name{channel="x"}').
+
+        Rendered on /metrics with the service label and the Stage's per-topic instruments
+        (heed_batch_seconds, heed_events_handled_total, heed_dead_letters_total, heed_consumer_lag).
+        A subclass adds its counts to `super().metrics()` and their HELP text to `metric_help`.
+        """
+        return {"heed_events_published_total": self.stage.publisher.published}
 
     async def _healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": self.name})
@@ -177,12 +188,8 @@ class Service:
             return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
         async def metrics(request: Request) -> Response:
-            lines = []
-            for key, value in self.metrics().items():
-                # a key may carry labels of its own, 'name{channel="x"}': the service label joins them
-                name, _, labels = key.partition("{")
-                lines.append(f'{name}{{service="{self.name}"{"," + labels if labels else "}"} {value}')
-            return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+            body, content_type = render(self.registry, request.headers.get("accept"))
+            return Response(body, headers={"content-type": content_type})
 
         return Starlette(routes=[Route("/healthz", self._healthz), Route("/readyz", readyz),
                                  Route("/metrics", metrics)])

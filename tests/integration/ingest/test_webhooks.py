@@ -6,7 +6,6 @@ counted in /metrics and publish nothing; a safe-mode WeChat message is decrypted
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,15 +13,17 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from heed.contracts import topics
 from heed.contracts.events import Channel, RawMention
-from heed_ingest.adapters.nonces import Claim, PostgresNonces
+from heed_ingest.adapters.nonces import PostgresNonces
 from heed_ingest.app import IngestService
 from heed_ingest.channels.wechat_crypto import WeChatCipher
+from heed_ingest.domain.nonces import Claim
 from heed_ingest.settings import IngestSettings
 from tests.harness import count, wait_for
 from tests.integration.ingest.test_pollers import ingest_service, local_server
@@ -121,8 +122,9 @@ async def refusals(ingest: IngestService) -> dict[tuple[str, str], int]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ingest.internal_asgi()),
                                  base_url="http://ingest-internal") as internal:
         text = (await internal.get("/metrics")).text
-    return {(c, r): int(n) for c, r, n in re.findall(
-        r'^heed_webhook_refused_total\{service="ingest",channel="(\w+)",reason="(\w+)"\} (\d+)$', text, re.M)}
+    return {(s.labels["channel"], s.labels["reason"]): int(s.value)
+            for family in text_string_to_metric_families(text) for s in family.samples
+            if s.name == "heed_webhook_refused_total" and s.labels.get("service") == "ingest"}
 
 
 def webhook_client(ingest: IngestService) -> httpx.AsyncClient:

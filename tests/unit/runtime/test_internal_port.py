@@ -64,7 +64,7 @@ async def test_the_public_app_has_no_readiness_or_metrics_and_the_internal_app_h
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.internal_asgi()),
                                  base_url="http://service") as client:
         metrics = (await client.get("/metrics")).text
-    assert 'heed_events_handled_total{service="unit"} 0' in metrics.splitlines()
+    assert 'heed_events_published_total{service="unit"} 0.0' in metrics.splitlines()
 
 
 def test_the_internal_port_is_the_public_port_plus_100_unless_set():
