@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ POSTS = [
 ]
 
 
-def write_csv(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> Path:
+def write_csv(path: Path, rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
