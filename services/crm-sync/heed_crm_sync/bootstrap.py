@@ -1,0 +1,40 @@
+"""crm-sync's wiring, in one place: builds the adapters and hands them to the handlers.
+
+Whatever `Overrides` gives (tests give in-memory fakes) is used instead of the real adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import asyncpg
+
+from heed.contracts import topics
+from heed.runtime.messaging import Handler
+from heed.runtime.ports import EventPublisher
+from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
+from heed_crm_sync.handlers import record_mentions, record_replies, record_routing
+from heed_crm_sync.ports import CustomerRecords
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Ports to use instead of the real adapters; None means the real one."""
+
+    records: CustomerRecords | None = None
+    publisher: EventPublisher | None = None
+
+
+def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
+              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
+    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
+    records = overrides.records if overrides.records is not None else PostgresCustomerRecords(pool())
+    publisher = overrides.publisher if overrides.publisher is not None else publisher
+    return {
+        topics.MENTIONS: partial(record_mentions, records=records, publisher=publisher),
+        topics.CASES_ROUTED: partial(record_routing, records=records),
+        topics.REPLIES: partial(record_replies, records=records),
+    }
