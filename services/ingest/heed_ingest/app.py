@@ -138,7 +138,7 @@ class IngestService(Service):
 
     async def post_mentions(self, request: Request) -> Response:
         """Generic authenticated API for internal sources: one mention object or an array."""
-        tokens = self.settings.api_tokens()
+        tokens = self.settings.ingest_api_tokens
         auth = request.headers.get("authorization", "")
         scheme, _, presented = auth.partition(" ")
         if not tokens:

@@ -3,7 +3,7 @@ Weibo mention timeline. Each fetched page is published to the raw topic as it ca
 (the newest id seen) is saved only after the broker acknowledged every page of the poll, so a
 restart resumes where the last complete poll ended. A 429 (or Weibo's rate-limit error codes)
 pauses until the platform's reset time, then the same request is retried, so pagination is
-never abandoned halfway.
+never abandoned halfway; a failed request (network, 5xx) is retried after 2, 4, 8, 16 and 32 s.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from heed.contracts.events import Channel, RawMention
 from heed_ingest.adapters.cursors import CursorStore
 from heed_ingest.channels.fields import EXECUTIVE, search_term
+from heed_ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ Sleep = Callable[[float], Awaitable[None]]
 MAX_PAGES = 20
 MAX_WAIT_S = 15 * 60
 WEIBO_RATE_LIMIT_CODES = {10022, 10023, 10024}
+MAX_REQUEST_RETRIES = 5  # the sixth failed request of one fetch fails the poll
 # what every X v2 request asks for: the author expanded with reach, the conversation, the reply parent
 X_FIELDS = {"max_results": "100", "expansions": "author_id",
             "tweet.fields": "created_at,conversation_id,referenced_tweets,lang",
@@ -58,7 +61,8 @@ class Source(Protocol):
     async def fetch(self, http: httpx.AsyncClient, since: str | None, page: str | None) -> Page: ...
 
 
-def _wait_from(response: httpx.Response, attempt: int) -> float:
+def rate_limit_wait(response: httpx.Response, attempt: int) -> float:
+    """Seconds until the platform's reset (x-rate-limit-reset, retry-after), else 2**attempt; 15 min at most."""
     reset = response.headers.get("x-rate-limit-reset")
     if reset and reset.isdigit():
         return float(min(MAX_WAIT_S, max(1.0, int(reset) - time.time())))
@@ -100,7 +104,7 @@ class XSearch:
     async def _get(self, http: httpx.AsyncClient, url: str, params: dict[str, str]) -> Page:
         response = await http.get(url, params=params, headers={"authorization": f"Bearer {self.bearer_token}"})
         if response.status_code == 429:
-            raise RateLimited(_wait_from(response, 1))
+            raise RateLimited(rate_limit_wait(response, 1))
         response.raise_for_status()
         data = response.json()
         if not isinstance(data, dict):
@@ -111,7 +115,7 @@ class XSearch:
             data["heed_account"] = self.account
         spent = response.headers.get("x-rate-limit-remaining") == "0"
         return Page(json.dumps(data, ensure_ascii=False).encode(), meta.get("newest_id"), meta.get("next_token"),
-                    _wait_from(response, 0) if spent else 0.0)
+                    rate_limit_wait(response, 0) if spent else 0.0)
 
 
 @dataclass
@@ -157,7 +161,7 @@ class WeiboTimeline:
         response = await http.get(f"{self.base_url}{self.path}", params=params)
         data = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
         if response.status_code == 429 or (isinstance(data, dict) and data.get("error_code") in WEIBO_RATE_LIMIT_CODES):
-            raise RateLimited(_wait_from(response, 2))
+            raise RateLimited(rate_limit_wait(response, 2))
         response.raise_for_status()
         if not isinstance(data, dict):
             raise ValueError(f"Weibo answered {type(data).__name__}, not an object")
@@ -171,6 +175,33 @@ class WeiboTimeline:
                 newest = _newer(newest, str(item.get("idstr") or item.get("id") or "") or None)
         return Page(json.dumps(data, ensure_ascii=False).encode(), newest,
                     str(number + 1) if found and number < MAX_PAGES else None)
+
+
+REQUEST_ERRORS: tuple[type[Exception], ...] = (httpx.TransportError, httpx.HTTPStatusError)
+
+
+@dataclass
+class _RequestFailures:
+    """How one page fetch is retried: a rate limit waits as long as the platform asks, as often as
+    it asks (it is the platform pacing us, not a failure); a failed request waits 2, 4, 8, 16, 32 s
+    and the one after those fails the poll."""
+
+    failed: int = 0
+
+    def count(self, state: RetryCallState) -> None:
+        if not isinstance(_error(state), RateLimited):
+            self.failed += 1
+
+    def wait(self, state: RetryCallState) -> float:
+        error = _error(state)
+        return error.wait_s if isinstance(error, RateLimited) else min(60.0, 2.0 ** self.failed)
+
+    def too_many(self, state: RetryCallState) -> bool:
+        return self.failed > MAX_REQUEST_RETRIES
+
+
+def _error(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None
 
 
 @dataclass
@@ -205,22 +236,22 @@ class Poller:
         return pages
 
     async def _fetch_with_backoff(self, since: str | None, page: str | None) -> Page:
-        attempt = 0
-        while True:
-            try:
-                return await self.source.fetch(self.http, since, page)
-            except RateLimited as limited:
-                self.rate_limited += 1
-                log.warning("poller rate limited", extra={"fields": {"source": self.source.name,
-                                                                      "wait_s": limited.wait_s}})
-                await self.sleep(limited.wait_s)
-            except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-                attempt += 1
-                if attempt > 5:
-                    raise
-                log.warning("poller request failed", extra={"fields": {"source": self.source.name,
-                                                                        "error": type(exc).__name__}})
-                await self.sleep(min(60.0, 2.0 ** attempt))
+        failures = _RequestFailures()
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((RateLimited, *REQUEST_ERRORS)), after=failures.count,
+            wait=failures.wait, stop=failures.too_many, before_sleep=self._log_retry, sleep=self.sleep,
+            reraise=True)
+        return await retrying(self.source.fetch, self.http, since, page)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = _error(state)
+        if isinstance(error, RateLimited):
+            self.rate_limited += 1
+            log.warning("poller rate limited", extra={"fields": {"source": self.source.name,
+                                                                  "wait_s": error.wait_s}})
+        else:
+            log.warning("poller request failed", extra={"fields": {"source": self.source.name,
+                                                                    "error": type(error).__name__}})
 
     async def run(self, interval_s: float, stop: asyncio.Event) -> None:
         """Poll every `interval_s` until `stop` is set; a failed poll is logged and retried next time."""
@@ -236,16 +267,16 @@ class Poller:
                 pass
 
 
-def configured_sources(settings: Any) -> list[Source]:
+def configured_sources(settings: IngestSettings) -> list[Source]:
     """The pollers the settings enable: X search needs a bearer token and terms, Weibo a token."""
     sources: list[Source] = []
-    terms = [t.strip() for t in settings.listen_keywords.split(",") if t.strip()]
-    terms += [f"{EXECUTIVE}{t.strip()}" for t in settings.listen_executives.split(",") if t.strip()]
+    terms = [*settings.listen_keywords, *(f"{EXECUTIVE}{t}" for t in settings.listen_executives)]
+    x_api = settings.x_api_base.rstrip("/")
     if settings.x_bearer_token and terms:
-        sources.append(XSearch(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms))
-    for account in (a.strip() for a in settings.x_account_ids.split(",") if a.strip()):
-        if settings.x_bearer_token:
-            sources.append(XMentions(settings.x_api_base.rstrip("/"), settings.x_bearer_token, terms, user_id=account))
+        sources.append(XSearch(x_api, settings.x_bearer_token, terms))
+    if settings.x_bearer_token:
+        sources.extend(XMentions(x_api, settings.x_bearer_token, terms, user_id=account)
+                       for account in settings.x_account_ids)
     if settings.weibo_access_token:
         base = settings.weibo_api_base.rstrip("/")
         account = settings.weibo_account_id

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from heed.runtime.settings import HeedSettings
+
+# a list set in the environment as one comma-separated value: HEED_LISTEN_KEYWORDS=Lumo,AirFryer X2
+CommaList = Annotated[list[str], NoDecode]
 
 
 class IngestSettings(HeedSettings):
     dlq_retention_days: int = Field(
         default=30, ge=1, description="Dead letters (with their personal data) are deleted this many days "
                                       "after they failed: by ingest hourly and by `heed dlq purge --retention`")
-    ingest_api_tokens: str = Field(
-        default="", description="Comma-separated bearer tokens accepted by POST /v1/mentions")
+    ingest_api_tokens: CommaList = Field(
+        default_factory=list, description="Comma-separated bearer tokens accepted by POST /v1/mentions")
     ingest_max_body_bytes: int = Field(default=1_048_576, description="Larger bodies get 413")
     meta_app_secret: str = Field(default="", description="Meta app secret: checks X-Hub-Signature-256")
     meta_verify_token: str = Field(default="", description="Answers Meta's hub.challenge subscription check")
@@ -36,13 +41,21 @@ class IngestSettings(HeedSettings):
     weibo_account_id: str = Field(default="", description="Weibo uid of the polled account (the mentions' addressee)")
     weibo_api_base: str = Field(default="https://api.weibo.com", description="Weibo open API base URL")
     poll_interval_s: float = Field(default=60.0, gt=0, description="Seconds between polls of each source")
-    listen_keywords: str = Field(default="", description="Comma-separated brand and product names to listen for")
-    listen_executives: str = Field(
-        default="", description="Comma-separated executives' names and @handles; their mentions are marked executive:")
-    x_account_ids: str = Field(default="", description="Comma-separated X user ids whose mentions are polled")
+    listen_keywords: CommaList = Field(
+        default_factory=list, description="Comma-separated brand and product names to listen for")
+    listen_executives: CommaList = Field(
+        default_factory=list,
+        description="Comma-separated executives' names and @handles; their mentions are marked executive:")
+    x_account_ids: CommaList = Field(
+        default_factory=list, description="Comma-separated X user ids whose mentions are polled")
 
-    def api_tokens(self) -> list[str]:
-        return [t.strip() for t in self.ingest_api_tokens.split(",") if t.strip()]
+    @field_validator("ingest_api_tokens", "listen_keywords", "listen_executives", "x_account_ids", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """"a, b,,c" → ["a", "b", "c"]: spaces around each item and empty items dropped."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     def retention(self) -> timedelta:
         """How long a dead letter (and the personal data in its body) is kept."""

@@ -7,6 +7,7 @@ import json
 import time
 
 import httpx
+import pytest
 
 from heed.contracts.events import RawMention
 from heed_ingest.channels.weibo import parse_weibo
@@ -16,9 +17,11 @@ from heed_ingest.settings import IngestSettings
 from tests.unit.ingest import payloads as p
 
 
-def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them():
-    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_bearer_token="b", listen_keywords="Lumo,AirFryer X2",
-                              listen_executives="Ada Chen,@adachen", weibo_access_token="w")
+def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them(monkeypatch):
+    # the lists as the environment sets them: one comma-separated value each
+    monkeypatch.setenv("HEED_LISTEN_KEYWORDS", "Lumo, AirFryer X2,")
+    monkeypatch.setenv("HEED_LISTEN_EXECUTIVES", "Ada Chen,@adachen")
+    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_bearer_token="b", weibo_access_token="w")
     search, *_ = configured_sources(settings)
     assert isinstance(search, XSearch)
     asked: list[httpx.Request] = []
@@ -44,7 +47,7 @@ def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them()
 
 
 def test_mention_timelines_name_the_account_they_address():
-    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_bearer_token="b", x_account_ids="777",
+    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_bearer_token="b", x_account_ids=["777"],
                               weibo_access_token="w", weibo_account_id="1902538057")
     sources = {s.name: s for s in configured_sources(settings)}
     assert set(sources) == {"x:mentions:777", "weibo:mentions", "weibo:comments"}
@@ -102,3 +105,34 @@ def test_a_spent_rate_limit_window_is_waited_out_before_the_next_page():
     assert asyncio.run(poll()) == 2 and len(published) == 2
     assert len(slept) == 1 and 25 <= slept[0] <= 30  # once, between the pages, until the reset
     assert cursors.saved == {"x:search": "1990000000000000012"}
+
+
+def test_failed_requests_back_off_and_the_sixth_fails_the_poll_while_rate_limits_wait_as_asked():
+    answers = ["429", "down", "429", "down", "down", "down", "down", "down"]
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if answer == "down":
+            return httpx.Response(503)
+        return httpx.Response(429, headers={"retry-after": "7"})
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def publish(raws: list[RawMention], keys: list[str]) -> None:
+        raise AssertionError("nothing to publish")
+
+    async def poll() -> Poller:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
+            poller = Poller(XSearch("http://x", "b", ["Lumo"]), http, cursors, publish, sleep)  # type: ignore[arg-type]
+            with pytest.raises(httpx.HTTPStatusError):
+                await poller.poll_once()
+            return poller
+
+    cursors = MemoryCursors()
+    poller = asyncio.run(poll())
+    # rate limits wait what the platform says and are not failures; failures wait 2, 4, 8, 16, 32 s
+    assert slept == [7, 2, 7, 4, 8, 16, 32] and answers == [] and poller.rate_limited == 2
+    assert cursors.saved == {}  # the cursor stays where the last complete poll left it

@@ -424,7 +424,7 @@ async def test_the_mentions_api_answers_503_and_publishes_nothing_while_the_brok
     from heed_ingest.app import IngestService
 
     service = IngestService(IngestSettings(kafka_bootstrap="127.0.0.1:1", database_url="postgresql://x/y",
-                                           ingest_api_tokens="t"))
+                                           ingest_api_tokens=["t"]))
     published: list[RawMention] = []
 
     async def broker_down(raws: list[RawMention], keys: list[str]) -> None:

@@ -9,7 +9,7 @@ import httpx
 
 from heed.contracts.events import Channel, RawMention
 from heed_ingest.channels.meta import InstagramLookup
-from heed_ingest.pollers import RateLimited, _wait_from
+from heed_ingest.pollers import RateLimited, rate_limit_wait
 
 
 class InstagramMentions:
@@ -25,7 +25,7 @@ class InstagramMentions:
         response = await self.http.get(f"{self.base_url}/{lookup.ig_user_id}",
                                        params={"fields": fields, "access_token": self.access_token})
         if response.status_code == 429:
-            raise RateLimited(_wait_from(response, 1))
+            raise RateLimited(rate_limit_wait(response, 1))
         response.raise_for_status()
         body = json.dumps({"ig_user_id": lookup.ig_user_id, "response": response.json()}).encode()
         return RawMention(event_id=uuid.uuid4(), source="poll:instagram", channel=Channel.INSTAGRAM, body=body,
