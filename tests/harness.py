@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+from tenacity import AsyncRetrying, RetryError, retry_if_result, stop_after_delay, wait_fixed
 
 from heed.runtime.messaging import Publisher, open_publisher
 from heed.runtime.service import Service
@@ -82,12 +82,13 @@ async def pipeline(bootstrap: str, dsn: str) -> AsyncIterator[dict[str, Service]
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, every: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(every)
-    raise AssertionError(f"condition not met within {timeout:.0f}s")
+    """Return once `check()` is true, polling every `every` seconds; AssertionError after `timeout`."""
+    polling = AsyncRetrying(stop=stop_after_delay(timeout), wait=wait_fixed(every),
+                            retry=retry_if_result(lambda held: not held))
+    try:
+        await polling(check)
+    except RetryError:
+        raise AssertionError(f"condition not met within {timeout:.0f}s") from None
 
 
 async def count(dsn: str, sql: str, *args: object) -> int:

@@ -12,7 +12,8 @@ import os
 import signal
 import socket
 import subprocess
-import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -20,8 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from tenacity import AsyncRetrying, RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from heed.contracts.topics import TOPICS
+from heed.contracts.topics import TOPICS, Topic
 
 DEFAULT_BROKER_PORT = 19092
 
@@ -58,14 +60,18 @@ def free_port_block(count: int, preferred: int | None = None) -> int:
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise DevStackError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+    """Return once `host:port` accepts a connection; DevStackError after `timeout` seconds."""
+
+    def connect() -> None:
+        with socket.create_connection((host, port), timeout=0.5):
+            pass
+
+    connecting = Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.05),
+                          retry=retry_if_exception_type(OSError))
+    try:
+        connecting(connect)
+    except RetryError:
+        raise DevStackError(f"nothing listens on {host}:{port} after {timeout:.0f}s") from None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -152,29 +158,39 @@ async def drop_database(server_dsn: str, database: str) -> None:
         await conn.close()
 
 
-async def create_topics(bootstrap: str, timeout: float = 20.0, replication: int = 1) -> list[str]:
-    """Create every topic of the contracts table that is missing; returns the names created."""
+@asynccontextmanager
+async def _admin(bootstrap: str, timeout: float) -> AsyncIterator[AIOKafkaAdminClient]:
+    """An admin client, started once the broker answers (it may still be binding); closed on exit."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            await admin.start()
-            break
-        except Exception as exc:  # the broker may still be binding; give up at the deadline
-            if time.monotonic() > deadline:
-                raise DevStackError(f"cannot reach the broker at {bootstrap}: {exc}") from exc
-            await asyncio.sleep(0.2)
+    starting = AsyncRetrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.2), reraise=True)
     try:
+        await starting(admin.start)
+    except Exception as exc:  # whatever the last attempt failed with, the broker did not answer in time
+        raise DevStackError(f"cannot reach the broker at {bootstrap}: {exc}") from exc
+    try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def create_topics(bootstrap: str, timeout: float = 20.0, replication: int = 1,
+                        topics: Sequence[Topic] = TOPICS) -> list[str]:
+    """Create each of `topics` (default: the contracts table) that is missing; returns the names created."""
+    async with _admin(bootstrap, timeout) as admin:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t.name, t.partitions, replication) for t in TOPICS if t.name not in existing]
+        missing = [NewTopic(t.name, t.partitions, replication) for t in topics if t.name not in existing]
         if missing:
             try:
                 await admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass
         return [t.name for t in missing]
-    finally:
-        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: Sequence[str], timeout: float = 20.0) -> None:
+    """Delete the topics named (a benchmark's own, after its run)."""
+    async with _admin(bootstrap, timeout) as admin:
+        await admin.delete_topics(list(names))
 
 
 @dataclass

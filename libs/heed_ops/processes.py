@@ -17,6 +17,7 @@ from heed.contracts.topology import INTERNAL_PORT_OFFSET, node
 from heed.contracts.topology import SERVICES as NODES
 from heed.devstack import DevStackError, free_port, free_port_block
 from heed_ops.services import SERVICES
+from heed_ops.waiting import poll_until
 
 
 def free_base_port(preferred: int | None = None) -> int:
@@ -70,16 +71,7 @@ class ServiceProcesses:
         proc.wait(timeout=30)
 
     def stop_all(self, timeout: float = 20.0) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_processes(list(self.procs.values()), timeout)
 
     def exited(self) -> dict[str, int]:
         return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
@@ -87,9 +79,9 @@ class ServiceProcesses:
     def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
         """Block until every service answers /readyz with 200; raise naming the ones that did not."""
         waiting = set(names or self.names)
-        deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
-            while waiting and time.monotonic() < deadline:
+
+            def all_ready() -> bool:
                 dead = {n: c for n, c in self.exited().items() if n in waiting}
                 if dead:
                     raise RuntimeError(f"service(s) exited during start: {dead}; logs in {self.log_dir}")
@@ -97,12 +89,26 @@ class ServiceProcesses:
                     try:
                         if client.get(f"http://127.0.0.1:{self.internal_port(name)}/readyz").status_code == 200:
                             waiting.discard(name)
-                    except httpx.HTTPError:
+                    except httpx.HTTPError:  # not listening yet: asked again at the next poll
                         pass
-                if waiting:
-                    time.sleep(0.2)
-        if waiting:
-            raise RuntimeError(f"not ready after {timeout:.0f}s: {sorted(waiting)}; logs in {self.log_dir}")
+                return not waiting
+
+            if not poll_until(all_ready, timeout=timeout, every=0.2):
+                raise RuntimeError(f"not ready after {timeout:.0f}s: {sorted(waiting)}; logs in {self.log_dir}")
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]], timeout: float = 20.0) -> None:
+    """SIGTERM each process still running, then wait for all; the ones still running at `timeout` are killed."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def supervise(processes: ServiceProcesses) -> int:

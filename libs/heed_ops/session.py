@@ -4,8 +4,7 @@ session, and the five services as processes. The demo, the benchmark and e2e tes
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,16 @@ from heed_ops import report
 from heed_ops.lag import total_lag
 from heed_ops.processes import ServiceProcesses, free_base_port
 from heed_ops.services import CONSUMER_GROUPS
+from heed_ops.waiting import poll_until
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The broker and this session's database, and the state directory that records them."""
+
+    state_dir: Path
+    kafka_bootstrap: str
+    database_url: str
 
 
 @dataclass
@@ -33,49 +42,62 @@ class Session:
     def lag(self) -> int:
         return asyncio.run(total_lag(self.kafka_bootstrap, list(CONSUMER_GROUPS)))
 
-    def wait_caught_up(self, timeout: float = 180.0, on_poll: Any = None) -> bool:
+    def wait_caught_up(self, timeout: float = 180.0, on_poll: Callable[[int], Any] | None = None) -> bool:
         """Wait until no consumer group has anything left to process, twice in a row."""
-        deadline = time.monotonic() + timeout
-        zero_seen = 0
-        while time.monotonic() < deadline:
+        zeros_in_a_row = 0
+
+        def caught_up() -> bool:
+            nonlocal zeros_in_a_row
             lag = self.lag()
             if on_poll:
                 on_poll(lag)
-            zero_seen = zero_seen + 1 if lag == 0 else 0
-            if zero_seen >= 2:
-                return True
-            time.sleep(0.3)
-        return False
+            zeros_in_a_row = zeros_in_a_row + 1 if lag == 0 else 0
+            return zeros_in_a_row >= 2
+
+        return poll_until(caught_up, timeout=timeout, every=0.3)
+
+
+@contextmanager
+def stack(state_dir: Path, database: str, fresh: bool = True, keep_stack: bool = False) -> Iterator[Stack]:
+    """The broker and a database named `database` (dropped first when `fresh`); stops what was started here."""
+    settings = HeedSettings()
+    state_dir = state_dir.resolve()
+    was_running = devstack.StackState.read(state_dir) is not None
+    try:
+        if settings.database_url:
+            database_url = settings.database_url
+            state = devstack.up(state_dir, settings.kafka_bootstrap, database_url)
+        else:
+            state = devstack.up(state_dir, settings.kafka_bootstrap, None, database="heed")
+            admin_dsn = state.database_url
+            if fresh:
+                asyncio.run(devstack.drop_database(admin_dsn, database))
+            database_url = asyncio.run(devstack.create_database(admin_dsn, database))
+        yield Stack(state_dir, state.kafka_bootstrap, database_url)
+    finally:
+        if not was_running and not keep_stack:
+            devstack.down(state_dir)
+
+
+@contextmanager
+def services(up: Stack, base_port: int | None = None) -> Iterator[Session]:
+    """The five services as processes on `up`, ready; stopped on exit."""
+    env = {"HEED_KAFKA_BOOTSTRAP": up.kafka_bootstrap, "HEED_DATABASE_URL": up.database_url,
+           "HEED_STATE_DIR": str(up.state_dir)}
+    port = base_port or free_base_port(preferred=8080)
+    processes = ServiceProcesses(env=env, log_dir=up.state_dir / "logs", base_port=port)
+    started_at = datetime.now(UTC)
+    processes.start_all()
+    try:
+        processes.wait_ready(timeout=90)
+        yield Session(up.kafka_bootstrap, up.database_url, processes, started_at)
+    finally:
+        processes.stop_all()
 
 
 @contextmanager
 def running(state_dir: Path, database: str, fresh: bool = True, base_port: int | None = None,
             keep_stack: bool = False) -> Iterator[Session]:
     """Start what is needed, yield a Session, and stop what was started here."""
-    settings = HeedSettings()
-    state_dir = state_dir.resolve()
-    was_running = devstack.StackState.read(state_dir) is not None
-    if settings.database_url:
-        database_url = settings.database_url
-        state = devstack.up(state_dir, settings.kafka_bootstrap, database_url)
-    else:
-        state = devstack.up(state_dir, settings.kafka_bootstrap, None, database="heed")
-        server = devstack.StackState.read(state_dir)
-        assert server is not None
-        admin_dsn = state.database_url
-        if fresh:
-            asyncio.run(devstack.drop_database(admin_dsn, database))
-        database_url = asyncio.run(devstack.create_database(admin_dsn, database))
-    env = {"HEED_KAFKA_BOOTSTRAP": state.kafka_bootstrap, "HEED_DATABASE_URL": database_url,
-           "HEED_STATE_DIR": str(state_dir)}
-    port = base_port or free_base_port(preferred=8080)
-    processes = ServiceProcesses(env=env, log_dir=state_dir / "logs", base_port=port)
-    started_at = datetime.now(UTC)
-    processes.start_all()
-    try:
-        processes.wait_ready(timeout=90)
-        yield Session(state.kafka_bootstrap, database_url, processes, started_at)
-    finally:
-        processes.stop_all()
-        if not was_running and not keep_stack:
-            devstack.down(state_dir)
+    with stack(state_dir, database, fresh, keep_stack) as up, services(up, base_port) as session:
+        yield session
