@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from pydantic import ValidationError
 
 from heed.contracts import topics
@@ -28,8 +27,7 @@ from heed.contracts.events import RawMention, derive_id
 from heed.runtime.db import create_pool, migrate
 from heed.runtime.messaging import create_producer
 from heed.runtime.settings import HeedSettings
-from heed_ingest.adapters import store
-from heed_ingest.adapters.store import ArchivedDeadLetter
+from heed_ingest.adapters.dead_letters import ArchivedDeadLetter, PostgresDeadLetterArchive
 from heed_ops.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -42,12 +40,12 @@ REPLAY_HEADER = "heed-dlq-replay"
 
 
 @asynccontextmanager
-async def archive(dsn: str) -> AsyncIterator[asyncpg.Pool]:
-    """A pool on ingest's schema, migrated to the version these commands are written against."""
+async def archive(dsn: str) -> AsyncIterator[PostgresDeadLetterArchive]:
+    """Ingest's archive, its schema migrated to the version these commands are written against."""
     pool = await create_pool(dsn, "ingest", max_size=2)
     try:
         await migrate(pool, "ingest", "heed_ingest")
-        yield pool
+        yield PostgresDeadLetterArchive(pool)
     finally:
         await pool.close()
 
@@ -55,19 +53,18 @@ async def archive(dsn: str) -> AsyncIterator[asyncpg.Pool]:
 async def list_letters(dsn: str, *, since: datetime | None = None, topic: str | None = None,
                        service: str | None = None, limit: int | None = 50) -> list[ArchivedDeadLetter]:
     """The newest dead letters matching the filters, without bodies."""
-    async with archive(dsn) as pool:
-        return await store.select_dead_letters(pool, since=since, topic=topic, service=service, limit=limit,
-                                               newest_first=True)
+    async with archive(dsn) as letters:
+        return await letters.select(since=since, topic=topic, service=service, limit=limit, newest_first=True)
 
 
 async def find_letter(dsn: str, letter_id: uuid.UUID,
                       with_body: bool = False) -> tuple[ArchivedDeadLetter | None, bytes | None]:
     """One dead letter, and its body only when asked for."""
-    async with archive(dsn) as pool:
-        found = await store.select_dead_letters(pool, ids=[letter_id])
+    async with archive(dsn) as letters:
+        found = await letters.select(ids=[letter_id])
         if not found:
             return None, None
-        bodies = await store.dead_letter_bodies(pool, [letter_id]) if with_body else {}
+        bodies = await letters.bodies([letter_id]) if with_body else {}
         return found[0], bodies.get(letter_id)
 
 
@@ -227,13 +224,13 @@ def _ids(ids: Sequence[uuid.UUID], most: int = 10) -> str:
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
-async def select_for_replay(pool: asyncpg.Pool, ids: Sequence[uuid.UUID] | None, topic: str | None,
+async def select_for_replay(letters: PostgresDeadLetterArchive, ids: Sequence[uuid.UUID] | None, topic: str | None,
                             force: bool) -> tuple[list[ArchivedDeadLetter], ReplayResult]:
     """The dead letters to replay, oldest first, and the ones refused (missing, already replayed)."""
     result = ReplayResult()
     if ids is None:
-        return await store.select_dead_letters(pool, topic=topic, replayed=None if force else False), result
-    found = await store.select_dead_letters(pool, ids=ids, topic=topic)
+        return await letters.select(topic=topic, replayed=None if force else False), result
+    found = await letters.select(ids=ids, topic=topic)
     known = {d.event_id for d in found}
     result.not_found = [i for i in dict.fromkeys(ids) if i not in known]
     result.already_replayed = [d.event_id for d in found if d.replayed_at is not None and not force]
@@ -248,12 +245,12 @@ async def replay(dsn: str, bootstrap: str | None, ids: Sequence[uuid.UUID] | Non
     marked only after the broker acknowledged it: a crash in between replays it again, which the
     idempotent consumers absorb.
     """
-    async with archive(dsn) as pool:
-        letters, result = await select_for_replay(pool, ids, topic, force)
+    async with archive(dsn) as archived:
+        letters, result = await select_for_replay(archived, ids, topic, force)
         result.dry_run = dry_run
         if dry_run or not letters:
             for chunk in _chunks(letters, REPLAY_CHUNK):
-                _plan(chunk, await store.dead_letter_bodies(pool, [d.event_id for d in chunk]), raw_source, result)
+                _plan(chunk, await archived.bodies([d.event_id for d in chunk]), raw_source, result)
             return result
         if bootstrap is None:
             raise RuntimeError("replay needs the broker: set HEED_KAFKA_BOOTSTRAP or start `heed dev up`")
@@ -262,11 +259,11 @@ async def replay(dsn: str, bootstrap: str | None, ids: Sequence[uuid.UUID] | Non
         await producer.start()
         try:
             for chunk in _chunks(letters, REPLAY_CHUNK):
-                bodies = await store.dead_letter_bodies(pool, [d.event_id for d in chunk])
+                bodies = await archived.bodies([d.event_id for d in chunk])
                 planned = _plan(chunk, bodies, raw_source, result)
                 acks = [await producer.send(r.topic, r.value, key=r.key, headers=r.headers) for _, r in planned]
                 await asyncio.gather(*acks)
-                await store.mark_replayed(pool, [d.event_id for d, _ in planned])
+                await archived.mark_replayed([d.event_id for d, _ in planned])
                 if progress:
                     progress.advance(len(chunk))
         finally:
@@ -299,5 +296,5 @@ def _chunks(items: Sequence[ArchivedDeadLetter], size: int) -> list[Sequence[Arc
 
 async def purge(dsn: str, older_than: timedelta) -> int:
     """Delete dead letters that failed more than `older_than` ago; returns how many."""
-    async with archive(dsn) as pool:
-        return await store.purge_dead_letters(pool, older_than)
+    async with archive(dsn) as letters:
+        return await letters.purge(older_than)

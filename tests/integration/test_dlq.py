@@ -23,7 +23,6 @@ from starlette.routing import Route
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, RawMention
 from heed.runtime.messaging import Outgoing
-from heed_ingest.adapters import store
 from heed_ops.cli import main
 from heed_ops.dlq import REPLAY_HEADER, archive
 from tests.harness import client_publisher, count, wait_for
@@ -210,14 +209,14 @@ def dead_letter_failed(ago: timedelta) -> DeadLetter:
 
 
 async def remaining(database_url: str) -> set[uuid.UUID]:
-    async with archive(database_url) as pool:
-        return {d.event_id for d in await store.select_dead_letters(pool)}
+    async with archive(database_url) as letters:
+        return {d.event_id for d in await letters.select()}
 
 
 async def test_purge_deletes_only_dead_letters_past_retention(heed, monkeypatch, database_url):
     old, older, fresh = (dead_letter_failed(timedelta(days=d)) for d in (10, 40, 0))
-    async with archive(database_url) as pool:
-        await store.archive_dead_letters(pool, [old, older, fresh])
+    async with archive(database_url) as letters:
+        await letters.archive([old, older, fresh])
 
     code, out = await heed("dlq", "purge", "--older-than", "20")
     assert code == 0 and "purged 1 " in out
@@ -232,8 +231,8 @@ async def test_purge_deletes_only_dead_letters_past_retention(heed, monkeypatch,
 
 async def test_ingest_purges_dead_letters_past_retention_on_its_own(heed, database_url, fresh_broker):
     expired, kept = dead_letter_failed(timedelta(days=31)), dead_letter_failed(timedelta(days=29))
-    async with archive(database_url) as pool:
-        await store.archive_dead_letters(pool, [expired, kept])
+    async with archive(database_url) as letters:
+        await letters.archive([expired, kept])
 
     async with ingest_service(database_url, fresh_broker):
         async def purged() -> bool:

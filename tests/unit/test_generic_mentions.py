@@ -11,7 +11,8 @@ import pytest
 from heed.contracts.events import Channel, MentionKind, RawMention, Visibility
 from heed_ingest.domain.drafts import UnparseableBody
 from heed_ingest.domain.generic import parse_generic
-from heed_ingest.domain.normalise import build_mention, parse_raw, resolve_thread_root
+from heed_ingest.domain.normalise import build_mention, resolve_thread_root
+from heed_ingest.parsing import parse_raw
 from heed_ingest.replay import read_lines
 
 LINE = {"channel": "weibo", "native_id": "w2", "author": {"id": "u1", "handle": "xiao", "followers": 12},
@@ -64,8 +65,8 @@ def test_follow_ups_join_the_root_of_their_parent():
 def test_mention_ids_depend_only_on_channel_and_native_id():
     raw1 = RawMention(event_id=uuid.uuid4(), source="replay", body=json.dumps(LINE).encode())
     raw2 = RawMention(event_id=uuid.uuid4(), source="api", body=json.dumps(LINE).encode())
-    m1 = build_mention(parse_raw(raw1)[0], raw1, "w1")
-    m2 = build_mention(parse_raw(raw2)[0], raw2, "w1")
+    m1 = build_mention(parse_raw(raw1).drafts[0], raw1, "w1")
+    m2 = build_mention(parse_raw(raw2).drafts[0], raw2, "w1")
     assert m1.mention_id == m2.mention_id and m1.raw_event_id != m2.raw_event_id
 
 
@@ -86,6 +87,6 @@ def test_ndjson_bodies_carry_one_mention_per_line_and_name_a_bad_line():
     body = b"\n".join(json.dumps({**LINE, "native_id": f"w{i}"}).encode() for i in range(3)) + b"\n\n"
     assert [d.native_id for d in parse_generic(body, ndjson=True)] == ["w0", "w1", "w2"]
     raw = RawMention(event_id=uuid.uuid4(), source="api", body=body, content_type="application/x-ndjson")
-    assert len(parse_raw(raw)) == 3
+    assert len(parse_raw(raw).drafts) == 3
     with pytest.raises(UnparseableBody, match="line 2"):
         parse_generic(json.dumps(LINE).encode() + b"\n{broken\n", ndjson=True)

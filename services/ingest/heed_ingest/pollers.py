@@ -21,8 +21,8 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from heed.contracts.events import Channel, RawMention
-from heed_ingest.adapters.cursors import CursorStore
 from heed_ingest.channels.fields import EXECUTIVE, search_term
+from heed_ingest.ports import CursorStore
 from heed_ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)

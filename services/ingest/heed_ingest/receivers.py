@@ -31,9 +31,10 @@ from starlette.routing import BaseRoute, Route
 
 from heed.contracts.events import Channel, RawMention
 from heed.runtime.messaging import is_transient
-from heed_ingest.adapters.nonces import Claim, MemoryNonces, NonceLedger
 from heed_ingest.channels import signatures
 from heed_ingest.channels.wechat_crypto import WeChatCipher, WeChatCryptoError, encrypted_element
+from heed_ingest.domain.nonces import Claim
+from heed_ingest.ports import NonceLedger
 from heed_ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -120,13 +121,13 @@ def _utc(seconds: float) -> datetime:
 
 
 class Receivers:
-    """The webhook endpoints; `nonces` is the PostgreSQL ledger in the service, `clock` is Unix time."""
+    """The webhook endpoints; `nonces` remembers signed nonces (PostgreSQL in the service), `clock` is Unix time."""
 
-    def __init__(self, settings: IngestSettings, publish: Publish, nonces: NonceLedger | None = None,
+    def __init__(self, settings: IngestSettings, publish: Publish, nonces: NonceLedger,
                  clock: Clock = time.time) -> None:
         self.settings = settings
         self.publish = publish
-        self.nonces: NonceLedger = nonces if nonces is not None else MemoryNonces()
+        self.nonces = nonces
         self.clock = clock
         self.refused: Counter[tuple[str, str]] = Counter()
         self.crc_bucket = TokenBucket(settings.x_crc_rate_per_s, settings.x_crc_burst, clock)

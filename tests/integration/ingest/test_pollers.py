@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from heed_ingest.adapters.cursors import CursorStore
+from heed_ingest.adapters.cursors import PostgresCursors
 from heed_ingest.app import IngestService
 from heed_ingest.pollers import Poller, WeiboTimeline, XSearch
 from heed_ingest.settings import IngestSettings
@@ -100,12 +100,12 @@ async def test_restart_resumes_without_gaps_or_repeats_through_a_429(database_ur
                 ingest_service(database_url, fresh_broker) as ingest):
         source = XSearch(base, "test-bearer", ["Lumo", "Ada Chen"])
         async with httpx.AsyncClient() as http:
-            first = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
+            first = Poller(source, http, PostgresCursors(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
             assert await first.poll_once() == 3  # 10 + 10 + 5, the third page after a 429
             assert first.rate_limited == 1 and 1.0 <= waits[0] <= 3.0
 
             fake.ids += [str(1990000000000000100 + i) for i in range(7)]  # new posts while "down"
-            restarted = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
+            restarted = Poller(source, http, PostgresCursors(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
             assert await restarted.poll_once() == 1
             assert fake.seen_since[-1] == "1990000000000000024"
             assert await restarted.poll_once() == 0
@@ -155,11 +155,11 @@ async def test_weibo_comments_poller_waits_out_the_rate_limit_code_and_resumes(d
         source = WeiboTimeline(base, "token", "/2/comments/to_me.json", "comments",
                                "weibo:comments")
         async with httpx.AsyncClient() as http:
-            poller = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
+            poller = Poller(source, http, PostgresCursors(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
             assert await poller.poll_once() == 2  # pages of 10 and 5; the page after them is empty
             assert poller.rate_limited == 1 and len(waits) == 1
             fake.ids.append("4950000000000099")
-            again = Poller(source, http, CursorStore(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
+            again = Poller(source, http, PostgresCursors(ingest.pool), ingest.publish_raw, sleep=fake_sleep)
             assert await again.poll_once() == 1
 
         async def all_in() -> bool:

@@ -14,10 +14,11 @@ from starlette.applications import Starlette
 
 from heed.contracts.events import RawMention
 from heed_ingest.domain.drafts import UnparseableBody
-from heed_ingest.domain.normalise import PARSERS, parse_raw
+from heed_ingest.parsing import PARSERS, parse_raw
 from heed_ingest.receivers import Receivers
 from heed_ingest.settings import IngestSettings
 from tests.unit.ingest import payloads as p
+from tests.unit.ingest.fakes import FakeNonces
 from tests.unit.ingest.test_receivers import SECRETS, Recorder, meta_sig, wx_query, x_sig
 
 json_values = st.recursive(
@@ -52,11 +53,11 @@ def mutate(body: bytes, path_seed: int, value: object) -> bytes:
 def check_every_parser(body: bytes) -> None:
     for source in PARSERS:
         try:
-            drafts = parse_raw(RawMention(event_id=uuid.uuid4(), source=source, body=body))
+            parsed = parse_raw(RawMention(event_id=uuid.uuid4(), source=source, body=body))
         except UnparseableBody as exc:
             assert str(exc)
         else:
-            assert all(d.native_id for d in drafts)
+            assert all(d.native_id for d in parsed.drafts)
 
 
 @settings(max_examples=150, deadline=None)
@@ -82,7 +83,8 @@ def test_real_bodies_with_a_field_replaced(seed: bytes, path: int, value: object
        st.sampled_from(["application/json", "text/xml", "text/plain", ""]), st.booleans())
 def test_endpoints_never_answer_500(body: bytes, platform: str, kind: str, signed: bool):
     recorder = Recorder()
-    app = Starlette(routes=Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS), recorder).routes())
+    app = Starlette(routes=Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS), recorder,
+                                    FakeNonces()).routes())
     headers = {"content-type": kind} if kind else {}
     params: dict[str, str] = {}
     if signed:

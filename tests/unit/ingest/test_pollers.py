@@ -15,6 +15,7 @@ from heed_ingest.channels.x import parse_x_search
 from heed_ingest.pollers import Poller, XSearch, configured_sources
 from heed_ingest.settings import IngestSettings
 from tests.unit.ingest import payloads as p
+from tests.unit.ingest.fakes import FakeCursors
 
 
 def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them(monkeypatch):
@@ -40,7 +41,7 @@ def test_executives_are_searched_for_and_marked_on_the_mentions_that_name_them(m
     query = asked[0].url.params
     assert query["query"] == 'Lumo OR "AirFryer X2" OR "Ada Chen" OR @adachen -is:retweet'
     assert query["since_id"] == "1990000000000000001" and "public_metrics" in query["user.fields"]
-    (mention,) = parse_x_search(body)
+    (mention,) = parse_x_search(body).drafts
     assert mention.matched == ["AirFryer X2", "executive:@adachen"]
     assert json.loads(body)["heed_matched"][-1] == "executive:@adachen"
     assert [s.name for s in configured_sources(settings)] == ["x:search", "weibo:mentions", "weibo:comments"]
@@ -61,20 +62,9 @@ def test_mention_timelines_name_the_account_they_address():
         async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
             return (await sources[name].fetch(http, None, None)).body
 
-    (x,) = parse_x_search(asyncio.run(fetch("x:mentions:777")))
-    (weibo,) = parse_weibo(asyncio.run(fetch("weibo:mentions")))
+    (x,) = parse_x_search(asyncio.run(fetch("x:mentions:777"))).drafts
+    (weibo,) = parse_weibo(asyncio.run(fetch("weibo:mentions"))).drafts
     assert (x.account, weibo.account) == ("777", "1902538057")
-
-
-class MemoryCursors:
-    def __init__(self) -> None:
-        self.saved: dict[str, str] = {}
-
-    async def get(self, source: str) -> str | None:
-        return self.saved.get(source)
-
-    async def put(self, source: str, cursor: str) -> None:
-        self.saved[source] = cursor
 
 
 def test_a_spent_rate_limit_window_is_waited_out_before_the_next_page():
@@ -98,10 +88,10 @@ def test_a_spent_rate_limit_window_is_waited_out_before_the_next_page():
 
     async def poll() -> int:
         async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
-            poller = Poller(XSearch("http://x", "b", ["Lumo"]), http, cursors, publish, sleep)  # type: ignore[arg-type]
+            poller = Poller(XSearch("http://x", "b", ["Lumo"]), http, cursors, publish, sleep)
             return await poller.poll_once()
 
-    cursors = MemoryCursors()
+    cursors = FakeCursors()
     assert asyncio.run(poll()) == 2 and len(published) == 2
     assert len(slept) == 1 and 25 <= slept[0] <= 30  # once, between the pages, until the reset
     assert cursors.saved == {"x:search": "1990000000000000012"}
@@ -126,12 +116,12 @@ def test_failed_requests_back_off_and_the_sixth_fails_the_poll_while_rate_limits
 
     async def poll() -> Poller:
         async with httpx.AsyncClient(transport=httpx.MockTransport(platform)) as http:
-            poller = Poller(XSearch("http://x", "b", ["Lumo"]), http, cursors, publish, sleep)  # type: ignore[arg-type]
+            poller = Poller(XSearch("http://x", "b", ["Lumo"]), http, cursors, publish, sleep)
             with pytest.raises(httpx.HTTPStatusError):
                 await poller.poll_once()
             return poller
 
-    cursors = MemoryCursors()
+    cursors = FakeCursors()
     poller = asyncio.run(poll())
     # rate limits wait what the platform says and are not failures; failures wait 2, 4, 8, 16, 32 s
     assert slept == [7, 2, 7, 4, 8, 16, 32] and answers == [] and poller.rate_limited == 2

@@ -22,6 +22,7 @@ from heed_ingest.domain.drafts import UnparseableBody
 from heed_ingest.receivers import Receivers
 from heed_ingest.settings import IngestSettings
 from tests.unit.ingest import payloads as p
+from tests.unit.ingest.fakes import FakeNonces
 
 SECRETS = dict(meta_app_secret="meta-secret", meta_verify_token="verify-me", x_consumer_secret="x-secret",
                wechat_token="wx-token", weibo_app_secret="wb-token", ingest_max_body_bytes=64 * 1024)
@@ -59,7 +60,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def receivers(recorder: Recorder, clock: Clock) -> Receivers:
-    return Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS), recorder, clock=clock)
+    return Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS), recorder, FakeNonces(), clock=clock)
 
 
 def client_of(receivers: Receivers) -> httpx.AsyncClient:
@@ -76,7 +77,7 @@ def client(receivers: Receivers) -> httpx.AsyncClient:
 def safe_receivers(recorder: Recorder, clock: Clock) -> Receivers:
     settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", wechat_encoding_aes_key=AES_KEY, wechat_app_id=APP_ID,
                               **SECRETS)
-    return Receivers(settings, recorder, clock=clock)
+    return Receivers(settings, recorder, FakeNonces(), clock=clock)
 
 
 def meta_sig(body: bytes, secret: str = "meta-secret") -> str:
@@ -236,7 +237,7 @@ async def test_a_crc_answer_never_validates_a_post(client, receivers, recorder):
 
 async def test_crc_is_rate_limited_per_process(recorder, clock):
     settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_crc_rate_per_s=0.5, x_crc_burst=3, **SECRETS)
-    receivers = Receivers(settings, recorder, clock=clock)
+    receivers = Receivers(settings, recorder, FakeNonces(), clock=clock)
     client = client_of(receivers)
     codes = [(await client.get("/webhooks/x", params={"crc_token": f"t{i}"})).status_code for i in range(5)]
     assert codes == [200, 200, 200, 429, 429]
@@ -337,7 +338,7 @@ async def test_safe_mode_message_is_verified_decrypted_and_published_once(safe_r
     (raw,) = recorder.published
     assert (raw.source, raw.body, raw.content_type) == ("webhook:wechat", p.wechat_text(), "text/xml")
     assert raw.origin is not None and raw.origin.startswith("webhook:wechat:aes:")
-    (draft,) = parse_wechat(raw.body)
+    (draft,) = parse_wechat(raw.body).drafts
     assert draft.native_id == "23456789012345678"
 
 
@@ -404,7 +405,7 @@ async def test_without_a_key_a_safe_mode_message_is_published_as_received_and_de
 def test_a_malformed_aes_key_or_missing_app_id_stops_the_receivers_at_start(recorder):
     for extra in ({"wechat_encoding_aes_key": AES_KEY}, {"wechat_encoding_aes_key": "short", "wechat_app_id": APP_ID}):
         with pytest.raises(ValueError, match="HEED_WECHAT"):
-            Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS, **extra), recorder)
+            Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS, **extra), recorder, FakeNonces())
 
 
 def test_weibo_has_its_own_verification():
@@ -419,28 +420,25 @@ def test_weibo_has_its_own_verification():
 
 async def test_the_mentions_api_answers_503_and_publishes_nothing_while_the_broker_is_down():
     from aiokafka.errors import KafkaTimeoutError
-    from starlette.routing import Route
 
-    from heed_ingest.app import IngestService
+    from heed_ingest.api import MentionsApi
 
-    service = IngestService(IngestSettings(kafka_bootstrap="127.0.0.1:1", database_url="postgresql://x/y",
-                                           ingest_api_tokens=["t"]))
+    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", ingest_api_tokens=["t"])
     published: list[RawMention] = []
+    broker = {"up": False}
 
-    async def broker_down(raws: list[RawMention], keys: list[str]) -> None:
-        raise KafkaTimeoutError("no acknowledgement")
-
-    async def broker_up(raws: list[RawMention], keys: list[str]) -> None:
+    async def publish(raws: list[RawMention], keys: list[str]) -> None:
+        if not broker["up"]:
+            raise KafkaTimeoutError("no acknowledgement")
         published.extend(raws)
 
-    app = Starlette(routes=[Route("/v1/mentions", service.post_mentions, methods=["POST"])])
+    app = Starlette(routes=MentionsApi(settings, publish).routes())
     body = json.dumps({"channel": "x", "native_id": "1", "author": {"id": "u"}, "text": "hi",
                        "created_at": "2026-11-20T08:15:00+00:00"}).encode()
     headers = {"authorization": "Bearer t", "content-type": "application/json"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client:
-        service.publish_raw = broker_down  # type: ignore[method-assign]
         down = await client.post("/v1/mentions", content=body, headers=headers)
-        service.publish_raw = broker_up  # type: ignore[method-assign]
+        broker["up"] = True
         up = await client.post("/v1/mentions", content=body, headers=headers)
     assert (down.status_code, down.headers["retry-after"]) == (503, "5")
     assert up.status_code == 202 and len(published) == 1

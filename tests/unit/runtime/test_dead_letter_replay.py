@@ -10,7 +10,7 @@ import pytest
 
 from heed.contracts import topics
 from heed.contracts.events import RawMention
-from heed_ingest.adapters.store import ArchivedDeadLetter
+from heed_ingest.adapters.dead_letters import ArchivedDeadLetter
 from heed_ops.dlq import UnknownRawSource, format_list, format_record, parse_since, replay_record
 
 FAILED = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 
-class CursorStore:
+class PostgresCursors:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 

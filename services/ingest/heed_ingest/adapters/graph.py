@@ -8,11 +8,13 @@ import uuid
 import httpx
 
 from heed.contracts.events import Channel, RawMention
-from heed_ingest.channels.meta import InstagramLookup
+from heed_ingest.domain.drafts import InstagramLookup
 from heed_ingest.pollers import RateLimited, rate_limit_wait
 
 
 class InstagramMentions:
+    """The InstagramResolver of the Graph API, with the service's token."""
+
     def __init__(self, http: httpx.AsyncClient, base_url: str, access_token: str) -> None:
         self.http, self.base_url, self.access_token = http, base_url.rstrip("/"), access_token
 

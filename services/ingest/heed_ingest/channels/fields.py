@@ -1,4 +1,4 @@
-"""Reading platform bodies: typed field access, times, JSON, and the listening terms a post contains."""
+"""Reading platform bodies: typed field access, times, and the listening terms a post contains."""
 
 from __future__ import annotations
 
@@ -93,17 +93,3 @@ def terms_in_text(terms: list[str], text: Any) -> list[str]:
     keeps its "executive:" marker so routing and agents can tell who was talked about."""
     folded = str(text or "").casefold()
     return [t for t in terms if search_term(t).casefold() in folded]
-
-
-def load_json(body: bytes, platform: str) -> Any:
-    import json
-
-    try:
-        return json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise UnparseableBody(f"{platform} body is not UTF-8: {exc.reason} at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise UnparseableBody(
-            f"{platform} body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise UnparseableBody(f"{platform} body nests arrays or objects too deeply to read") from None

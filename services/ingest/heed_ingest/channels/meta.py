@@ -9,34 +9,15 @@ reads the answer). Delivery receipts (WhatsApp statuses, Messenger delivery/read
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.fields import from_epoch, from_text_time, items, load_json, obj, sub, text_field
-from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+from heed_ingest.channels.fields import from_epoch, from_text_time, items, obj, sub, text_field
+from heed_ingest.domain.bodies import load_json
+from heed_ingest.domain.drafts import InstagramLookup, MentionDraft, ParseResult, UnparseableBody
 
 
-@dataclass(frozen=True)
-class InstagramLookup:
-    """An Instagram @mention notification: the comment or media to fetch for its text."""
-
-    ig_user_id: str
-    comment_id: str | None
-    media_id: str | None
-
-
-class Parsed(list[MentionDraft]):
-    """Mentions found in a body, how many engagement events (likes, reactions) it held, and the
-    Instagram mentions whose text must be fetched."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.engagement = 0
-        self.lookups: list[InstagramLookup] = []
-
-
-def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
+def _feed_change(page_id: str, value: dict[str, Any], parsed: ParseResult) -> None:
     item, verb = value.get("item"), value.get("verb", "add")
     if item not in ("comment", "post", "status", "photo", "video") or verb != "add":
         parsed.engagement += 1
@@ -52,7 +33,7 @@ def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
         kind = MentionKind.POST
     else:  # a top-level comment's parent is the post itself; a reply's parent is another comment
         kind = MentionKind.REPLY if parent and str(parent) != str(post_id) else MentionKind.COMMENT
-    parsed.append(MentionDraft(
+    parsed.drafts.append(MentionDraft(
         channel=Channel.FACEBOOK, native_id=native, account=page_id, kind=kind, visibility=Visibility.PUBLIC,
         author=Author(platform_id=text_field(sender.get("id"), "feed.value.from.id"), name=sender.get("name")),
         text=text_field(value.get("message"), "feed.value.message", required=False),
@@ -63,7 +44,7 @@ def _feed_change(page_id: str, value: dict[str, Any], parsed: Parsed) -> None:
     ))
 
 
-def _messaging(channel: Channel, account: str, event: dict[str, Any], parsed: Parsed) -> None:
+def _messaging(channel: Channel, account: str, event: dict[str, Any], parsed: ParseResult) -> None:
     message = event.get("message")
     if not isinstance(message, dict):
         # reactions and button postbacks are engagement; delivery and read receipts are neither
@@ -75,7 +56,7 @@ def _messaging(channel: Channel, account: str, event: dict[str, Any], parsed: Pa
     text = message.get("text")
     if text is None and message.get("attachments"):
         text = "[attachment]"
-    parsed.append(MentionDraft(
+    parsed.drafts.append(MentionDraft(
         channel=channel, native_id=text_field(message.get("mid"), "messaging.message.mid"), account=account,
         kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE,
         author=Author(platform_id=text_field(sender.get("id"), "messaging.sender.id")),
@@ -86,13 +67,13 @@ def _messaging(channel: Channel, account: str, event: dict[str, Any], parsed: Pa
     ))
 
 
-def _instagram_change(account: str, change: dict[str, Any], entry_time: Any, parsed: Parsed) -> None:
+def _instagram_change(account: str, change: dict[str, Any], entry_time: Any, parsed: ParseResult) -> None:
     field, value = change.get("field"), obj(change.get("value"), "instagram change value")
     if field == "comments" or field == "live_comments":
         sender = obj(value.get("from") or {}, "comments.from")
         media = sub(value, "media")
         parent = value.get("parent_id")
-        parsed.append(MentionDraft(
+        parsed.drafts.append(MentionDraft(
             channel=Channel.INSTAGRAM, native_id=text_field(value.get("id"), "comments.id"), account=account,
             kind=MentionKind.REPLY if parent else MentionKind.COMMENT, visibility=Visibility.PUBLIC,
             author=Author(platform_id=text_field(sender.get("id"), "comments.from.id"),
@@ -113,19 +94,19 @@ def _instagram_change(account: str, change: dict[str, Any], entry_time: Any, par
         parsed.engagement += 1
 
 
-def parse_instagram_lookup(body: bytes) -> Parsed:
+def parse_instagram_lookup(body: bytes) -> ParseResult:
     """A Graph API answer for an Instagram @mention, as ingest wrapped it:
     {"ig_user_id", "response": {"mentioned_comment": {...}} or {"mentioned_media": {...}}}."""
     data = obj(load_json(body, "Instagram lookup"), "Instagram lookup")
     response = obj(data.get("response"), "Instagram lookup response")
     account = str(data.get("ig_user_id") or "") or None
-    parsed = Parsed()
+    parsed = ParseResult()
     comment, media = sub(response, "mentioned_comment"), sub(response, "mentioned_media")
     found = comment or media
     if not found:
         raise UnparseableBody("Instagram lookup response has neither mentioned_comment nor mentioned_media")
     username = text_field(found.get("username"), "mentioned.username")
-    parsed.append(MentionDraft(
+    parsed.drafts.append(MentionDraft(
         channel=Channel.INSTAGRAM, native_id=text_field(found.get("id"), "mentioned.id"), account=account,
         kind=MentionKind.COMMENT if comment else MentionKind.POST, visibility=Visibility.PUBLIC,
         author=Author(platform_id=f"ig:{username}", handle=username),
@@ -136,7 +117,7 @@ def parse_instagram_lookup(body: bytes) -> Parsed:
     return parsed
 
 
-def _whatsapp_change(change: dict[str, Any], parsed: Parsed) -> None:
+def _whatsapp_change(change: dict[str, Any], parsed: ParseResult) -> None:
     value = obj(change.get("value"), "whatsapp change value")
     metadata = sub(value, "metadata")
     names = {str(c.get("wa_id")): (c.get("profile") or {}).get("name")
@@ -160,7 +141,7 @@ def _whatsapp_change(change: dict[str, Any], parsed: Parsed) -> None:
             caption = sub(message, str(kind)).get("caption")
             text = caption or f"[{kind}]"
         context = sub(message, "context")
-        parsed.append(MentionDraft(
+        parsed.drafts.append(MentionDraft(
             channel=Channel.WHATSAPP, native_id=text_field(message.get("id"), "messages.id"),
             account=metadata.get("phone_number_id"), kind=MentionKind.DIRECT_MESSAGE,
             visibility=Visibility.PRIVATE, author=Author(platform_id=sender, name=names.get(sender)),
@@ -170,13 +151,13 @@ def _whatsapp_change(change: dict[str, Any], parsed: Parsed) -> None:
         ))
 
 
-def parse_meta(body: bytes) -> Parsed:
+def parse_meta(body: bytes) -> ParseResult:
     """Mentions in a Meta webhook body (`object` page, instagram or whatsapp_business_account)."""
     data = obj(load_json(body, "Meta"), "Meta body")
     kind = data.get("object")
     if kind not in ("page", "instagram", "whatsapp_business_account"):
         raise UnparseableBody(f"Meta body: unknown object {str(kind)[:40]!r}")
-    parsed = Parsed()
+    parsed = ParseResult()
     for entry in items(data.get("entry"), "entry"):
         entry = obj(entry, "entry[]")
         account = str(entry.get("id", ""))

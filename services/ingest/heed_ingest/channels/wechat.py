@@ -8,13 +8,12 @@ import xml.etree.ElementTree as ET
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
 from heed_ingest.channels.fields import from_epoch
-from heed_ingest.channels.meta import Parsed
-from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+from heed_ingest.domain.drafts import MentionDraft, ParseResult, UnparseableBody
 
 MAX_XML_BYTES = 256 * 1024
 
 
-def parse_wechat(body: bytes) -> Parsed:
+def parse_wechat(body: bytes) -> ParseResult:
     if len(body) > MAX_XML_BYTES:
         raise UnparseableBody(f"WeChat body is {len(body)} bytes; messages are far smaller")
     # WeChat sends UTF-8. Decoding first and parsing the text keeps the DOCTYPE check honest: as
@@ -38,7 +37,7 @@ def parse_wechat(body: bytes) -> Parsed:
         node = root.find(name)
         return (node.text or "").strip() if node is not None else ""
 
-    parsed = Parsed()
+    parsed = ParseResult()
     if field("Encrypt") and not field("MsgType"):
         # the webhook decrypts safe-mode messages when it has the key; one that arrives here came without it
         raise UnparseableBody("WeChat message is encrypted (safe mode) and HEED_WECHAT_ENCODING_AES_KEY is not set, "
@@ -57,7 +56,7 @@ def parse_wechat(body: bytes) -> Parsed:
     if msg_type == "voice" and field("Recognition"):
         text = field("Recognition")
     native = field("MsgId") or f"{sender}:{field('CreateTime')}"
-    parsed.append(MentionDraft(
+    parsed.drafts.append(MentionDraft(
         channel=Channel.WECHAT, native_id=native, account=field("ToUserName") or None,
         kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE,
         author=Author(platform_id=sender), text=text,

@@ -9,10 +9,10 @@ import json
 from typing import Any
 
 from heed.contracts.events import Author, Channel, MentionKind, Visibility
-from heed_ingest.channels.fields import from_text_time, int_field, items, load_json, obj, sub, terms_in_text, text_field
-from heed_ingest.channels.meta import Parsed
+from heed_ingest.channels.fields import from_text_time, int_field, items, obj, sub, terms_in_text, text_field
 from heed_ingest.channels.wechat import parse_wechat
-from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+from heed_ingest.domain.bodies import load_json
+from heed_ingest.domain.drafts import MentionDraft, ParseResult, UnparseableBody
 
 
 def _author(user: dict[str, Any]) -> Author:
@@ -52,7 +52,7 @@ def _comment(comment: dict[str, Any], matched: list[str]) -> MentionDraft:
 PUSH_MESSAGE_TYPES = {"text", "position", "voice", "image"}
 
 
-def _push(data: dict[str, Any], parsed: Parsed) -> None:
+def _push(data: dict[str, Any], parsed: ParseResult) -> None:
     kind = str(data["type"])
     if kind == "event":
         parsed.engagement += 1
@@ -68,7 +68,7 @@ def _push(data: dict[str, Any], parsed: Parsed) -> None:
     fallback = f"{sender}:{data.get('created_at')}:{kind}:{hashlib.sha256(content.encode()).hexdigest()[:16]}"
     if kind == "mention":
         native = detail.get("id") or detail.get("key") or detail.get("mid") or fallback
-        parsed.append(MentionDraft(
+        parsed.drafts.append(MentionDraft(
             channel=Channel.WEIBO, native_id=text_field(native, "mention id"), account=receiver,
             kind=MentionKind.COMMENT if detail.get("subtype") == "comment" else MentionKind.POST,
             visibility=Visibility.PUBLIC, author=Author(platform_id=sender),
@@ -77,7 +77,7 @@ def _push(data: dict[str, Any], parsed: Parsed) -> None:
         ))
     elif kind in PUSH_MESSAGE_TYPES:
         text = data.get("text") if kind == "text" else (data.get("text") or f"[{kind}]")
-        parsed.append(MentionDraft(
+        parsed.drafts.append(MentionDraft(
             channel=Channel.WEIBO, native_id=text_field(data.get("id") or fallback, "message id"), account=receiver,
             kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE, author=Author(platform_id=sender),
             text=text_field(text, "text", required=False), created_at=created_at, thread_root=f"dm:{sender}",
@@ -86,26 +86,23 @@ def _push(data: dict[str, Any], parsed: Parsed) -> None:
         raise UnparseableBody(f"Weibo push: unknown message type {kind[:40]!r}; kept here until Heed reads it")
 
 
-def parse_weibo(body: bytes) -> Parsed:
+def parse_weibo(body: bytes) -> ParseResult:
     """A poller page ({"statuses": [...]} or {"comments": [...]}) or a fans-service push message
     (JSON, or the WeChat-compatible XML the fans service can be set to send)."""
     if body.lstrip()[:1] == b"<":
-        parsed = Parsed()
         xml = parse_wechat(body)
-        parsed.engagement = xml.engagement
-        parsed.extend(d.model_copy(update={"channel": Channel.WEIBO}) for d in xml)
-        return parsed
+        return ParseResult([d.model_copy(update={"channel": Channel.WEIBO}) for d in xml.drafts], xml.engagement)
     data = obj(load_json(body, "Weibo"), "Weibo body")
     terms = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
-    parsed = Parsed()
+    parsed = ParseResult()
     if "statuses" in data or "comments" in data:
         account = {"account": str(data["heed_account"])} if data.get("heed_account") else {}
         for s in items(data.get("statuses"), "statuses"):
             s = obj(s, "statuses[]")
-            parsed.append(_status(s, terms_in_text(terms, s.get("text"))).model_copy(update=account))
+            parsed.drafts.append(_status(s, terms_in_text(terms, s.get("text"))).model_copy(update=account))
         for c in items(data.get("comments"), "comments"):
             c = obj(c, "comments[]")
-            parsed.append(_comment(c, terms_in_text(terms, c.get("text"))).model_copy(update=account))
+            parsed.drafts.append(_comment(c, terms_in_text(terms, c.get("text"))).model_copy(update=account))
         return parsed
     if "sender_id" in data and "type" in data:
         _push(data, parsed)

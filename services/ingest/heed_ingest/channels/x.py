@@ -12,14 +12,13 @@ from heed_ingest.channels.fields import (
     from_text_time,
     int_field,
     items,
-    load_json,
     obj,
     sub,
     terms_in_text,
     text_field,
 )
-from heed_ingest.channels.meta import Parsed
-from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
+from heed_ingest.domain.bodies import load_json
+from heed_ingest.domain.drafts import MentionDraft, ParseResult, UnparseableBody
 
 
 def _v1_author(user: dict[str, Any]) -> Author:
@@ -97,7 +96,7 @@ def _v2_users(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(u.get("id")): u for u in items(includes.get("users"), "includes.users") if isinstance(u, dict)}
 
 
-def _activity_event(event: dict[str, Any], parsed: Parsed) -> None:
+def _activity_event(event: dict[str, Any], parsed: ParseResult) -> None:
     """One X Activity API event: {"event_uuid", "filter", "event_type", "tag", "payload", "includes"}."""
     kind = str(event["event_type"])
     payload, flt = sub(event, "payload"), sub(event, "filter")
@@ -107,14 +106,14 @@ def _activity_event(event: dict[str, Any], parsed: Parsed) -> None:
             return  # the subscribed account's own post
         draft = _v2_post(payload, _v2_users(event), watched)
         keyword = flt.get("keyword")
-        parsed.append(draft.model_copy(update={"matched": [str(keyword)]}) if keyword else draft)
+        parsed.drafts.append(draft.model_copy(update={"matched": [str(keyword)]}) if keyword else draft)
     elif kind.startswith(("dm.", "chat.")) and kind.endswith("received"):
         sender = text_field(payload.get("sender_id"), "payload.sender_id")
         if payload.get("text") is None:
             # X Chat end-to-end encrypts messages: without the user's keys there is nothing to read
             raise UnparseableBody(f"X {kind} payload has no plain text (encrypted X Chat message); "
                                   "it needs the Chat XDK and the account's keys to decrypt")
-        parsed.append(MentionDraft(
+        parsed.drafts.append(MentionDraft(
             channel=Channel.X, native_id=text_field(payload.get("id") or event.get("event_uuid"), "payload.id"),
             account=watched, kind=MentionKind.DIRECT_MESSAGE, visibility=Visibility.PRIVATE,
             author=_v2_author(sender, _v2_users(event).get(sender, {})),
@@ -126,10 +125,10 @@ def _activity_event(event: dict[str, Any], parsed: Parsed) -> None:
         parsed.engagement += 1  # likes, follows, profile, spaces and news events; sent and deleted items
 
 
-def parse_x(body: bytes) -> Parsed:
+def parse_x(body: bytes) -> ParseResult:
     """Mentions in an X webhook body, either envelope."""
     data = obj(load_json(body, "X"), "X body")
-    parsed = Parsed()
+    parsed = ParseResult()
     if "data" in data and isinstance(data["data"], dict) and "event_type" in data["data"]:
         _activity_event(data["data"], parsed)
         return parsed
@@ -142,23 +141,23 @@ def parse_x(body: bytes) -> Parsed:
         tweet = obj(tweet, "tweet_create_events[]")
         if account and str(obj(tweet.get("user"), "tweet.user").get("id_str")) == account:
             continue  # our own tweet
-        parsed.append(_v1_tweet(tweet, account))
+        parsed.drafts.append(_v1_tweet(tweet, account))
     users = sub(data, "users")
     for event in items(data.get("direct_message_events"), "direct_message_events"):
         dm = _dm(obj(event, "direct_message_events[]"), users, account)
         if dm is not None:
-            parsed.append(dm)
+            parsed.drafts.append(dm)
     parsed.engagement += len(items(data.get("favorite_events"), "favorite_events"))
     return parsed
 
 
-def parse_x_search(body: bytes) -> Parsed:
+def parse_x_search(body: bytes) -> ParseResult:
     """Posts from a v2 search page (the poller publishes each page as it came, plus `matched`)."""
     data = obj(load_json(body, "X search"), "X search body")
     users = _v2_users(data)
     matched = [str(m) for m in items(data.get("heed_matched"), "heed_matched")]
     account = str(data["heed_account"]) if data.get("heed_account") else None
-    parsed = Parsed()
+    parsed = ParseResult()
     for post in items(data.get("data"), "data"):
-        parsed.append(_v2_post(obj(post, "data[]"), users, account, matched))
+        parsed.drafts.append(_v2_post(obj(post, "data[]"), users, account, matched))
     return parsed

@@ -1,6 +1,9 @@
-"""What a channel parser produces: a mention before ingest gives it ids and a thread root."""
+"""What a channel parser produces: mentions before ingest gives them ids and thread roots, the
+engagement events it counted, and the Instagram mentions whose text must be fetched."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +28,25 @@ class MentionDraft(BaseModel):
     in_reply_to: NativeId | None = None
     created_at: PostTime
     matched: list[StoredText] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InstagramLookup:
+    """An Instagram @mention notification: the comment or media to fetch for its text."""
+
+    ig_user_id: str
+    comment_id: str | None
+    media_id: str | None
+
+
+@dataclass
+class ParseResult:
+    """What one body holds: its mentions, how many engagement events (likes, reactions, follows)
+    it carried, and the Instagram @mentions whose text ingest must fetch."""
+
+    drafts: list[MentionDraft] = field(default_factory=list)
+    engagement: int = 0
+    lookups: list[InstagramLookup] = field(default_factory=list)
 
 
 class UnparseableBody(ValueError):

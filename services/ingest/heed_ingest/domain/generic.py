@@ -19,7 +19,7 @@ from heed.contracts.events import (
     StoredText,
     Visibility,
 )
-from heed_ingest.channels.fields import load_json
+from heed_ingest.domain.bodies import load_json
 from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
 
 MAX_TEXT_CHARS = 20_000

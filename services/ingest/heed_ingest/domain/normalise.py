@@ -1,54 +1,32 @@
-"""From raw bodies to mentions: pick the parser for the source, give ids and thread roots."""
+"""From drafts to mentions: one arrival per post, thread roots, ids. Pure: no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
-from pydantic import ValidationError
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import TypeVar
 
 from heed.contracts.events import Mention, RawMention, derive_id
-from heed_ingest.channels.meta import parse_instagram_lookup, parse_meta
-from heed_ingest.channels.wechat import parse_wechat
-from heed_ingest.channels.weibo import parse_weibo
-from heed_ingest.channels.x import parse_x, parse_x_search
-from heed_ingest.domain.drafts import MentionDraft, UnparseableBody
-from heed_ingest.domain.generic import parse_generic
+from heed_ingest.domain.drafts import MentionDraft
 
-Parser = Callable[[RawMention], list[MentionDraft]]
-
-# source of the raw event → parser of its body; platform receivers and pollers add theirs here
-PARSERS: dict[str, Parser] = {
-    "replay": lambda raw: parse_generic(raw.body),
-    "api": lambda raw: parse_generic(raw.body, ndjson=raw.content_type == "application/x-ndjson"),
-    "webhook:meta": lambda raw: parse_meta(raw.body),
-    "poll:instagram": lambda raw: parse_instagram_lookup(raw.body),
-    "webhook:x": lambda raw: parse_x(raw.body),
-    "webhook:wechat": lambda raw: parse_wechat(raw.body),
-    "webhook:weibo": lambda raw: parse_weibo(raw.body),
-    "poll:x": lambda raw: parse_x_search(raw.body),
-    "poll:weibo": lambda raw: parse_weibo(raw.body),
-}
+T = TypeVar("T")
+PostKey = tuple[str, str]  # (channel, native id)
 
 
-def parse_raw(raw: RawMention) -> list[MentionDraft]:
-    """The drafts in a raw body; raises UnparseableBody with a reason a person can act on."""
-    parser = PARSERS.get(raw.source)
-    if parser is None:
-        raise UnparseableBody(f"no parser for source {raw.source!r}; known: {', '.join(sorted(PARSERS))}")
-    try:
-        return parser(raw)
-    except UnparseableBody:
-        raise
-    except ValidationError as exc:
-        # a field of the platform's body has a type or value the mention cannot hold
-        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-        raise UnparseableBody(f"{raw.source} body has a field Heed cannot use: {reasons}") from None
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-        raise UnparseableBody(f"{raw.source} body has an unexpected shape: {type(exc).__name__}: {exc}") from None
+def first_arrivals(parsed: Iterable[tuple[T, MentionDraft]]) -> list[tuple[T, MentionDraft]]:
+    """One draft per post, the first seen: the same post twice in one batch (by webhook and by
+    poll together) is one arrival."""
+    unique: dict[PostKey, tuple[T, MentionDraft]] = {}
+    for carrier, draft in parsed:
+        unique.setdefault((draft.channel.value, draft.native_id), (carrier, draft))
+    return list(unique.values())
 
 
+def parents(drafts: Iterable[MentionDraft]) -> set[PostKey]:
+    """The posts these drafts reply to, whose thread roots ingest may already know."""
+    return {(d.channel.value, d.in_reply_to) for d in drafts if d.in_reply_to}
 
-def resolve_thread_root(draft: MentionDraft, known_roots: Mapping[tuple[str, str], str]) -> str:
+
+def resolve_thread_root(draft: MentionDraft, known_roots: Mapping[PostKey, str]) -> str:
     """The native id of the conversation's first post.
 
     An explicit root wins; otherwise the parent's root when ingest has seen the parent, else the
@@ -70,3 +48,17 @@ def build_mention(draft: MentionDraft, raw: RawMention, thread_root: str) -> Men
         url=draft.url, thread_root=thread_root, in_reply_to=draft.in_reply_to,
         created_at=draft.created_at, received_at=raw.received_at, matched=draft.matched,
     )
+
+
+def build_mentions(arrivals: Iterable[tuple[RawMention, MentionDraft]],
+                   known_roots: MutableMapping[PostKey, str]) -> list[Mention]:
+    """Mentions in arrival order; a reply later in the batch joins the root of a parent earlier in it.
+
+    `known_roots` (the roots the ledger knows for the drafts' parents) learns each new mention's root.
+    """
+    mentions = []
+    for raw, draft in arrivals:
+        mention = build_mention(draft, raw, resolve_thread_root(draft, known_roots))
+        known_roots[(mention.channel.value, mention.native_id)] = mention.thread_root
+        mentions.append(mention)
+    return mentions
