@@ -1,28 +1,47 @@
-"""`heed bench`: end-to-end throughput and receipt→reply latency on this machine.
+"""`heed bench`: end-to-end throughput and receipt→reply latency on this machine, as measured and
+as a share of what a bare relay does on the same broker in the same invocation.
 
 Synthetic mentions (short team-written posts in zh-Hans, zh-Hant, en, th, varied by id) are
 published to the raw topic, as a webhook receiver would, at full speed or at a fixed rate.
 Throughput is mentions divided by the time from the first publish to the last CRM write;
 latency is from receipt (the raw event's time) to the reply recorded as sent.
+
+Before the services start, the same mentions go through the bare relay (`heed_ops.relay`: the same
+hops and partitions, handlers that only decode and forward) at the same rate, measured the same
+way: to the last record crm-sync's relay consumer takes from the mentions topic, and from receipt
+to the responder's relay forwarding it. `efficiency` is Heed's mentions/s ÷ the relay's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from heed import devstack
 from heed.contracts import topics
 from heed.contracts.events import RawMention
+from heed.contracts.topics import Topic
 from heed.runtime.messaging import Outgoing, open_publisher
-from heed_ops.progress import Progress
-from heed_ops.session import running
+from heed_ops import relay
+from heed_ops.processes import stop_processes
+from heed_ops.progress import Progress, progress_bars
+from heed_ops.session import Session, Stack, services, stack
+from heed_ops.waiting import poll_until
 
 POSTS = [
     ("weibo", "我的订单三天了还没发货，什么时候能到？"),
@@ -47,19 +66,20 @@ def synthetic_line(i: int, now: datetime) -> bytes:
     }, ensure_ascii=False).encode()
 
 
-async def publish(bootstrap: str, n: int, rate: float | None, progress: Progress) -> float:
-    """Publish n raw mentions; returns the wall time of the first publish."""
+async def publish(bootstrap: str, n: int, rate: float | None, advance: Callable[[int], None],
+                  topic: str = topics.MENTIONS_RAW) -> float:
+    """Publish n raw mentions to `topic`; returns the wall time of the first publish."""
     chunk = 500 if rate is None else max(1, int(rate / 20))
     started = time.time()
     async with open_publisher(bootstrap, "heed-bench") as publisher:
         for start in range(0, n, chunk):
             now = datetime.now(UTC)
-            batch = [Outgoing(topics.MENTIONS_RAW,
+            batch = [Outgoing(topic,
                               RawMention(event_id=uuid.uuid4(), source="api", body=synthetic_line(i, now),
                                          received_at=now), f"bench:{i}")
                      for i in range(start, min(n, start + chunk))]
             await publisher.publish(batch)
-            progress.advance(len(batch))
+            advance(len(batch))
             if rate is not None:
                 target = started + (start + len(batch)) / rate
                 await asyncio.sleep(max(0.0, target - time.time()))
@@ -94,25 +114,112 @@ async def measure(dsn: str, since: datetime, first_publish: float) -> dict[str, 
 
 
 def run_bench(state_dir: Path, n: int, rate: float | None, timeout: float = 600.0) -> dict[str, Any]:
-    with running(state_dir, database="heed_bench") as session:
-        since = datetime.now(UTC) - timedelta(seconds=1)
-        bar = Progress("published", n)
-        first = asyncio.run(publish(session.kafka_bootstrap, n, rate, bar))
-        bar.close()
-        done = Progress("reached the CRM", n)
-        deadline = time.monotonic() + timeout
-        result: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            result = asyncio.run(measure(session.database_url, since, first))
-            done.update(min(result["crm_interactions"], result["handled"]))
-            if result["crm_interactions"] >= n and result["handled"] >= n:
-                break
-            time.sleep(0.25)
-        done.close()
-        result = asyncio.run(measure(session.database_url, since, first))
-    result.update({"mentions": n, "rate": rate, "lost": n - result["crm_interactions"],
-                   "cores": __import__("os").cpu_count()})
+    """Heed's figures, the bare relay's on the same broker just before, and Heed's share of the relay's."""
+    with stack(state_dir, database="heed_bench") as up, progress_bars() as bars:
+        baseline = run_relay(up, n, rate, bars, timeout)
+        with services(up) as session:
+            result = _run_heed(session, n, rate, bars, timeout)
+    result.update({"mentions": n, "rate": rate, "lost": n - result["crm_interactions"], "cores": os.cpu_count(),
+                   "relay_mentions_per_s": baseline["mentions_per_s"],
+                   "relay_latency_ms": baseline["latency_ms"], "relay_elapsed_s": baseline["elapsed_s"],
+                   "efficiency": _ratio(result["mentions_per_s"], baseline["mentions_per_s"], 3),
+                   "latency_ratio": {p: _ratio(result["latency_ms"][p], baseline["latency_ms"][p], 2)
+                                     for p in ("p50", "p99")}})
     return result
+
+
+def _ratio(heed: float | None, bare: float | None, digits: int) -> float | None:
+    return round(heed / bare, digits) if heed is not None and bare else None
+
+
+def _run_heed(session: Session, n: int, rate: float | None, bars: Progress, timeout: float) -> dict[str, Any]:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    published = bars.add_task("published", total=n)
+    first = asyncio.run(publish(session.kafka_bootstrap, n, rate, partial(bars.advance, published)))
+    reached = bars.add_task("reached the CRM", total=n)
+
+    def all_reached() -> bool:
+        figures = asyncio.run(measure(session.database_url, since, first))
+        bars.update(reached, completed=min(figures["crm_interactions"], figures["handled"]))
+        return bool(figures["crm_interactions"] >= n and figures["handled"] >= n)
+
+    poll_until(all_reached, timeout=timeout, every=0.25)  # what did not arrive in time is counted as lost
+    return asyncio.run(measure(session.database_url, since, first))
+
+
+def run_relay(up: Stack, n: int, rate: float | None, bars: Progress, timeout: float) -> dict[str, Any]:
+    """n mentions through the bare relay on `up`'s broker, on topics of its own created for the run."""
+    run_id = uuid.uuid4().hex[:8]
+    prefix = f"relay.{run_id}."
+    status_dir = up.state_dir / "relay" / run_id
+    status_dir.mkdir(parents=True)
+    created = relay.relay_topics(prefix)
+    asyncio.run(devstack.create_topics(up.kafka_bootstrap, topics=created))
+    log_dir = up.state_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    env = {**os.environ, "HEED_KAFKA_BOOTSTRAP": up.kafka_bootstrap}
+    for name in relay.services_relayed():
+        with (log_dir / f"relay-{name}.log").open("ab") as log:
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "heed_ops.relay", name, "--prefix", prefix, "--status-dir", str(status_dir)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def statuses() -> dict[str, dict[str, Any]]:
+        dead = {name: p.returncode for name, p in procs.items() if p.poll() is not None}
+        if dead:
+            raise RuntimeError(f"relay process(es) exited: {dead}; logs in {log_dir}")
+        return {name: relay.Status.read(status_dir / f"{name}.json") or {} for name in procs}
+
+    try:
+        if not poll_until(lambda: all(s.get("ready") for s in statuses().values()), timeout=90, every=0.2):
+            raise RuntimeError(f"the relay's consumers had no partitions after 90s; logs in {log_dir}")
+        published = bars.add_task("relay: published", total=n)
+        first = asyncio.run(publish(up.kafka_bootstrap, n, rate, partial(bars.advance, published),
+                                    topic=prefix + topics.MENTIONS_RAW))
+        through = bars.add_task("relay: every hop", total=n)
+        done: dict[relay.Hop, int] = {}
+
+        def all_through() -> bool:
+            now = statuses()
+            done.update({h: now[h.service].get("records", {}).get(h.topic, 0) for h in relay.hops()})
+            bars.update(through, completed=min(done.values()))
+            return min(done.values()) >= n
+
+        if not poll_until(all_through, timeout=timeout, every=0.25):
+            raise RuntimeError(f"the relay carried {min(done.values())} of {n} mentions in {timeout:.0f}s; "
+                               f"logs in {log_dir}")
+        end = next(h for h in relay.hops() if h.topic == relay.THROUGHPUT_END and h.forward is None)
+        elapsed = statuses()[end.service]["last_at"][end.topic] - first
+        latencies = asyncio.run(_relay_latencies(up.kafka_bootstrap, created[-1]))
+    finally:
+        stop_processes(list(procs.values()))
+        asyncio.run(devstack.delete_topics(up.kafka_bootstrap, [t.name for t in created]))
+        shutil.rmtree(status_dir, ignore_errors=True)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")  # percentile_cont's interpolation
+    return {"elapsed_s": round(elapsed, 3), "mentions_per_s": round(n / elapsed, 1),
+            "latency_ms": {"p50": round(cuts[49], 1), "p99": round(cuts[98], 1)}}
+
+
+async def _relay_latencies(bootstrap: str, last: Topic) -> list[float]:
+    """Receipt → forward, in ms, of every record on the relay's last topic: its timestamp (set when
+    the responder's relay sent it) minus the raw event's received_at."""
+    partitions = [TopicPartition(last.name, p) for p in range(last.partitions)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        latencies: list[float] = []
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
+                    received = RawMention.model_validate_json(record.value or b"").received_at
+                    latencies.append(record.timestamp - received.timestamp() * 1000)
+        return latencies
+    finally:
+        await consumer.stop()
 
 
 def run_classifier_bench(posts: int = 20000) -> dict[str, Any]:

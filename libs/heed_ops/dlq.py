@@ -28,7 +28,7 @@ from heed.runtime.db import create_pool, migrate
 from heed.runtime.messaging import create_producer
 from heed.runtime.settings import HeedSettings
 from heed_ingest.adapters.dead_letters import ArchivedDeadLetter, PostgresDeadLetterArchive
-from heed_ops.progress import Progress
+from heed_ops.progress import progress_bars
 
 log = logging.getLogger(__name__)
 
@@ -254,22 +254,21 @@ async def replay(dsn: str, bootstrap: str | None, ids: Sequence[uuid.UUID] | Non
             return result
         if bootstrap is None:
             raise RuntimeError("replay needs the broker: set HEED_KAFKA_BOOTSTRAP or start `heed dev up`")
-        progress = Progress("replayed", len(letters)) if len(letters) >= REPLAY_CHUNK else None
         producer = create_producer(HeedSettings(kafka_bootstrap=bootstrap), "dlq-replay")
         await producer.start()
-        try:
-            for chunk in _chunks(letters, REPLAY_CHUNK):
-                bodies = await archived.bodies([d.event_id for d in chunk])
-                planned = _plan(chunk, bodies, raw_source, result)
-                acks = [await producer.send(r.topic, r.value, key=r.key, headers=r.headers) for _, r in planned]
-                await asyncio.gather(*acks)
-                await archived.mark_replayed([d.event_id for d, _ in planned])
-                if progress:
-                    progress.advance(len(chunk))
-        finally:
-            await producer.stop()
-            if progress:
-                progress.close()
+        # a bar only for replays of more than one chunk
+        with progress_bars(disable=len(letters) < REPLAY_CHUNK) as bars:
+            replayed = bars.add_task("replayed", total=len(letters))
+            try:
+                for chunk in _chunks(letters, REPLAY_CHUNK):
+                    bodies = await archived.bodies([d.event_id for d in chunk])
+                    planned = _plan(chunk, bodies, raw_source, result)
+                    acks = [await producer.send(r.topic, r.value, key=r.key, headers=r.headers) for _, r in planned]
+                    await asyncio.gather(*acks)
+                    await archived.mark_replayed([d.event_id for d, _ in planned])
+                    bars.advance(replayed, len(chunk))
+            finally:
+                await producer.stop()
         return result
 
 
