@@ -52,6 +52,8 @@ ISSUE_CATEGORIES = (Category.COMPLAINT, Category.QUESTION, Category.SUGGESTION) 
 # legal or safety cue words make these critical; praise, spam, leads and suggestions never are
 CRITICAL_CATEGORIES = (Category.COMPLAINT, Category.QUESTION, Category.OTHER)
 LOW_URGENCY_CATEGORIES = (Category.SPAM, Category.PRAISE, Category.OTHER)
+# a clearly negative post in these reads as a complaint (see settle_category)
+NEGATIVE_MEANS_COMPLAINT = (Category.QUESTION, Category.OTHER)
 
 
 @lru_cache(maxsize=1)
@@ -75,30 +77,37 @@ def model_text(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=64)
-def _matcher(cues: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
-    """English (ASCII-letter) cues match whole words (not `late` in chocolate); others match as substrings."""
-    words = [c for c in cues if c.isascii() and any(ch.isalpha() for ch in c)]
-    others = tuple(c for c in cues if c not in words)
-    if not words:
-        return None, others
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z])(?:{alternation})(?![a-z])"), others
+class Cues:
+    """A table of cue words, compiled once. English (ASCII-letter) cues match whole words (not
+    `late` in chocolate); the others match as substrings of the case-folded text."""
+
+    __slots__ = ("_others", "_pattern")
+
+    def __init__(self, cues: Sequence[str]) -> None:
+        words = [c for c in cues if c.isascii() and any(ch.isalpha() for ch in c)]
+        self._others = tuple(c for c in cues if c not in words)
+        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        self._pattern = re.compile(rf"(?<![a-z])(?:{alternation})(?![a-z])") if words else None
+
+    def found_in(self, text: str) -> list[str]:
+        found = [c for c in self._others if c in text]
+        if self._pattern is not None:
+            found += self._pattern.findall(text)
+        return found
 
 
-def _hits(text: str, cues: Sequence[str]) -> list[str]:
-    pattern, others = _matcher(tuple(cues))
-    found = [c for c in others if c in text]
-    if pattern is not None:
-        found += pattern.findall(text)
-    return found
+CATEGORY_CUES = {category: Cues(cues) for category, cues in lexicon.CATEGORY_CUES.items()}
+ISSUE_CUES = {issue: Cues(cues) for issue, cues in lexicon.ISSUE_CUES.items()}
+POSITIVE_CUES, NEGATIVE_CUES = Cues(lexicon.POSITIVE), Cues(lexicon.NEGATIVE)
+CRITICAL_CUES, REPEAT_CUES, COMPLEX_CUES = (Cues(lexicon.CRITICAL_CUES), Cues(lexicon.REPEAT_CUES),
+                                            Cues(lexicon.COMPLEX_CUES))
 
 
 def _quoted(cues: Sequence[str]) -> str:
     return ", ".join(repr(c) for c in cues[:3])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reading:
     """What the characters say: the language, the Chinese script, and the text cue words are found in."""
 
@@ -111,7 +120,7 @@ class Reading:
     text: str  # case-folded, and Chinese folded to Simplified as the cue words are written
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CategoryDecision:
     category: Category
     confidence: float
@@ -119,7 +128,7 @@ class CategoryDecision:
     note: str = ""  # what else had a say: the model's probability, the sentiment, no words at all
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LearnedIntent:
     """The model's intent, each category's probability nudged by its cue words."""
 
@@ -130,7 +139,7 @@ class LearnedIntent:
         return max((k for k in self.blended if k != excluded), key=lambda k: self.blended[k])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sentiment:
     value: float  # -1 … 1, before the category has its say
     from_cues: float
@@ -138,7 +147,7 @@ class Sentiment:
     confidence: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IssueDecision:
     issue_type: IssueType | None
     confidence: float
@@ -146,13 +155,13 @@ class IssueDecision:
     distinct: int  # how many issue types the post names
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UrgencyDecision:
     urgency: Urgency
     reason: str  # empty when nothing raised it above its category's default
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ComplexityDecision:
     complexity: Complexity
     reasons: list[str]
@@ -171,7 +180,7 @@ def read_language(raw: str, counts: ScriptCounts, fold: dict[int, str]) -> Readi
 
 def category_cues(text: str) -> dict[Category, list[str]]:
     """The cue words found for each category that has cue words (all but `other`)."""
-    return {category: _hits(text, cues) for category, cues in lexicon.CATEGORY_CUES.items()}
+    return {category: cues.found_in(text) for category, cues in CATEGORY_CUES.items()}
 
 
 def category_from_cues(cues: dict[Category, list[str]]) -> CategoryDecision:
@@ -200,7 +209,7 @@ def category_from_model(p_intent: np.ndarray, labels: Sequence[Category],
 
 def read_sentiment(reading: Reading, p_sentiment: np.ndarray | None, labels: Sequence[str] | None) -> Sentiment:
     """Positive minus negative cue words, blended with the learned sentiment head where there is one."""
-    pos, neg = len(_hits(reading.text, lexicon.POSITIVE)), len(_hits(reading.text, lexicon.NEGATIVE))
+    pos, neg = len(POSITIVE_CUES.found_in(reading.text)), len(NEGATIVE_CUES.found_in(reading.text))
     from_cues = 0.0 if pos + neg == 0 else (pos - neg) / (pos + neg)
     if p_sentiment is None or labels is None:
         return Sentiment(from_cues, from_cues, pos + neg, 0.5 if pos + neg == 0 else 0.7)
@@ -227,7 +236,7 @@ def settle_category(decision: CategoryDecision, sentiment: Sentiment, cues: dict
     if category is Category.COMPLAINT and value > -0.2:
         value = -0.2 if sentiment.from_cues >= 0 else min(-0.2, sentiment.from_cues)  # a complaint is negative
     value = round(value, 3) + 0.0  # no -0.0
-    if category in (Category.QUESTION, Category.OTHER) and value <= STRONGLY_NEGATIVE and (
+    if category in NEGATIVE_MEANS_COMPLAINT and value <= STRONGLY_NEGATIVE and (
             intent is None or intent.p_complaint >= 0.2):
         # a clearly negative post that reads a little like a complaint is one, however it is phrased
         category, confidence = Category.COMPLAINT, round(min(0.9, 0.5 - value / 2), 3)
@@ -247,7 +256,7 @@ def decide_issue(text: str, category: Category) -> IssueDecision:
     """
     if category not in ISSUE_CATEGORIES:
         return IssueDecision(None, 1.0, [], 0)
-    hits = {issue: _hits(text, cues) for issue, cues in lexicon.ISSUE_CUES.items()}
+    hits = {issue: cues.found_in(text) for issue, cues in ISSUE_CUES.items()}
     best = max(hits, key=lambda k: len(hits[k]))
     if not hits[best]:
         return IssueDecision(IssueType.OTHER, 0.4, [], 0) if category is Category.COMPLAINT \
@@ -268,7 +277,7 @@ def decide_urgency(category: Category, critical: list[str], reading: Reading, au
         return UrgencyDecision(Urgency.CRITICAL, f"mentions {_quoted(critical)}")
     reasons = []
     if category is Category.COMPLAINT:
-        if _hits(reading.text, lexicon.REPEAT_CUES):
+        if REPEAT_CUES.found_in(reading.text):
             reasons.append("repeated complaint")
         if _shouting(reading.raw):
             reasons.append("angry tone")
@@ -283,7 +292,7 @@ def decide_urgency(category: Category, critical: list[str], reading: Reading, au
 
 def decide_complexity(text: str, issue: IssueDecision, critical: list[str]) -> ComplexityDecision:
     """Complex as after-sales practice has it: money back, damage, legal, or several issues at once."""
-    complex_cues = _hits(text, lexicon.COMPLEX_CUES)
+    complex_cues = COMPLEX_CUES.found_in(text)
     reasons = ([repr(c) for c in complex_cues[:3]] + (["several issues"] if issue.distinct >= 2 else [])
                + (["legal or safety"] if critical else []))
     return ComplexityDecision(Complexity.COMPLEX if reasons else Complexity.GENERAL, reasons)
@@ -368,7 +377,7 @@ class Classifier:
         category, sentiment_value = settle_category(category, sentiment, cues, intent, reading.language)
 
         issue = decide_issue(reading.text, category.category)
-        critical = _hits(reading.text, lexicon.CRITICAL_CUES)
+        critical = CRITICAL_CUES.found_in(reading.text)
         urgency = decide_urgency(category.category, critical, reading, mention.author)
         complexity = decide_complexity(reading.text, issue, critical)
         pii = find_pii(mention.text)  # the opening and a window past it: see pii.SCAN_CHARS
