@@ -143,7 +143,6 @@ class LearnedIntent:
 class Sentiment:
     value: float  # -1 … 1, before the category has its say
     from_cues: float
-    cue_count: int  # positive and negative cue words found
     confidence: float
 
 
@@ -212,12 +211,12 @@ def read_sentiment(reading: Reading, p_sentiment: np.ndarray | None, labels: Seq
     pos, neg = len(POSITIVE_CUES.found_in(reading.text)), len(NEGATIVE_CUES.found_in(reading.text))
     from_cues = 0.0 if pos + neg == 0 else (pos - neg) / (pos + neg)
     if p_sentiment is None or labels is None:
-        return Sentiment(from_cues, from_cues, pos + neg, 0.5 if pos + neg == 0 else 0.7)
+        return Sentiment(from_cues, from_cues, 0.5 if pos + neg == 0 else 0.7)
     learned = float(p_sentiment[labels.index("positive")] - p_sentiment[labels.index("negative")])
     # Chinese cue words are matched as substrings (好 inside 不好), so there the model leads
     weight = 0.9 if reading.language == "zh" else 0.7
     value = learned if pos + neg == 0 else weight * learned + (1 - weight) * from_cues
-    return Sentiment(value, from_cues, pos + neg, round(float(max(p_sentiment)), 3))
+    return Sentiment(value, from_cues, round(float(max(p_sentiment)), 3))
 
 
 def settle_category(decision: CategoryDecision, sentiment: Sentiment, cues: dict[Category, list[str]],
