@@ -16,7 +16,7 @@ from heed_ops.progress import progress_bars
 from heed_ops.report import format_table
 from heed_ops.session import running
 
-SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "samples" / "mentions.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "mentions.jsonl"
 
 
 async def replay(bootstrap: str, path: Path, advance: Callable[[int], None] | None = None) -> int:

@@ -77,3 +77,9 @@ def test_the_sample_spans_at_least_five_channels(lines):
 
 def test_some_posts_carry_a_phone_number_or_an_email(lines):
     assert any(PHONE.search(t) or EMAIL.search(t) for t in _texts(lines))
+
+
+def test_the_demo_replays_the_bundled_sample():
+    from heed_ops.demo import SAMPLE
+
+    assert SAMPLE.is_file() and SAMPLE.read_bytes().count(b"\n") >= 300
