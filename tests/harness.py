@@ -62,7 +62,7 @@ def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = Non
 
     factories: dict[str, Callable[[], Service]] = {
         "ingest": lambda: IngestService(IngestSettings(
-            kafka_bootstrap=bootstrap, database_url=dsn, ingest_api_tokens=TOKEN)),
+            kafka_bootstrap=bootstrap, database_url=dsn, ingest_api_tokens=[TOKEN])),
         "classifier": lambda: ClassifierService(ClassifierSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "router": lambda: RouterService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "responder": lambda: ResponderService(ResponderSettings(kafka_bootstrap=bootstrap, database_url=dsn)),

@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
@@ -140,6 +140,23 @@ def requests(draw: st.DrawFn) -> Request:
     return Request(kind, body, keys)
 
 
+def _valid(kind: str) -> Request:
+    """A request of `kind` that every check accepts."""
+    mentions = [{"channel": "weibo", "native_id": f"valid-{kind}-{i}", "author": {"id": f"valid-{i}"},
+                 "text": "订单三天了还没发货", "created_at": "2026-11-20T08:15:00+08:00"} for i in range(2)]
+    keys = [("weibo", str(m["native_id"])) for m in mentions]
+    if kind == "api-json":
+        return Request(kind, json.dumps(mentions[0]).encode(), keys[:1])
+    if kind == "api-array":
+        return Request(kind, json.dumps(mentions).encode(), keys)
+    if kind == "api-ndjson":
+        return Request(kind, b"\n".join(json.dumps(m).encode() for m in mentions), keys)
+    comment = {"object": "page", "entry": [{"id": PAGE_ID, "time": 1763600000, "changes": [{"field": "feed", "value": {
+        "item": "comment", "verb": "add", "comment_id": "c-valid", "post_id": f"{PAGE_ID}_valid",
+        "from": {"id": "f-valid", "name": "Amy"}, "message": "Where is my order?", "created_time": 1763600000}}]}]}
+    return Request(kind, json.dumps(comment).encode(), [("facebook", "c-valid")])
+
+
 @dataclass
 class Outcome:
     accepted: list[Request] = field(default_factory=list)
@@ -150,7 +167,7 @@ class Outcome:
 async def services_with_meta(bootstrap: str, dsn: str) -> AsyncIterator[dict[str, Service]]:
     services = build_services(bootstrap, dsn)
     services["ingest"] = IngestService(IngestSettings(
-        kafka_bootstrap=bootstrap, database_url=dsn, ingest_api_tokens=TOKEN, meta_app_secret=META_SECRET))
+        kafka_bootstrap=bootstrap, database_url=dsn, ingest_api_tokens=[TOKEN], meta_app_secret=META_SECRET))
     await asyncio.gather(*(s.start() for s in services.values()))
     try:
         yield services
@@ -195,6 +212,11 @@ async def test_every_request_is_refused_before_publishing_or_carried_through_to_
             @settings(max_examples=EXAMPLES, deadline=None, database=None,
                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
             @given(request=requests())
+            # one well-formed request of each kind always runs, beside whatever Hypothesis draws
+            @example(request=_valid("api-json"))
+            @example(request=_valid("api-array"))
+            @example(request=_valid("api-ndjson"))
+            @example(request=_valid("meta"))
             def each_request(request: Request) -> None:
                 status = asyncio.run_coroutine_threadsafe(_send(client, request), loop).result(timeout=60)
                 assert status in (200, 202) or 400 <= status < 500, f"{request.kind} got {status}"
