@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from heed.contracts.events import ClassifiedMention
-from heed.runtime.messaging import Outgoing
+from tests.unit.fakes import FakePublisher  # noqa: F401 - shared by this service's tests
 
 
 class FakeClassifications:
@@ -20,18 +20,3 @@ class FakeClassifications:
             self.decisions.setdefault(item.mention_id, item)
 
 
-class FakePublisher:
-    """Records what a handler published, in order; `fail_next` refuses that many calls first."""
-
-    def __init__(self) -> None:
-        self.published: list[Outgoing] = []
-        self.fail_next = 0
-
-    async def publish(self, items: Sequence[Outgoing]) -> None:
-        if self.fail_next:
-            self.fail_next -= 1
-            raise TimeoutError("the broker did not acknowledge the batch")
-        self.published.extend(items)
-
-    def on(self, topic: str) -> list[Outgoing]:
-        return [o for o in self.published if o.topic == topic]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 
 from heed.contracts import topics
 from heed.contracts.events import Category, ClassifiedMention, Urgency
@@ -52,8 +53,8 @@ async def test_a_redelivered_mention_keeps_its_decision_and_is_published_with_th
 async def test_a_refused_publish_fails_the_batch_and_its_redelivery_publishes_each_decision_once(model: Classifier):
     store, publisher = FakeClassifications(), FakePublisher()
     posts = batch(mention("Love the new kettle, thanks!"), mention("The app will not log in"))
-    publisher.fail_next = 1
-    with pytest.raises(TimeoutError):  # never swallowed: the Stage redelivers the batch
+    publisher.failures = 1
+    with pytest.raises(KafkaTimeoutError):  # never swallowed: the Stage redelivers the batch
         await classify(posts, model=model, store=store, publisher=publisher)
     assert publisher.published == []
 

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 
 from heed.contracts import topics
 from heed.contracts.events import Author, Channel, CustomerTier, CustomerUpdate, ReplyStatus
@@ -111,8 +112,8 @@ async def test_a_new_customer_is_announced_once_and_not_again_on_redelivery():
 
 async def test_a_customer_whose_announcement_the_broker_refused_is_announced_with_the_next_batch():
     records, publisher = FakeCustomerRecords(), FakePublisher()
-    publisher.fail_next = 1
-    with pytest.raises(TimeoutError):  # never swallowed: the Stage redelivers the batch
+    publisher.failures = 1
+    with pytest.raises(KafkaTimeoutError):  # never swallowed: the Stage redelivers the batch
         await record_mentions(batch(mention("Where is my parcel?", author=AMY)), records=records, publisher=publisher)
     assert announced(publisher) == []
 

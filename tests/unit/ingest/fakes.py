@@ -9,34 +9,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from aiokafka.errors import KafkaTimeoutError
-
 from heed.contracts import topics
 from heed.contracts.events import Channel, DeadLetter, Mention, RawMention
-from heed.runtime.messaging import Outgoing
 from heed_ingest.domain.drafts import InstagramLookup
 from heed_ingest.domain.nonces import Claim, judge_claim
 from heed_ingest.ports import LedgerRow
+from tests.unit.fakes import FakePublisher as SharedPublisher
 
 
-class FakePublisher:
-    """Records what the broker acknowledged; `failures` publishes fail first, as a broker that is away."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.published: list[Outgoing] = []
-        self.failures = failures
-
-    async def publish(self, items: Sequence[Outgoing]) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise KafkaTimeoutError("the broker did not acknowledge the batch")
-        self.published.extend(items)
-
-    def on(self, topic: str) -> list[Outgoing]:
-        return [item for item in self.published if item.topic == topic]
-
+class FakePublisher(SharedPublisher):
     def mentions(self) -> list[Mention]:
-        return [item.event for item in self.on(topics.MENTIONS) if isinstance(item.event, Mention)]
+        return self.events(topics.MENTIONS, Mention)
 
 
 @dataclass

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import TypeVar
 
 from heed.contracts.events import Event
-from heed.runtime.messaging import Outgoing
 from heed.runtime.ports import Clock
 from heed_responder.domain.outbox import TRANSITIONS, OutboxRow, OutboxStatus
 from heed_responder.ports import Delivery
+from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
 
 E = TypeVar("E", bound=Event)
 
@@ -73,27 +73,3 @@ class FakeChannel:
         return Delivery(sent={r.reply_id: self.clock.now() for r in replies})
 
 
-class FakePublisher:
-    """Records what a handler published, in order."""
-
-    def __init__(self) -> None:
-        self.published: list[Outgoing] = []
-
-    async def publish(self, items: Sequence[Outgoing]) -> None:
-        self.published.extend(items)
-
-    def events(self, topic: str, model: type[E]) -> list[E]:
-        """The events published to `topic`, each checked to be a `model`."""
-        found = [o.event for o in self.published if o.topic == topic]
-        assert all(isinstance(e, model) for e in found), f"{topic} carried other events than {model.__name__}"
-        return [e for e in found if isinstance(e, model)]
-
-
-class FixedClock:
-    """A clock that says what it is told."""
-
-    def __init__(self, now: datetime) -> None:
-        self.time = now
-
-    def now(self) -> datetime:
-        return self.time

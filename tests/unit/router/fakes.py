@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 from heed.contracts.events import CustomerTier, CustomerUpdate, Event
-from heed.runtime.messaging import Outgoing
 from heed_router.domain.cases import Assignment
+from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
 
 E = TypeVar("E", bound=Event)
 
@@ -47,27 +46,3 @@ class FakeCases:
                     self.customers[identity] = KnownCustomer(u.tier, u.owner, u.version)
 
 
-class FakePublisher:
-    """Records what a handler published, in order."""
-
-    def __init__(self) -> None:
-        self.published: list[Outgoing] = []
-
-    async def publish(self, items: Sequence[Outgoing]) -> None:
-        self.published.extend(items)
-
-    def events(self, topic: str, model: type[E]) -> list[E]:
-        """The events published to `topic`, each checked to be a `model`."""
-        found = [o.event for o in self.published if o.topic == topic]
-        assert all(isinstance(e, model) for e in found), f"{topic} carried other events than {model.__name__}"
-        return [e for e in found if isinstance(e, model)]
-
-
-class FixedClock:
-    """A clock that says what it is told."""
-
-    def __init__(self, now: datetime) -> None:
-        self.time = now
-
-    def now(self) -> datetime:
-        return self.time
