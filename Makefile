@@ -35,7 +35,7 @@ test-unit: install
 
 lint: install
 	$(BIN)/ruff check libs services tests
-	$(BIN)/mypy libs services
+	$(BIN)/mypy libs services tests
 
 bench: install
 	$(BIN)/heed bench --mentions 20000

@@ -81,7 +81,8 @@ async def local_server(routes: list[Route]) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def ingest_service(database_url: str, bootstrap: str, **settings: object) -> AsyncIterator[IngestService]:
-    ingest = IngestService(IngestSettings(kafka_bootstrap=bootstrap, database_url=database_url, **settings))
+    ingest = IngestService(IngestSettings.model_validate(
+        {"kafka_bootstrap": bootstrap, "database_url": database_url, **settings}))
     await ingest.start()
     try:
         yield ingest

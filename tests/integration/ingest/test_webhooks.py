@@ -45,7 +45,8 @@ pytestmark = pytest.mark.integration
 
 async def test_webhook_and_poll_of_one_post_make_one_mention_and_bad_bodies_reach_the_dlq(
         database_url, fresh_broker):
-    ingest = IngestService(IngestSettings(kafka_bootstrap=fresh_broker, database_url=database_url, **SECRETS))
+    ingest = IngestService(IngestSettings.model_validate(
+        {"kafka_bootstrap": fresh_broker, "database_url": database_url, **SECRETS}))
     await ingest.start()
     try:
         transport = httpx.ASGITransport(app=ingest.asgi())
@@ -73,6 +74,7 @@ async def test_webhook_and_poll_of_one_post_make_one_mention_and_bad_bodies_reac
             letter = await conn.fetchrow("SELECT original, error FROM ingest.dead_letters")
         finally:
             await conn.close()
+        assert letter is not None
         assert bytes(letter["original"]) == broken and "feed value" in letter["error"]
     finally:
         await ingest.stop()

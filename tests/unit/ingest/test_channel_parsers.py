@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import pytest
@@ -162,7 +163,7 @@ def test_whatsapp_button_replies_keep_the_chosen_title():
     assert (d.text, d.in_reply_to) == ("Ask for a refund", "wamid.OUT1")
 
 
-def _activity(event_type: str, payload: dict[str, object], flt: dict[str, str]) -> bytes:
+def _activity(event_type: str, payload: Mapping[str, object], flt: dict[str, str]) -> bytes:
     return json.dumps({"data": {"event_uuid": "2080761390344937796", "filter": flt, "event_type": event_type,
                                 "tag": "heed", "payload": payload,
                                 "includes": {"users": [{"id": "2244", "username": "amyc", "name": "Amy",

@@ -83,7 +83,8 @@ def test_real_bodies_with_a_field_replaced(seed: bytes, path: int, value: object
        st.sampled_from(["application/json", "text/xml", "text/plain", ""]), st.booleans())
 def test_endpoints_never_answer_500(body: bytes, platform: str, kind: str, signed: bool):
     recorder = Recorder()
-    app = Starlette(routes=Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS), recorder,
+    settings = IngestSettings.model_validate({"kafka_bootstrap": "127.0.0.1:1", **SECRETS})
+    app = Starlette(routes=Receivers(settings, recorder,
                                     FakeNonces()).routes())
     headers = {"content-type": kind} if kind else {}
     params: dict[str, str] = {}

@@ -60,7 +60,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def receivers(recorder: Recorder, clock: Clock) -> Receivers:
-    return Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS), recorder, FakeNonces(), clock=clock)
+    settings = IngestSettings.model_validate({"kafka_bootstrap": "127.0.0.1:1", **SECRETS})
+    return Receivers(settings, recorder, FakeNonces(), clock=clock)
 
 
 def client_of(receivers: Receivers) -> httpx.AsyncClient:
@@ -75,8 +76,8 @@ def client(receivers: Receivers) -> httpx.AsyncClient:
 
 @pytest.fixture
 def safe_receivers(recorder: Recorder, clock: Clock) -> Receivers:
-    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", wechat_encoding_aes_key=AES_KEY, wechat_app_id=APP_ID,
-                              **SECRETS)
+    settings = IngestSettings.model_validate({"kafka_bootstrap": "127.0.0.1:1", "wechat_encoding_aes_key": AES_KEY,
+                                              "wechat_app_id": APP_ID, **SECRETS})
     return Receivers(settings, recorder, FakeNonces(), clock=clock)
 
 
@@ -236,7 +237,8 @@ async def test_a_crc_answer_never_validates_a_post(client, receivers, recorder):
 
 
 async def test_crc_is_rate_limited_per_process(recorder, clock):
-    settings = IngestSettings(kafka_bootstrap="127.0.0.1:1", x_crc_rate_per_s=0.5, x_crc_burst=3, **SECRETS)
+    settings = IngestSettings.model_validate(
+        {"kafka_bootstrap": "127.0.0.1:1", "x_crc_rate_per_s": 0.5, "x_crc_burst": 3, **SECRETS})
     receivers = Receivers(settings, recorder, FakeNonces(), clock=clock)
     client = client_of(receivers)
     codes = [(await client.get("/webhooks/x", params={"crc_token": f"t{i}"})).status_code for i in range(5)]
@@ -405,7 +407,8 @@ async def test_without_a_key_a_safe_mode_message_is_published_as_received_and_de
 def test_a_malformed_aes_key_or_missing_app_id_stops_the_receivers_at_start(recorder):
     for extra in ({"wechat_encoding_aes_key": AES_KEY}, {"wechat_encoding_aes_key": "short", "wechat_app_id": APP_ID}):
         with pytest.raises(ValueError, match="HEED_WECHAT"):
-            Receivers(IngestSettings(kafka_bootstrap="127.0.0.1:1", **SECRETS, **extra), recorder, FakeNonces())
+            settings = IngestSettings.model_validate({"kafka_bootstrap": "127.0.0.1:1", **SECRETS, **extra})
+            Receivers(settings, recorder, FakeNonces())
 
 
 def test_weibo_has_its_own_verification():
