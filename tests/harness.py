@@ -85,8 +85,14 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, 
     """Return once `check()` is true, polling every `every` seconds; AssertionError after `timeout`."""
     polling = AsyncRetrying(stop=stop_after_delay(timeout), wait=wait_fixed(every),
                             retry=retry_if_result(lambda held: not held))
+
+    async def attempt() -> bool:
+        # tenacity awaits only what it recognises as a coroutine function; a lambda returning a
+        # coroutine would count as "held" without ever being awaited
+        return bool(await check())
+
     try:
-        await polling(check)
+        await polling(attempt)
     except RetryError:
         raise AssertionError(f"condition not met within {timeout:.0f}s") from None
 
