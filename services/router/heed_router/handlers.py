@@ -39,7 +39,8 @@ async def route(batch: list[Incoming[ClassifiedMention]], *, rules: RuleTable, s
     for item in sorted(batch, key=lambda item: item.event.mention.received_at):
         alerts.observe(item.event)
     raised = list(alerts.pending)
-    out.extend(Outgoing(topics.ALERTS, alert, str(alert.alert_id), batch[-1].context) for alert in raised)
+    context = batch[-1].context if batch else None  # an alert's trace joins the batch that raised it
+    out.extend(Outgoing(topics.ALERTS, alert, str(alert.alert_id), context) for alert in raised)
     await publisher.publish(out)
     alerts.acknowledge(raised)
     for alert in raised:
