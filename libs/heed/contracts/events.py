@@ -269,3 +269,39 @@ class DeadLetter(Event):
         default=None, description="When `original` is a raw event's body: the RawMention source it came from "
                                   "(webhook:meta, api, …), so a replay can wrap the body again")
     raw_content_type: str | None = Field(default=None, description="That raw event's content type")
+
+
+class AlertTopicKind(StrEnum):
+    ISSUE_TYPE = "issue_type"  # the classifier's issue type: product_quality, billing, …
+    LISTENING = "listening"  # a listening match: a brand or product keyword, `executive:<name>`
+
+
+class AlertState(StrEnum):
+    OPENED = "opened"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+
+
+class Alert(Event):
+    """A crisis incident on one topic: negative mentions well above the topic's own baseline.
+
+    One incident per topic while it lasts; each change (opened, updated as it grows, resolved) is a
+    new `version` with its own deterministic `event_id`. Ids, counts and the topic only: no text,
+    no author.
+    """
+
+    alert_id: uuid.UUID = Field(description="The incident: the same for every version")
+    version: int = Field(ge=1, description="1 when opened, one more for each update and the resolution")
+    topic_kind: AlertTopicKind
+    topic: str = Field(description="The issue type or the listening match")
+    state: AlertState
+    window_minutes: int = Field(ge=1, description="Length of the window the counts cover")
+    window_count: int = Field(ge=0, description="Negative mentions on the topic in the last window")
+    expected_count: float = Field(ge=0, description="What the baseline expects in a window")
+    baseline_per_minute: float = Field(ge=0, description="The topic's baseline (EWMA, with its floor)")
+    p_value: float = Field(ge=0, le=1, description="Poisson tail probability of the window count")
+    total_count: int = Field(ge=0, description="Negative mentions on the topic since the incident opened")
+    example_mention_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None

@@ -28,6 +28,7 @@ CASES_ROUTED = "heed.cases.routed"
 CASE_EVENTS = "heed.cases.events"
 REPLIES = "heed.replies"
 CRM_CUSTOMERS = "heed.crm.customers"
+ALERTS = "heed.alerts"
 DLQ = "heed.dlq"
 
 TOPICS: tuple[Topic, ...] = (
@@ -45,6 +46,9 @@ TOPICS: tuple[Topic, ...] = (
           "Replies sent (or failed) to the customer on their channel."),
     Topic(CRM_CUSTOMERS, events.CustomerUpdate, 3,
           "Customer record changes (tier, owner, preferences) for the other services."),
+    Topic(ALERTS, events.Alert, 1,
+          "Crisis incidents: negative mentions on a topic far above its baseline; opened, updated, "
+          "resolved. Keyed by alert id."),
     Topic(DLQ, events.DeadLetter, 1,
           "Events that failed after retries, with their original bytes, error and origin."),
 )

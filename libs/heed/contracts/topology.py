@@ -55,8 +55,8 @@ SERVICES: tuple[ServiceNode, ...] = (
     ServiceNode(
         "router", "heed_router", "heed_router.app:RouterService", "router", 8082,
         consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS),
-        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.DLQ),
-        role="cases, departments, handling modes, SLAs"),
+        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.ALERTS, t.DLQ),
+        role="cases, departments, handling modes, SLAs; crisis alerts"),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
         consumes=(t.CASES_ROUTED,),

@@ -10,20 +10,25 @@ from typing import Any
 
 from heed.runtime.messaging import Handler
 from heed.runtime.service import Service
-from heed.runtime.settings import HeedSettings
-from heed_router.bootstrap import Overrides, bootstrap
+from heed_router.bootstrap import Overrides, bootstrap, build_alerting
 from heed_router.domain.rules import DEFAULT_RULES, RuleTable
+from heed_router.settings import RouterSettings
 
 
 class RouterService(Service):
     name = "router"
+    settings: RouterSettings
 
-    def __init__(self, settings: HeedSettings | None = None, rules: RuleTable = DEFAULT_RULES,
+    def __init__(self, settings: RouterSettings | None = None, rules: RuleTable = DEFAULT_RULES,
                  overrides: Overrides = Overrides()) -> None:
-        super().__init__(settings or HeedSettings())
+        super().__init__(settings or RouterSettings())
         self.rules = rules
         self.overrides = overrides
+        self.alerting = build_alerting(self.settings, overrides)
 
     def handlers(self) -> dict[str, Handler[Any]]:
         return bootstrap(rules=self.rules, pool=lambda: self.pool, publisher=self.stage.publisher,
-                         overrides=self.overrides)
+                         alerting=self.alerting, overrides=self.overrides)
+
+    async def on_stopping(self) -> None:
+        await self.alerting.notifier.aclose()

@@ -15,10 +15,13 @@ import asyncpg
 from heed.contracts import topics
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import Clock, EventPublisher, SystemClock
+from heed_router.adapters.alert_webhook import NoAlertNotifier, WebhookAlertNotifier
 from heed_router.adapters.postgres import PostgresCases
+from heed_router.domain.alerts import AlertDetector, AlertParameters
 from heed_router.domain.rules import RuleTable
 from heed_router.handlers import learn_customers, route
-from heed_router.ports import CaseStore
+from heed_router.ports import AlertNotifier, CaseStore
+from heed_router.settings import RouterSettings
 
 
 @dataclass(frozen=True)
@@ -28,15 +31,41 @@ class Overrides:
     store: CaseStore | None = None
     publisher: EventPublisher | None = None
     clock: Clock | None = None
+    notifier: AlertNotifier | None = None
+    alert_parameters: AlertParameters | None = None
+
+
+@dataclass(frozen=True)
+class Alerting:
+    """The crisis detector (its state lives as long as the process) and the alert notifier."""
+
+    detector: AlertDetector
+    notifier: AlertNotifier
+
+
+def build_alerting(settings: RouterSettings, overrides: Overrides = Overrides()) -> Alerting:
+    """The detector with its parameters and the webhook notifier (none without HEED_ALERT_WEBHOOK_URL)."""
+    detector = AlertDetector(overrides.alert_parameters or AlertParameters())
+    notifier: AlertNotifier
+    if overrides.notifier is not None:
+        notifier = overrides.notifier
+    elif settings.alert_webhook_url and settings.alert_webhook_secret:
+        notifier = WebhookAlertNotifier(settings.alert_webhook_url, settings.alert_webhook_secret,
+                                        attempts=settings.alert_webhook_attempts,
+                                        timeout_s=settings.alert_webhook_timeout_s)
+    else:
+        notifier = NoAlertNotifier()
+    return Alerting(detector, notifier)
 
 
 def bootstrap(*, rules: RuleTable, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
+              alerting: Alerting, overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
     """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
     store = overrides.store if overrides.store is not None else PostgresCases(pool())
     publisher = overrides.publisher if overrides.publisher is not None else publisher
     clock = overrides.clock if overrides.clock is not None else SystemClock()
     return {
-        topics.MENTIONS_CLASSIFIED: partial(route, rules=rules, store=store, publisher=publisher, clock=clock),
+        topics.MENTIONS_CLASSIFIED: partial(route, rules=rules, store=store, publisher=publisher, clock=clock,
+                                            alerts=alerting.detector, notifier=alerting.notifier),
         topics.CRM_CUSTOMERS: partial(learn_customers, store=store),
     }

@@ -10,15 +10,21 @@ from heed.contracts import topics
 from heed.contracts.events import ClassifiedMention, CustomerTier, CustomerUpdate
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher
+from heed_router.domain.alerts import AlertDetector
 from heed_router.domain.cases import announce, assign, identity_of, posting_order
 from heed_router.domain.rules import RuleTable
-from heed_router.ports import CaseStore
+from heed_router.ports import AlertNotifier, CaseStore
 
 
 async def route(batch: list[Incoming[ClassifiedMention]], *, rules: RuleTable, store: CaseStore,
-                publisher: EventPublisher, clock: Clock) -> None:
+                publisher: EventPublisher, clock: Clock, alerts: AlertDetector, notifier: AlertNotifier) -> None:
     """Put each classified mention on its conversation's case and route it by the rules and the
-    customer's tier; publish the routed case and the case event (opened or mention added)."""
+    customer's tier; publish the routed case and the case event (opened or mention added).
+
+    Each mention also feeds the crisis detector; the alerts it raises are published on heed.alerts
+    with the batch's events and then handed to the notifier, which never holds routing up. An
+    alert whose publish failed stays pending and goes out with the batch's next attempt.
+    """
     batch = sorted(batch, key=lambda item: posting_order(item.event))
     known = await store.tiers([identity_of(item.event) for item in batch])
     assignments = [assign(rules, item.event, known.get(identity_of(item.event), CustomerTier.STANDARD))
@@ -30,7 +36,15 @@ async def route(batch: list[Incoming[ClassifiedMention]], *, rules: RuleTable, s
         routed, case_event = announce(assignment, first_mentions[assignment.case_id], now)
         out.append(Outgoing(topics.CASES_ROUTED, routed, routed.mention.conversation_key, item.context))
         out.append(Outgoing(topics.CASE_EVENTS, case_event, str(routed.case_id), item.context))
+    for item in sorted(batch, key=lambda item: item.event.mention.received_at):
+        alerts.observe(item.event)
+    raised = list(alerts.pending)
+    context = batch[-1].context if batch else None  # an alert's trace joins the batch that raised it
+    out.extend(Outgoing(topics.ALERTS, alert, str(alert.alert_id), context) for alert in raised)
     await publisher.publish(out)
+    alerts.acknowledge(raised)
+    for alert in raised:
+        notifier.notify(alert)
 
 
 async def learn_customers(batch: list[Incoming[CustomerUpdate]], *, store: CaseStore) -> None:

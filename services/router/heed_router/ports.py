@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
-from heed.contracts.events import CustomerTier, CustomerUpdate
+from heed.contracts.events import Alert, CustomerTier, CustomerUpdate
 from heed_router.domain.cases import Assignment
 
 
@@ -32,4 +32,16 @@ class CaseStore(Protocol):
 
     async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
         """Keep the newest version of each identity's tier and owner; an older version changes nothing."""
+        ...
+
+
+class AlertNotifier(Protocol):
+    """Tells people outside Heed about crisis alerts, best effort: it never blocks or fails routing."""
+
+    def notify(self, alert: Alert) -> None:
+        """Queue the alert for delivery and return at once."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop delivering; what is still queued is not sent (every alert is on heed.alerts)."""
         ...

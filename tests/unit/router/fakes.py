@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from heed.contracts.events import CustomerTier, CustomerUpdate, Event
+from heed.contracts.events import Alert, CustomerTier, CustomerUpdate, Event
 from heed_router.domain.cases import Assignment
 from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
 
@@ -46,3 +46,15 @@ class FakeCases:
                     self.customers[identity] = KnownCustomer(u.tier, u.owner, u.version)
 
 
+class FakeNotifier:
+    """The AlertNotifier as a list of the alerts it was handed."""
+
+    def __init__(self) -> None:
+        self.notified: list[Alert] = []
+        self.closed = False
+
+    def notify(self, alert: Alert) -> None:
+        self.notified.append(alert)
+
+    async def aclose(self) -> None:
+        self.closed = True

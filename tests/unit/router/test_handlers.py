@@ -5,8 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from aiokafka.errors import KafkaTimeoutError
+
 from heed.contracts import topics
 from heed.contracts.events import (
+    Alert,
+    AlertState,
     Author,
     CaseEvent,
     CaseEventKind,
@@ -16,12 +21,14 @@ from heed.contracts.events import (
     CustomerTier,
     CustomerUpdate,
     HandlingMode,
+    IssueType,
     RoutedCase,
 )
+from heed_router.domain.alerts import AlertDetector
 from heed_router.domain.rules import DEFAULT_RULES
 from heed_router.handlers import learn_customers, route
 from tests.unit.factories import batch, classification, mention
-from tests.unit.router.fakes import FakeCases, FakePublisher, FixedClock
+from tests.unit.router.fakes import FakeCases, FakeNotifier, FakePublisher, FixedClock
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 POSTED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -36,9 +43,11 @@ def classified(native_id: str = "n1", thread_root: str = "n1", minutes: int = 0,
                              classification=c or classification(Category.QUESTION))
 
 
-async def run_route(cases: FakeCases, publisher: FakePublisher, *events: ClassifiedMention) -> None:
+async def run_route(cases: FakeCases, publisher: FakePublisher, *events: ClassifiedMention,
+                    alerts: AlertDetector | None = None, notifier: FakeNotifier | None = None) -> None:
     await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=DEFAULT_RULES, store=cases,
-                publisher=publisher, clock=FixedClock(NOW))
+                publisher=publisher, clock=FixedClock(NOW), alerts=alerts or AlertDetector(),
+                notifier=notifier or FakeNotifier())
 
 
 async def test_a_classified_mention_opens_one_case_and_announces_it_routed_and_opened():
@@ -116,3 +125,51 @@ async def test_an_older_crm_version_arriving_late_does_not_undo_a_newer_tier():
 
     [routed] = publisher.events(topics.CASES_ROUTED, RoutedCase)
     assert routed.customer_tier is CustomerTier.VIP
+
+
+def complaint(i: int, seconds: float) -> ClassifiedMention:
+    at = POSTED + timedelta(seconds=seconds)
+    m = mention("My vacuum caught fire", native_id=f"c{i}", thread_root=f"c{i}", created_at=at, received_at=at,
+                author=Author(platform_id=f"u{i}"))
+    return ClassifiedMention(event_id=uuid.uuid4(), mention_id=m.mention_id, mention=m,
+                             classification=classification(Category.COMPLAINT, sentiment=-0.8,
+                                                           issue_type=IssueType.PRODUCT_QUALITY))
+
+
+async def test_a_spike_of_complaints_publishes_one_incident_on_heed_alerts_and_notifies_it():
+    cases, publisher, detector, notifier = FakeCases(), FakePublisher(), AlertDetector(), FakeNotifier()
+    complaints = [complaint(i, seconds=2 * i) for i in range(60)]
+    for start in range(0, 60, 20):  # three batches, as the Stage delivers them
+        await run_route(cases, publisher, *complaints[start:start + 20], alerts=detector, notifier=notifier)
+
+    published = publisher.events(topics.ALERTS, Alert)
+    assert published[0].state is AlertState.OPENED
+    assert len({a.alert_id for a in published}) == 1
+    assert {a.state for a in published} <= {AlertState.OPENED, AlertState.UPDATED}
+    assert published[0].topic == "product_quality" and published[0].example_mention_ids[0] == complaints[0].mention_id
+    assert [o.key for o in publisher.on(topics.ALERTS)] == [str(published[0].alert_id)] * len(published)
+    assert notifier.notified == published
+    # every mention was still routed
+    assert len(publisher.events(topics.CASES_ROUTED, RoutedCase)) == 60
+
+
+async def test_an_alert_whose_publish_failed_goes_out_with_the_next_attempt_and_only_once():
+    cases, detector, notifier = FakeCases(), AlertDetector(), FakeNotifier()
+    complaints = batch(*[complaint(i, seconds=2 * i) for i in range(20)], topic=topics.MENTIONS_CLASSIFIED)
+    failing = FakePublisher(failures=1)
+    kwargs = dict(rules=DEFAULT_RULES, store=cases, publisher=failing, clock=FixedClock(NOW), alerts=detector,
+                  notifier=notifier)
+    with pytest.raises(KafkaTimeoutError):
+        await route(complaints, **kwargs)  # type: ignore[arg-type]
+    assert notifier.notified == []
+    await route(complaints, **kwargs)  # type: ignore[arg-type]
+    await route(complaints, **kwargs)  # type: ignore[arg-type]
+
+    [opened] = failing.events(topics.ALERTS, Alert)
+    assert opened.state is AlertState.OPENED and notifier.notified == [opened]
+
+
+async def test_routine_questions_raise_no_alert():
+    cases, publisher = FakeCases(), FakePublisher()
+    await run_route(cases, publisher, *[classified(f"q{i}", thread_root=f"q{i}") for i in range(60)])
+    assert publisher.on(topics.ALERTS) == []

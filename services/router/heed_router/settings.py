@@ -1,0 +1,23 @@
+"""Router settings (`HEED_` environment names)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from heed.runtime.settings import HeedSettings
+
+
+class RouterSettings(HeedSettings):
+    alert_webhook_url: str | None = Field(
+        default=None, description="Where each crisis alert is POSTed as JSON; unset means no notification")
+    alert_webhook_secret: str | None = Field(
+        default=None, description="HMAC-SHA256 key of the X-Heed-Signature header; required with the URL")
+    alert_webhook_timeout_s: float = Field(default=5.0, gt=0, description="Per attempt")
+    alert_webhook_attempts: int = Field(default=5, ge=1, description="Attempts per alert before giving up")
+
+    @model_validator(mode="after")
+    def _a_webhook_is_signed(self) -> RouterSettings:
+        if self.alert_webhook_url and not self.alert_webhook_secret:
+            raise ValueError("HEED_ALERT_WEBHOOK_URL is set without HEED_ALERT_WEBHOOK_SECRET: "
+                             "alerts are only sent signed; set the secret the receiver verifies with")
+        return self
