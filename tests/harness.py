@@ -59,12 +59,13 @@ def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = Non
     from heed_responder.app import ResponderService
     from heed_responder.settings import ResponderSettings
     from heed_router.app import RouterService
+    from heed_router.settings import RouterSettings
 
     factories: dict[str, Callable[[], Service]] = {
         "ingest": lambda: IngestService(IngestSettings(
             kafka_bootstrap=bootstrap, database_url=dsn, ingest_api_tokens=[TOKEN])),
         "classifier": lambda: ClassifierService(ClassifierSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
-        "router": lambda: RouterService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
+        "router": lambda: RouterService(RouterSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "responder": lambda: ResponderService(ResponderSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "crm-sync": lambda: CrmSyncService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
     }

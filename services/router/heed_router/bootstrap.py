@@ -30,9 +30,10 @@ class Overrides:
     clock: Clock | None = None
 
 
-def bootstrap(*, rules: RuleTable, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
+def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
               overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
-    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
+    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database;
+    `rules` gives the routing table in use (the rules file's newest good one)."""
     store = overrides.store if overrides.store is not None else PostgresCases(pool())
     publisher = overrides.publisher if overrides.publisher is not None else publisher
     clock = overrides.clock if overrides.clock is not None else SystemClock()
