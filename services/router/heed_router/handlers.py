@@ -6,9 +6,9 @@ calls them, records the outcome and publishes it. `bootstrap.py` hands each hand
 
 from __future__ import annotations
 
-from heed.contracts import topics
 from collections.abc import Callable
 
+from heed.contracts import topics
 from heed.contracts.events import ClassifiedMention, CustomerUpdate
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher

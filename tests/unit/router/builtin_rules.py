@@ -10,6 +10,7 @@ from heed.contracts.events import Category as C
 from heed.contracts.events import Complexity, HandlingMode, Urgency
 from heed.contracts.events import HandlingMode as M
 from heed.contracts.events import IssueType as Issue
+from heed_router.adapters.rules_file import load_rules, shipped_rules_path
 from heed_router.domain.rules import Match, Rule, RuleTable, SlaPolicy
 
 # id, department, mode, SLA minutes, priority, match
@@ -23,7 +24,8 @@ BUILT_IN: list[tuple[str, str, HandlingMode, int, int, dict[str, Any]]] = [
     ("quality", "product-quality", M.HOLDING, 30, 70, dict(category=[C.COMPLAINT], issue_type=[Issue.PRODUCT_QUALITY])),
     ("attitude", "customer-service", M.HOLDING, 30, 75,
      dict(category=[C.COMPLAINT], issue_type=[Issue.SERVICE_ATTITUDE])),
-    ("facilities", "facilities", M.HOLDING, 30, 70, dict(category=[C.COMPLAINT], issue_type=[Issue.FACILITIES_HYGIENE])),
+    ("facilities", "facilities", M.HOLDING, 30, 70,
+     dict(category=[C.COMPLAINT], issue_type=[Issue.FACILITIES_HYGIENE])),
     ("usage-general", "technical-support", M.ANSWER, 15, 60,
      dict(category=[C.COMPLAINT, C.QUESTION], issue_type=[Issue.USAGE_DIFFICULTY], complexity=[Complexity.GENERAL])),
     ("usage-complex", "technical-support", M.HOLDING, 30, 60, dict(issue_type=[Issue.USAGE_DIFFICULTY])),
@@ -41,3 +43,5 @@ BUILT_IN_RULES = RuleTable(
     sla_policies={f"{m}m": SlaPolicy(due=timedelta(minutes=m)) for m in {row[3] for row in BUILT_IN}},
     rules=[Rule(id=i, department=d, mode=mode, sla=f"{sla}m", priority=p, match=Match.model_validate(match))
            for i, d, mode, sla, p, match in BUILT_IN])
+
+SHIPPED_RULES = load_rules(shipped_rules_path())

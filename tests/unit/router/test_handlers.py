@@ -18,9 +18,9 @@ from heed.contracts.events import (
     HandlingMode,
     RoutedCase,
 )
-from heed_router.domain.rules import DEFAULT_RULES
 from heed_router.handlers import learn_customers, route
 from tests.unit.factories import batch, classification, mention
+from tests.unit.router.builtin_rules import SHIPPED_RULES
 from tests.unit.router.fakes import FakeCases, FakePublisher, FixedClock
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ def classified(native_id: str = "n1", thread_root: str = "n1", minutes: int = 0,
 
 
 async def run_route(cases: FakeCases, publisher: FakePublisher, *events: ClassifiedMention) -> None:
-    await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=DEFAULT_RULES, store=cases,
+    await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=lambda: SHIPPED_RULES, store=cases,
                 publisher=publisher, clock=FixedClock(NOW))
 
 

@@ -17,16 +17,16 @@ from heed.contracts.events import (
     CustomerUpdate,
     RoutedCase,
 )
-from heed.runtime.settings import HeedSettings
 from heed_router.app import RouterService
 from heed_router.bootstrap import Overrides
+from heed_router.settings import RouterSettings
 from tests.unit.factories import classification, mention
 from tests.unit.router.fakes import FakeCases, FixedClock
 
 
 async def test_a_customer_update_and_a_classified_mention_on_the_broker_route_a_vip_case():
     cases = FakeCases()
-    service = RouterService(HeedSettings(kafka_bootstrap="127.0.0.1:1"),
+    service = RouterService(RouterSettings(kafka_bootstrap="127.0.0.1:1"),
                             overrides=Overrides(store=cases, clock=FixedClock(datetime(2026, 11, 20, tzinfo=UTC))))
     service.register()
     routed: list[RoutedCase] = []

@@ -151,6 +151,8 @@ def _any_equal(value: str | None, allowed: list[str]) -> bool:
 
 def parse_duration(value: object) -> timedelta:
     """`15m`, `4h`, `1d` (or whole minutes as a number) → a timedelta."""
+    if isinstance(value, timedelta):
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return timedelta(minutes=value)
     found = _DURATION.match(value) if isinstance(value, str) else None
