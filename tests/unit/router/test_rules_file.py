@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from heed.contracts.events import (
     Author,
@@ -229,9 +228,10 @@ async def test_readyz_says_rules_false_and_why_while_an_edit_is_refused(tmp_path
     _edit(path, VALID.replace("category: [complaint]", "category: [complain]"))
     service.rules_file.check()
     assert service.rules().rules[0].match.category == [Category.COMPLAINT]  # the last good table
-    with TestClient(service.internal_asgi()) as client:
-        response = client.get("/readyz")
-    body = json.loads(response.text)
+    transport = httpx.ASGITransport(app=service.internal_asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://router") as client:
+        response = await client.get("/readyz")
+    body = response.json()
     assert response.status_code == 503
     assert body["checks"]["rules"] is False
     assert body["reasons"]["rules"].startswith("routing-rules.yaml line 7, rule 'vip-complaints': unknown category")
