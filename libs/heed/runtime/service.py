@@ -151,6 +151,10 @@ class Service:
             checks["broker"] = False
         return checks
 
+    def readiness_reasons(self) -> dict[str, str]:
+        """Why a check of the service's own is false, check → reason; on /readyz beside the checks."""
+        return {}
+
     def metrics(self) -> dict[str, int]:
         """Counts of the service's own, name → number; a key may carry labels ('name{channel="x"}').
 
@@ -185,7 +189,11 @@ class Service:
         async def readyz(request: Request) -> Response:
             checks = await self.readiness()
             ok = all(checks.values())
-            return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+            body: dict[str, object] = {"ready": ok, "checks": checks}
+            reasons = self.readiness_reasons()
+            if reasons:
+                body["reasons"] = reasons
+            return JSONResponse(body, status_code=200 if ok else 503)
 
         async def metrics(request: Request) -> Response:
             body, content_type = render(self.registry, request.headers.get("accept"))

@@ -58,9 +58,10 @@ def build_alerting(settings: RouterSettings, overrides: Overrides = Overrides())
     return Alerting(detector, notifier)
 
 
-def bootstrap(*, rules: RuleTable, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
+def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
               alerting: Alerting, overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
-    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
+    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database;
+    `rules` gives the routing table in use (the rules file's newest good one)."""
     store = overrides.store if overrides.store is not None else PostgresCases(pool())
     publisher = overrides.publisher if overrides.publisher is not None else publisher
     clock = overrides.clock if overrides.clock is not None else SystemClock()

@@ -6,28 +6,32 @@ calls them, records the outcome and publishes it. `bootstrap.py` hands each hand
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from heed.contracts import topics
-from heed.contracts.events import ClassifiedMention, CustomerTier, CustomerUpdate
+from heed.contracts.events import ClassifiedMention, CustomerUpdate
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher
 from heed_router.domain.alerts import AlertDetector
-from heed_router.domain.cases import announce, assign, identity_of, posting_order
+from heed_router.domain.cases import KnownCustomer, announce, assign, identity_of, posting_order
 from heed_router.domain.rules import RuleTable
 from heed_router.ports import AlertNotifier, CaseStore
 
 
-async def route(batch: list[Incoming[ClassifiedMention]], *, rules: RuleTable, store: CaseStore,
+async def route(batch: list[Incoming[ClassifiedMention]], *, rules: Callable[[], RuleTable], store: CaseStore,
                 publisher: EventPublisher, clock: Clock, alerts: AlertDetector, notifier: AlertNotifier) -> None:
     """Put each classified mention on its conversation's case and route it by the rules and the
-    customer's tier; publish the routed case and the case event (opened or mention added).
+    customer's tier and owner; publish the routed case and the case event (opened or mention added).
 
+    `rules()` is asked once per batch: a reload while the batch is routed applies to the next one.
     Each mention also feeds the crisis detector; the alerts it raises are published on heed.alerts
     with the batch's events and then handed to the notifier, which never holds routing up. An
     alert whose publish failed stays pending and goes out with the batch's next attempt.
     """
+    table = rules()
     batch = sorted(batch, key=lambda item: posting_order(item.event))
-    known = await store.tiers([identity_of(item.event) for item in batch])
-    assignments = [assign(rules, item.event, known.get(identity_of(item.event), CustomerTier.STANDARD))
+    known = await store.customers([identity_of(item.event) for item in batch])
+    assignments = [assign(table, item.event, known.get(identity_of(item.event), KnownCustomer()))
                    for item in batch]
     first_mentions = await store.record_routing(assignments)
     now = clock.now()

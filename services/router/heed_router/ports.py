@@ -10,15 +10,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
-from heed.contracts.events import Alert, CustomerTier, CustomerUpdate
-from heed_router.domain.cases import Assignment
+from heed.contracts.events import Alert, CustomerUpdate
+from heed_router.domain.cases import Assignment, KnownCustomer
 
 
 class CaseStore(Protocol):
     """The router's own records: cases, each mention's routing, and the customer tiers it learnt."""
 
-    async def tiers(self, identities: Sequence[str]) -> dict[str, CustomerTier]:
-        """The known tier of each identity (`channel:platform_id`); unknown identities are left out."""
+    async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
+        """The known tier and owner of each identity (`channel:platform_id`); unknown identities are left out."""
         ...
 
     async def record_routing(self, assignments: Sequence[Assignment]) -> dict[uuid.UUID, uuid.UUID]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, model_validator
 
 from heed.runtime.settings import HeedSettings
@@ -21,3 +23,8 @@ class RouterSettings(HeedSettings):
             raise ValueError("HEED_ALERT_WEBHOOK_URL is set without HEED_ALERT_WEBHOOK_SECRET: "
                              "alerts are only sent signed; set the secret the receiver verifies with")
         return self
+
+    router_rules: Path | None = Field(
+        default=None, description="Routing rules and SLA policies (YAML); unset = deploy/config/routing-rules.yaml")
+    router_rules_poll_s: float = Field(
+        default=3.0, gt=0, description="How often the rules file is checked for edits, in seconds")

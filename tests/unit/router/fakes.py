@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from heed.contracts.events import Alert, CustomerTier, CustomerUpdate, Event
-from heed_router.domain.cases import Assignment
+from heed_router.domain.cases import Assignment, KnownCustomer
 from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
 
 E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
-class KnownCustomer:
+class CustomerVersion:
     tier: CustomerTier
     owner: str | None
     version: int
@@ -27,10 +27,10 @@ class FakeCases:
     def __init__(self) -> None:
         self.first_mention: dict[uuid.UUID, uuid.UUID] = {}  # case_id → the mention that opened it
         self.routed: dict[uuid.UUID, Assignment] = {}  # mention_id → its first routing
-        self.customers: dict[str, KnownCustomer] = {}  # identity → newest tier and owner
+        self.known: dict[str, CustomerVersion] = {}  # identity → newest tier and owner
 
-    async def tiers(self, identities: Sequence[str]) -> dict[str, CustomerTier]:
-        return {i: self.customers[i].tier for i in identities if i in self.customers}
+    async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
+        return {i: KnownCustomer(self.known[i].tier, self.known[i].owner) for i in identities if i in self.known}
 
     async def record_routing(self, assignments: Sequence[Assignment]) -> dict[uuid.UUID, uuid.UUID]:
         for a in assignments:
@@ -41,9 +41,9 @@ class FakeCases:
     async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
         for u in updates:
             for identity in u.identities:
-                known = self.customers.get(identity)
+                known = self.known.get(identity)
                 if known is None or known.version <= u.version:
-                    self.customers[identity] = KnownCustomer(u.tier, u.owner, u.version)
+                    self.known[identity] = CustomerVersion(u.tier, u.owner, u.version)
 
 
 class FakeNotifier:

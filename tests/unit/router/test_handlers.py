@@ -25,9 +25,9 @@ from heed.contracts.events import (
     RoutedCase,
 )
 from heed_router.domain.alerts import AlertDetector
-from heed_router.domain.rules import DEFAULT_RULES
 from heed_router.handlers import learn_customers, route
 from tests.unit.factories import batch, classification, mention
+from tests.unit.router.builtin_rules import SHIPPED_RULES
 from tests.unit.router.fakes import FakeCases, FakeNotifier, FakePublisher, FixedClock
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def classified(native_id: str = "n1", thread_root: str = "n1", minutes: int = 0,
 
 async def run_route(cases: FakeCases, publisher: FakePublisher, *events: ClassifiedMention,
                     alerts: AlertDetector | None = None, notifier: FakeNotifier | None = None) -> None:
-    await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=DEFAULT_RULES, store=cases,
+    await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=lambda: SHIPPED_RULES, store=cases,
                 publisher=publisher, clock=FixedClock(NOW), alerts=alerts or AlertDetector(),
                 notifier=notifier or FakeNotifier())
 
@@ -157,7 +157,7 @@ async def test_an_alert_whose_publish_failed_goes_out_with_the_next_attempt_and_
     cases, detector, notifier = FakeCases(), AlertDetector(), FakeNotifier()
     complaints = batch(*[complaint(i, seconds=2 * i) for i in range(20)], topic=topics.MENTIONS_CLASSIFIED)
     failing = FakePublisher(failures=1)
-    kwargs = dict(rules=DEFAULT_RULES, store=cases, publisher=failing, clock=FixedClock(NOW), alerts=detector,
+    kwargs = dict(rules=lambda: SHIPPED_RULES, store=cases, publisher=failing, clock=FixedClock(NOW), alerts=detector,
                   notifier=notifier)
     with pytest.raises(KafkaTimeoutError):
         await route(complaints, **kwargs)  # type: ignore[arg-type]

@@ -6,12 +6,13 @@ import pytest
 from pydantic import ValidationError
 
 from heed.contracts.events import Category, Complexity, CustomerTier, HandlingMode, IssueType, Urgency
-from heed_router.domain.rules import DEFAULT_RULES, Match, Rule, RuleTable, route
+from heed_router.domain.rules import Match, Rule, RuleTable, SlaPolicy, route
 from tests.unit.factories import classification, mention
+from tests.unit.router.builtin_rules import SHIPPED_RULES
 
 
 def decide(c, tier=CustomerTier.STANDARD, text="hi"):
-    return route(DEFAULT_RULES, mention(text), c, tier)
+    return route(SHIPPED_RULES, mention(text), c, tier)
 
 
 def test_each_complaint_issue_goes_to_its_department_with_a_holding_reply():
@@ -44,22 +45,28 @@ def test_vip_customers_get_higher_priority_and_half_the_sla():
     assert vip.sla == standard.sla / 2
 
 
+POLICIES = {"fast": SlaPolicy(due=timedelta(minutes=10))}
+REST = Rule(id="rest", department="cs", mode=HandlingMode.ANSWER, sla="fast", priority=1)
+
+
 def test_keyword_rules_match_case_insensitively():
-    table = RuleTable(rules=[
+    table = RuleTable(sla_policies=POLICIES, rules=[
         Rule(id="recall", match=Match(keywords=["Recall"]), department="legal", mode=HandlingMode.HOLDING,
-             sla_minutes=10, priority=99),
-        Rule(id="rest", department="cs", mode=HandlingMode.ANSWER, sla_minutes=15, priority=1),
+             sla="fast", priority=99),
+        REST,
     ])
     assert route(table, mention("is there a RECALL?"), classification(), CustomerTier.STANDARD).rule_id == "recall"
     assert route(table, mention("thanks"), classification(), CustomerTier.STANDARD).rule_id == "rest"
 
 
 def test_rule_tables_are_validated():
-    rest = Rule(id="rest", department="cs", mode=HandlingMode.ANSWER, sla_minutes=15, priority=1)
     with pytest.raises(ValidationError, match="unique"):
-        RuleTable(rules=[rest, rest])
+        RuleTable(sla_policies=POLICIES, rules=[REST, REST])
     with pytest.raises(ValidationError, match="catch-all"):
-        RuleTable(rules=[Rule(id="q", match=Match(category=[Category.QUESTION]), department="cs",
-                              mode=HandlingMode.ANSWER, sla_minutes=15, priority=1)])
+        RuleTable(sla_policies=POLICIES, rules=[Rule(id="q", match=Match(category=[Category.QUESTION]),
+                                                     department="cs", mode=HandlingMode.ANSWER, sla="fast",
+                                                     priority=1)])
+    with pytest.raises(ValidationError, match="unknown SLA policy 'slow'"):
+        RuleTable(sla_policies=POLICIES, rules=[REST.model_copy(update={"sla": "slow"})])
     with pytest.raises(ValidationError):
-        Rule(id="bad", department="cs", mode=HandlingMode.ANSWER, sla_minutes=0, priority=1)
+        SlaPolicy(due=timedelta(0))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from heed.contracts.events import CustomerTier, CustomerUpdate
-from heed_router.domain.cases import Assignment
+from heed_router.domain.cases import Assignment, KnownCustomer
 
 
 class PostgresCases:
@@ -17,12 +17,13 @@ class PostgresCases:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def tiers(self, identities: Sequence[str]) -> dict[str, CustomerTier]:
+    async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
         if not identities:
             return {}
         rows = await self.pool.fetch(
-            "SELECT identity, tier FROM customer_tiers WHERE identity = ANY($1::text[])", list(set(identities)))
-        return {r["identity"]: CustomerTier(r["tier"]) for r in rows}
+            "SELECT identity, tier, owner FROM customer_tiers WHERE identity = ANY($1::text[])",
+            list(set(identities)))
+        return {r["identity"]: KnownCustomer(CustomerTier(r["tier"]), r["owner"]) for r in rows}
 
     async def record_routing(self, assignments: Sequence[Assignment]) -> dict[uuid.UUID, uuid.UUID]:
         """Open cases and record decisions in one transaction; returns case_id → its first mention."""

@@ -23,6 +23,14 @@ from heed.contracts.events import (
 from heed_router.domain.rules import Decision, RuleTable, route
 
 
+@dataclass(frozen=True)
+class KnownCustomer:
+    """What the router learnt about an identity from the CRM: its tier and owner."""
+
+    tier: CustomerTier = CustomerTier.STANDARD
+    owner: str | None = None
+
+
 def identity_of(classified: ClassifiedMention) -> str:
     """The author's identity as the CRM names it in customer updates: `channel:platform_id`."""
     m = classified.mention
@@ -57,10 +65,10 @@ class Assignment:
         return self.mention.received_at + self.decision.sla
 
 
-def assign(rules: RuleTable, classified: ClassifiedMention, tier: CustomerTier) -> Assignment:
+def assign(rules: RuleTable, classified: ClassifiedMention, customer: KnownCustomer) -> Assignment:
     """The case the mention joins and the department, mode, priority and SLA its rules decide."""
-    decision = route(rules, classified.mention, classified.classification, tier)
-    return Assignment(classified, case_id_of(classified.mention), tier, decision)
+    decision = route(rules, classified.mention, classified.classification, customer.tier, customer.owner)
+    return Assignment(classified, case_id_of(classified.mention), customer.tier, decision)
 
 
 def announce(assignment: Assignment, first_mention_id: uuid.UUID, now: datetime) -> tuple[RoutedCase, CaseEvent]:

@@ -1,15 +1,28 @@
-"""Routing rules: declarative, validated, first match wins.
+"""Routing rules: a table operations edit as YAML (`deploy/config/routing-rules.yaml`), validated here.
 
-A rule matches on the classification and the mention (category, issue type, channel, language,
-urgency, PII, complexity, keywords, customer tier) and decides the owning department, how the
-responder handles it, the SLA and the priority.
+A rule's `match` holds conditions on everything a mention carries (its classification, its channel,
+account and author, the listening match, the customer's tier and owner, keywords in its text); the
+rule decides the owning department, how the responder handles the mention, its priority and its SLA
+policy. Rules are tried in file order (`order: first_match`) or by priority, highest first, file
+order breaking ties (`order: priority`); the first rule that holds decides. The last rule in file
+order must match everything, so every mention gets a decision.
+
+Parsing is pure (text in, table or `RulesError` out); reading the file and watching it for edits is
+`adapters/rules_file.py`.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from heed.contracts.events import (
     Category,
@@ -23,44 +36,150 @@ from heed.contracts.events import (
     Urgency,
 )
 
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
+_UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+# A keyword of Latin letters and digits matches whole words ("sue" is not in "issue", "court" not in
+# "courteous"); other keywords (Chinese, Thai: written without spaces between words) match anywhere.
+_LATIN_WORD = re.compile(r"^[0-9a-z][0-9a-z .'&-]*$")
+
+
+def _fold(text: str) -> str:
+    """Case- and width-insensitive form: full-width Ｌａｗｙｅｒ and LAWYER both become lawyer."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+class Order(StrEnum):
+    FIRST_MATCH = "first_match"
+    PRIORITY = "priority"
+
+
+class Sentiment(BaseModel):
+    """A closed range of the classifier's sentiment, -1 (negative) to 1 (positive)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min: float = Field(default=-1.0, ge=-1.0, le=1.0)
+    max: float = Field(default=1.0, ge=-1.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Sentiment:
+        if self.min > self.max:
+            raise ValueError(f"sentiment min {self.min} is above max {self.max}")
+        return self
+
 
 class Match(BaseModel):
-    """Every condition given must hold; an empty match matches everything."""
+    """Every condition given must hold; a list means any of its values; an empty match matches everything."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     category: list[Category] | None = None
     issue_type: list[IssueType] | None = None
-    channel: list[Channel] | None = None
-    language: list[str] | None = None
     urgency: list[Urgency] | None = None
     complexity: list[Complexity] | None = None
+    sentiment: Sentiment | None = None
+    channel: list[Channel] | None = None
+    language: list[str] | None = Field(default=None, description="The classifier's language: en, zh, th, …")
+    script: list[Literal["Hans", "Hant"]] | None = Field(default=None, description="Chinese script")
+    account: list[str] | None = Field(default=None, description="The brand account addressed")
+    listening: list[str] | None = Field(
+        default=None, description="A listening match: a brand term or `executive:<name>`, case-insensitive")
+    followers_min: int | None = Field(default=None, ge=0)
     tier: list[CustomerTier] | None = None
+    owner: list[str] | None = Field(default=None, description="The customer's owner in the CRM")
     has_pii: bool | None = None
-    keywords: list[str] | None = Field(default=None, description="Any of these, case-insensitive")
+    keywords: list[str] | None = Field(
+        default=None, description="Any of these in the text, case-insensitive; Latin keywords match whole words")
 
-    def holds(self, mention: Mention, c: Classification, tier: CustomerTier) -> bool:
+    @field_validator("language", "account", "listening", "owner", "keywords")
+    @classmethod
+    def _not_blank(cls, values: list[str] | None) -> list[str] | None:
+        if values is not None and (not values or any(not v.strip() for v in values)):
+            raise ValueError("give at least one value, none of them blank")
+        return values
+
+    @cached_property
+    def _keyword_patterns(self) -> list[re.Pattern[str]]:
+        patterns = []
+        for keyword in self.keywords or []:
+            folded = _fold(keyword.strip())
+            if _LATIN_WORD.match(folded):
+                patterns.append(re.compile(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])"))
+            else:
+                patterns.append(re.compile(re.escape(folded)))
+        return patterns
+
+    def holds(self, mention: Mention, c: Classification, tier: CustomerTier, owner: str | None = None) -> bool:
         if self.category is not None and c.category not in self.category:
             return False
         if self.issue_type is not None and c.issue_type not in self.issue_type:
-            return False
-        if self.channel is not None and mention.channel not in self.channel:
-            return False
-        if self.language is not None and c.language not in self.language:
             return False
         if self.urgency is not None and c.urgency not in self.urgency:
             return False
         if self.complexity is not None and c.complexity not in self.complexity:
             return False
+        if self.sentiment is not None and not self.sentiment.min <= c.sentiment <= self.sentiment.max:
+            return False
+        if self.channel is not None and mention.channel not in self.channel:
+            return False
+        if self.language is not None and c.language not in self.language:
+            return False
+        if self.script is not None and c.script not in self.script:
+            return False
+        if self.account is not None and not _any_equal(mention.account, self.account):
+            return False
+        if self.listening is not None and not any(_any_equal(m, self.listening) for m in mention.matched):
+            return False
+        if self.followers_min is not None and mention.author.followers < self.followers_min:
+            return False
         if self.tier is not None and tier not in self.tier:
+            return False
+        if self.owner is not None and not _any_equal(owner, self.owner):
             return False
         if self.has_pii is not None and bool(c.pii) != self.has_pii:
             return False
         if self.keywords is not None:
-            text = mention.text.casefold()
-            if not any(k.casefold() in text for k in self.keywords):
+            text = _fold(mention.text)
+            if not any(p.search(text) for p in self._keyword_patterns):
                 return False
         return True
+
+
+def _any_equal(value: str | None, allowed: list[str]) -> bool:
+    return value is not None and _fold(value) in {_fold(a) for a in allowed}
+
+
+def parse_duration(value: object) -> timedelta:
+    """`15m`, `4h`, `1d` (or whole minutes as a number) → a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(minutes=value)
+    found = _DURATION.match(value) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f"a duration is a number of minutes or like 15m, 4h, 1d; got {value!r}")
+    return int(found.group(1)) * _UNITS[found.group(2)]
+
+
+class SlaPolicy(BaseModel):
+    """How long the department has, and at what share of that a warning fires."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    due: timedelta
+    warning_share: float = Field(default=0.75, gt=0, lt=1)
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("due")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value <= timedelta(days=7):
+            raise ValueError("an SLA is more than 0 and at most 7 days")
+        return value
 
 
 class Rule(BaseModel):
@@ -70,26 +189,46 @@ class Rule(BaseModel):
     match: Match = Field(default_factory=Match)
     department: str = Field(min_length=1)
     mode: HandlingMode
-    sla_minutes: int = Field(gt=0, le=7 * 24 * 60)
     priority: int = Field(ge=0, le=100)
+    sla: str = Field(min_length=1, description="The name of an SLA policy")
+
+
+class RuleProblem(ValueError):
+    """A table-level problem that belongs to one rule (its index in the file)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class RuleTable(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rules: list[Rule] = Field(min_length=1)
+    order: Order = Order.FIRST_MATCH
+    sla_policies: dict[str, SlaPolicy] = Field(min_length=1)
     vip_priority_boost: int = Field(default=20, ge=0, le=100)
     vip_sla_factor: float = Field(default=0.5, gt=0, le=1)
+    rules: list[Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _check(self) -> RuleTable:
-        ids = [r.id for r in self.rules]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"rule ids must be unique; repeated: {', '.join(dupes)}")
+        seen: set[str] = set()
+        for index, rule in enumerate(self.rules):
+            if rule.id in seen:
+                raise RuleProblem(index, f"rule id {rule.id!r} is used twice; ids must be unique")
+            seen.add(rule.id)
+            if rule.sla not in self.sla_policies:
+                raise RuleProblem(index, f"unknown SLA policy {rule.sla!r} (defined: {', '.join(self.sla_policies)})")
         if self.rules[-1].match != Match():
-            raise ValueError(f"the last rule must match everything (a catch-all); it is {self.rules[-1].id!r}")
+            raise RuleProblem(len(self.rules) - 1, "the last rule must match everything (a catch-all)")
         return self
+
+    @cached_property
+    def in_order(self) -> list[Rule]:
+        """The rules in the order they are tried."""
+        if self.order is Order.PRIORITY:
+            return sorted(self.rules, key=lambda r: -r.priority)  # stable: file order breaks ties
+        return list(self.rules)
 
 
 class Decision(BaseModel):
@@ -99,51 +238,106 @@ class Decision(BaseModel):
     department: str
     mode: HandlingMode
     sla: timedelta
+    sla_policy: str
+    sla_warning_share: float
     priority: int
 
 
-def route(table: RuleTable, mention: Mention, c: Classification, tier: CustomerTier) -> Decision:
+def route(table: RuleTable, mention: Mention, c: Classification, tier: CustomerTier,
+          owner: str | None = None) -> Decision:
     """The first rule that holds decides; VIP customers get a higher priority and a shorter SLA."""
-    rule = next(r for r in table.rules if r.match.holds(mention, c, tier))
-    sla = timedelta(minutes=rule.sla_minutes)
+    rule = next((r for r in table.in_order if r.match.holds(mention, c, tier, owner)), table.rules[-1])
+    policy = table.sla_policies[rule.sla]
+    sla = policy.due
     priority = rule.priority
     if tier is CustomerTier.VIP and rule.mode is not HandlingMode.IGNORE:
         sla = sla * table.vip_sla_factor
         priority = min(100, priority + table.vip_priority_boost)
-    return Decision(rule_id=rule.id, department=rule.department, mode=rule.mode, sla=sla, priority=priority)
+    return Decision(rule_id=rule.id, department=rule.department, mode=rule.mode, sla=sla, sla_policy=rule.sla,
+                    sla_warning_share=policy.warning_share, priority=priority)
 
 
-def _rule(id: str, department: str, mode: HandlingMode, sla: int, priority: int, **match: object) -> Rule:
-    return Rule(id=id, match=Match.model_validate(match), department=department, mode=mode,
-                sla_minutes=sla, priority=priority)
+class RulesError(ValueError):
+    """A routing-rules file that cannot be used; each line of the message names a line and a rule."""
 
 
-C, Issue, M = Category, IssueType, HandlingMode
+@dataclass(frozen=True)
+class _Where:
+    line: int
+    rule_id: str | None
 
-DEFAULT_RULES = RuleTable(rules=[
-    _rule("spam", "moderation", M.IGNORE, 24 * 60, 0, category=[C.SPAM]),
-    _rule("sensitive-data", "care-escalations", M.PRIVATE, 15, 90, has_pii=True),
-    _rule("critical", "care-escalations", M.PRIVATE, 15, 95, urgency=[Urgency.CRITICAL]),
-    _rule("angry-complaint", "care-escalations", M.PRIVATE, 15, 85,
-          category=[C.COMPLAINT], urgency=[Urgency.HIGH]),
-    _rule("billing", "billing", M.HOLDING, 30, 70, category=[C.COMPLAINT], issue_type=[Issue.BILLING]),
-    _rule("delivery", "logistics", M.HOLDING, 30, 70, category=[C.COMPLAINT],
-          issue_type=[Issue.SHIPPING_DELIVERY]),
-    _rule("quality", "product-quality", M.HOLDING, 30, 70, category=[C.COMPLAINT],
-          issue_type=[Issue.PRODUCT_QUALITY]),
-    _rule("attitude", "customer-service", M.HOLDING, 30, 75, category=[C.COMPLAINT],
-          issue_type=[Issue.SERVICE_ATTITUDE]),
-    _rule("facilities", "facilities", M.HOLDING, 30, 70, category=[C.COMPLAINT],
-          issue_type=[Issue.FACILITIES_HYGIENE]),
-    _rule("usage-general", "technical-support", M.ANSWER, 15, 60, category=[C.COMPLAINT, C.QUESTION],
-          issue_type=[Issue.USAGE_DIFFICULTY], complexity=[Complexity.GENERAL]),
-    _rule("usage-complex", "technical-support", M.HOLDING, 30, 60, issue_type=[Issue.USAGE_DIFFICULTY]),
-    _rule("complaint", "customer-service", M.HOLDING, 30, 65, category=[C.COMPLAINT]),
-    _rule("question-complex", "customer-service", M.HOLDING, 30, 50, category=[C.QUESTION],
-          complexity=[Complexity.COMPLEX]),
-    _rule("question", "customer-service", M.ANSWER, 15, 50, category=[C.QUESTION]),
-    _rule("sales-lead", "sales", M.HOLDING, 60, 60, category=[C.SALES_LEAD]),
-    _rule("praise", "marketing", M.ACKNOWLEDGE, 240, 20, category=[C.PRAISE]),
-    _rule("suggestion", "product", M.ACKNOWLEDGE, 240, 30, category=[C.SUGGESTION]),
-    _rule("catch-all", "customer-service", M.ACKNOWLEDGE, 240, 10),
-])
+
+def parse_rules(text: str, name: str) -> RuleTable:
+    """The table in YAML `text`; `name` (the file's name) starts each problem in a `RulesError`."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise RulesError(f"{name}{line}: not valid YAML: {e.problem or e}") from None
+    if node is None or not isinstance(data, dict):
+        raise RulesError(f"{name} line 1: expected a mapping with `sla_policies` and `rules`")
+    try:
+        return RuleTable.model_validate(data)
+    except ValidationError as e:
+        problems = [_describe(error, node, name) for error in e.errors()]
+        raise RulesError("\n".join(problems)) from None
+
+
+def _describe(error: Any, root: yaml.Node, name: str) -> str:
+    loc = tuple(error["loc"])
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, RuleProblem):
+        loc = ("rules", cause.index)
+    where = _locate(root, loc)
+    rule = f", rule {where.rule_id!r}" if where.rule_id else ""
+    return f"{name} line {where.line}{rule}: {_message(error, loc, cause)}"
+
+
+def _message(error: Any, loc: tuple[Any, ...], cause: object) -> str:
+    if isinstance(cause, ValueError):
+        return str(cause)
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {field!r}"
+    if error["type"] == "missing":
+        return f"missing key {field!r}"
+    label = field.replace("_", " ")
+    if error["type"] in ("enum", "literal_error"):
+        return f"unknown {label} {error['input']!r} ({error['msg'][0].lower()}{error['msg'][1:]})"
+    return f"{label}: {error['msg']} (got {error['input']!r})" if not isinstance(error["input"], dict | list) \
+        else f"{label}: {error['msg']}"
+
+
+def _locate(root: yaml.Node, loc: tuple[Any, ...]) -> _Where:
+    """The line of the deepest node `loc` reaches (a key's own line for a key) and the rule it is in."""
+    node, line, rule_id = root, root.start_mark.line + 1, None
+    for depth, part in enumerate(loc):
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    line, child = key.start_mark.line + 1, value
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+            if depth == 1 and loc[0] == "rules":
+                rule_id = _rule_id(child)
+        if child is None:
+            break
+        node = child
+    return _Where(line, rule_id)
+
+
+def _rule_id(node: yaml.Node) -> str | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "id" and isinstance(value, yaml.ScalarNode):
+                return str(value.value)
+    return None
