@@ -200,12 +200,42 @@ class RoutedCase(Event):
     new_case: bool = True
 
 
+class CaseStatus(StrEnum):
+    """Where a case stands. The router owns the lifecycle (`heed_router/domain/lifecycle.py`)."""
+
+    NEW = "new"  # opened by the customer's first mention, nothing sent yet
+    ACKNOWLEDGED = "acknowledged"  # an automatic acknowledgement (holding, private, thanks) was sent
+    PENDING_DEPARTMENT = "pending_department"  # in the department's queue, waiting for its answer
+    ANSWERED = "answered"  # a substantive answer (an agent's, or a checked automatic one) is on its way
+    AWAITING_CUSTOMER = "awaiting_customer"  # the answer reached the customer; their turn
+    RESOLVED = "resolved"  # done; the follow-up asks for a rating; the customer may still reopen it
+    CLOSED = "closed"  # final: a later mention in the thread opens a new case
+
+
 class CaseEventKind(StrEnum):
     OPENED = "opened"
     MENTION_ADDED = "mention_added"
-    FIRST_RESPONSE = "first_response"
+    FIRST_RESPONSE = "first_response"  # the first substantive answer reached the customer
     SLA_BREACHED = "sla_breached"
     CLOSED = "closed"
+    # additive (v1): the rest of the lifecycle
+    ACKNOWLEDGED = "acknowledged"
+    QUEUED = "queued"  # into the department's queue (pending_department)
+    CLAIMED = "claimed"
+    RELEASED = "released"  # a claim given back or timed out
+    ANSWERED = "answered"  # an agent's answer handed to the responder (heed.cases.answers) to send
+    ANSWER_FAILED = "answer_failed"  # the channel refused the answer; the case is back in the queue
+    AWAITING_CUSTOMER = "awaiting_customer"  # the answer was sent (the first one is also first_response)
+    CUSTOMER_REPLIED = "customer_replied"  # the customer wrote again while it was their turn
+    URGENCY_RAISED = "urgency_raised"
+    TRANSFERRED = "transferred"
+    NOTE_ADDED = "note_added"
+    SLA_WARNING = "sla_warning"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    FOLLOW_UP_SENT = "follow_up_sent"
+    RATED = "rated"
 
 
 class CaseEvent(Event):
@@ -214,11 +244,56 @@ class CaseEvent(Event):
     kind: CaseEventKind
     department: str | None = None
     detail: str = ""
+    # additive (v1): what the event did to the case. No customer text, ever: notes stay in the router.
+    status: CaseStatus | None = Field(default=None, description="The case's status after the event")
+    previous_status: CaseStatus | None = None
+    actor: str | None = Field(default=None, description="agent:<id>, system:<name>, heed:<service> or customer")
+    priority: int | None = Field(default=None, ge=0, le=100)
+    urgency: Urgency | None = None
+    previous_department: str | None = Field(default=None, description="For a transfer: where it came from")
+    due_at: datetime | None = Field(default=None, description="The SLA due time, when the event concerns it")
+    rating: int | None = Field(default=None, ge=1, le=5, description="For `rated`: the customer's 1–5")
+    answer_id: uuid.UUID | None = None
+
+
+class AnswerKind(StrEnum):
+    AGENT = "agent"  # a department's or agent's answer, text written by a person
+    FOLLOW_UP = "follow_up"  # the check-back after resolution, asking for a 1–5 rating
+
+
+class CaseAnswer(Event):
+    """An answer the router hands to the responder to send on the customer's channel.
+
+    The responder writes it to its outbox keyed by `answer_id` and sends it once, in the
+    customer's script; what became of it comes back on heed.replies with the same `answer_id`.
+    """
+
+    answer_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: AnswerKind
+    mention_id: uuid.UUID = Field(description="The customer's mention answered (the case's latest)")
+    channel: Channel
+    in_reply_to: NativeId = Field(description="Native id of that mention")
+    recipient_platform_id: NativeId
+    visibility: Visibility
+    text: StoredText | None = Field(default=None, description="The agent's text; none for a follow-up, "
+                                                              "which the responder renders from its template")
+    language: str = Field(description="The customer's language: the follow-up's, and the script conversion's")
+    script: Literal["Hans", "Hant"] | None = None
+    author: str = Field(description="agent:<id> or system:follow-up")
+    department: str
+    received_at: datetime = Field(description="When Heed received the mention answered")
 
 
 class ReplyStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
+
+
+class ReplyKind(StrEnum):
+    AUTO = "auto"  # the responder's automatic reply to a routed mention
+    AGENT = "agent"  # a department's answer (CaseAnswer)
+    FOLLOW_UP = "follow_up"  # the check-back asking for a rating (CaseAnswer)
 
 
 class Reply(Event):
@@ -238,6 +313,13 @@ class Reply(Event):
     error: str | None = None
     received_at: datetime = Field(description="When Heed received the mention answered")
     sent_at: datetime | None = None
+    # additive (v1): who wrote it and whether it answers the customer
+    kind: ReplyKind = ReplyKind.AUTO
+    answer_id: uuid.UUID | None = Field(default=None, description="The CaseAnswer it sends, for agent "
+                                                                  "answers and follow-ups")
+    author: str = Field(default="heed:responder", description="heed:responder (automatic) or agent:<id>")
+    substantive: bool = Field(default=False, description="It answers the customer (an agent's answer or a "
+                                                         "checked automatic answer), not only acknowledges")
 
 
 class CustomerUpdate(Event):
@@ -250,6 +332,9 @@ class CustomerUpdate(Event):
     preferences: dict[str, str] = Field(default_factory=dict)
     source: str = Field(default="heed", description="heed, hubspot, salesforce, …")
     version: int = 1
+    consent: dict[str, bool] = Field(
+        default_factory=dict, description="Purpose (follow_up, marketing) → granted; a purpose not listed "
+                                          "is not refused")
 
 
 class DeadLetter(Event):

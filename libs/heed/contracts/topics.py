@@ -26,6 +26,7 @@ MENTIONS = "heed.mentions"
 MENTIONS_CLASSIFIED = "heed.mentions.classified"
 CASES_ROUTED = "heed.cases.routed"
 CASE_EVENTS = "heed.cases.events"
+CASE_ANSWERS = "heed.cases.answers"
 REPLIES = "heed.replies"
 CRM_CUSTOMERS = "heed.crm.customers"
 ALERTS = "heed.alerts"
@@ -41,7 +42,12 @@ TOPICS: tuple[Topic, ...] = (
     Topic(CASES_ROUTED, events.RoutedCase, 6,
           "A classified mention assigned to a case, department, handling mode and SLA."),
     Topic(CASE_EVENTS, events.CaseEvent, 3,
-          "Case lifecycle: opened, mention added, first response, SLA breached."),
+          "Case lifecycle, every transition: opened, acknowledged, queued, claimed, answered, awaiting "
+          "customer, resolved, reopened, closed; transfers, notes, urgency raised, SLA warning and breach, "
+          "escalation, follow-up sent, rating. Keyed by case id."),
+    Topic(CASE_ANSWERS, events.CaseAnswer, 3,
+          "Answers to send: a department's answer written through the cases API, or a follow-up asking "
+          "for a rating. The responder sends each once. Keyed by case id."),
     Topic(REPLIES, events.Reply, 6,
           "Replies sent (or failed) to the customer on their channel."),
     Topic(CRM_CUSTOMERS, events.CustomerUpdate, 3,

@@ -54,17 +54,18 @@ SERVICES: tuple[ServiceNode, ...] = (
         role="language, script, category, issue type, sentiment, urgency, PII"),
     ServiceNode(
         "router", "heed_router", "heed_router.app:RouterService", "router", 8082,
-        consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS),
-        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.ALERTS, t.DLQ),
-        role="cases, departments, handling modes, SLAs; crisis alerts"),
+        consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS, t.REPLIES),
+        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.CASE_ANSWERS, t.ALERTS, t.DLQ),
+        role="cases and their lifecycle, departments, fair queues, SLA timers, follow-ups; the cases API; "
+             "crisis alerts"),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
-        consumes=(t.CASES_ROUTED,),
-        publishes=(t.REPLIES, t.CASE_EVENTS, t.DLQ),
-        role="replies through the channel adapters, from an outbox"),
+        consumes=(t.CASES_ROUTED, t.CASE_ANSWERS),
+        publishes=(t.REPLIES, t.DLQ),
+        role="replies (automatic, department answers, follow-ups) through the channel adapters, from an outbox"),
     ServiceNode(
         "crm-sync", "heed_crm_sync", "heed_crm_sync.app:CrmSyncService", "crm", 8084,
-        consumes=(t.MENTIONS, t.CASES_ROUTED, t.REPLIES),
+        consumes=(t.MENTIONS, t.CASES_ROUTED, t.REPLIES, t.CASE_EVENTS),
         publishes=(t.CRM_CUSTOMERS, t.DLQ),
         role="the customer record: identities and every interaction"),
 )

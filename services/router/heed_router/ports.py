@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
-from heed.contracts.events import Alert, CustomerUpdate
+from heed.contracts.events import Alert, CustomerUpdate, Visibility
 from heed_router.domain.cases import Assignment, KnownCustomer
+from heed_router.domain.desk import CaseDetail, CaseFilter, CasePage, CaseSummary, NoteView, QueueChange
 
 
 class CaseStore(Protocol):
@@ -44,4 +45,49 @@ class AlertNotifier(Protocol):
 
     async def aclose(self) -> None:
         """Stop delivering; what is still queued is not sent (every alert is on heed.alerts)."""
+        ...
+
+
+class CaseDesk(Protocol):
+    """The commands and reads of the cases API, for agents and internal systems.
+
+    `actor` is who acts, as case events name it: `agent:<name>` or `system:<name>` (from the API
+    token). Commands raise `domain.desk.DeskError` subclasses: CaseNotFound, CaseConflict (the
+    case's state does not allow it), CapacityReached. Each change is recorded with its case
+    events in one transaction and published on heed.cases.events after it commits; an answer
+    goes to the responder as a CaseAnswer on heed.cases.answers, never into its tables.
+    """
+
+    async def list_cases(self, filters: CaseFilter, *, limit: int, cursor: str | None) -> CasePage:
+        """Cases matching the filters in queue order (urgency, then oldest in the queue), a page at a time."""
+        ...
+
+    async def get_case(self, case_id: uuid.UUID) -> CaseDetail:
+        ...
+
+    async def claim_next(self, department: str, actor: str) -> CaseSummary | None:
+        """The department's next case by the fair rule (docs/QUEUES.md), claimed for `actor`; None if none waits."""
+        ...
+
+    async def claim(self, case_id: uuid.UUID, actor: str) -> CaseSummary:
+        ...
+
+    async def release(self, case_id: uuid.UUID, actor: str) -> CaseSummary:
+        ...
+
+    async def answer(self, case_id: uuid.UUID, actor: str, text: str, visibility: Visibility | None) -> CaseDetail:
+        """Hand the answer to the responder (public or private; None: as the customer wrote)."""
+        ...
+
+    async def add_note(self, case_id: uuid.UUID, actor: str, text: str) -> NoteView:
+        ...
+
+    async def transfer(self, case_id: uuid.UUID, actor: str, department: str, reason: str) -> CaseSummary:
+        ...
+
+    async def resolve(self, case_id: uuid.UUID, actor: str, reason: str) -> CaseSummary:
+        ...
+
+    async def changes_after(self, seq: int, department: str | None, limit: int) -> list[QueueChange]:
+        """Case events after `seq` (all departments when None), oldest first: the SSE stream's source."""
         ...
