@@ -124,3 +124,19 @@ CREATE INDEX case_timers_due ON case_timers (due_at) WHERE fired_at IS NULL;
 
 -- follow-up consent learnt from heed.crm.customers (null: not stated, which does not refuse)
 ALTER TABLE customer_tiers ADD COLUMN follow_up_consent boolean;
+
+-- every version of every crisis alert the router published on heed.alerts (for reports and explain)
+CREATE TABLE alerts (
+    event_id      uuid        PRIMARY KEY,
+    alert_id      uuid        NOT NULL,
+    version       integer     NOT NULL,
+    state         text        NOT NULL,
+    topic_kind    text        NOT NULL,
+    topic         text        NOT NULL,
+    window_count  integer     NOT NULL,
+    total_count   integer     NOT NULL,
+    opened_at     timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL,
+    resolved_at   timestamptz,
+    UNIQUE (alert_id, version)
+);
