@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from heed.runtime.messaging import Handler
@@ -17,6 +19,8 @@ from heed_router.adapters.rules_file import RulesFile, shipped_rules_path
 from heed_router.bootstrap import Overrides, bootstrap, build_alerting
 from heed_router.domain.rules import RuleTable
 from heed_router.settings import RouterSettings
+
+log = logging.getLogger(__name__)
 
 
 class RouterService(Service):
@@ -33,7 +37,8 @@ class RouterService(Service):
         # loaded with the service, before it starts: a bad file stops it at once with the line and rule
         self.rules_file = None if rules is not None else RulesFile(
             self.settings.router_rules or shipped_rules_path(), self.settings.router_rules_poll_s)
-        self._watcher: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._tick: Callable[[], Awaitable[int]] | None = None
 
     def rules(self) -> RuleTable:
         """The table routing the next batch."""
@@ -43,19 +48,35 @@ class RouterService(Service):
         return self.fixed_rules
 
     def handlers(self) -> dict[str, Handler[Any]]:
-        return bootstrap(rules=self.rules, pool=lambda: self.pool, publisher=self.stage.publisher,
-                         alerting=self.alerting, overrides=self.overrides)
+        wiring = bootstrap(rules=self.rules, pool=lambda: self.pool, publisher=self.stage.publisher,
+                           alerting=self.alerting, overrides=self.overrides)
+        self._tick = wiring.tick
+        return wiring.handlers
 
     async def on_started(self) -> None:
         if self.rules_file is not None:
-            self._watcher = asyncio.create_task(self.rules_file.watch(), name="router-rules-watcher")
+            self._tasks.append(asyncio.create_task(self.rules_file.watch(), name="router-rules-watcher"))
+        self._tasks.append(asyncio.create_task(self._ticking(), name="router-timers"))
+
+    async def _ticking(self) -> None:
+        """Fire due timers (SLA, claims, follow-ups, closes) every HEED_ROUTER_TIMER_POLL_S; timers are
+        rows in PostgreSQL, so one missed while the router was down fires on its first tick."""
+        while True:
+            try:
+                if self._tick is not None:
+                    while await self._tick() > 0:
+                        pass  # a backlog (after a restart) drains without waiting between rounds
+            except Exception as error:  # a failed tick (database, broker) is tried again next round
+                log.warning("router timers: tick failed, retrying",
+                            extra={"fields": {"error_type": type(error).__name__}})
+            await asyncio.sleep(self.settings.router_timer_poll_s)
 
     async def on_stopping(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
+                await task
+        self._tasks.clear()
         await self.alerting.notifier.aclose()
 
     def rules_problem(self) -> str | None:

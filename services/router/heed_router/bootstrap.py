@@ -5,7 +5,7 @@ Whatever `Overrides` gives (tests give in-memory fakes) is used instead of the r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,7 +19,7 @@ from heed_router.adapters.alert_webhook import NoAlertNotifier, WebhookAlertNoti
 from heed_router.adapters.postgres import PostgresCases
 from heed_router.domain.alerts import AlertDetector, AlertParameters
 from heed_router.domain.rules import RuleTable
-from heed_router.handlers import learn_customers, route
+from heed_router.handlers import fire_timers, learn_customers, publish_leftovers, route, track_replies
 from heed_router.ports import AlertNotifier, CaseStore
 from heed_router.settings import RouterSettings
 
@@ -58,15 +58,31 @@ def build_alerting(settings: RouterSettings, overrides: Overrides = Overrides())
     return Alerting(detector, notifier)
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """The router's handlers (topic → handler) and its periodic work (timers, leftover events)."""
+
+    handlers: dict[str, Handler[Any]]
+    tick: Callable[[], Awaitable[int]]
+
+
 def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-              alerting: Alerting, overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
-    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database;
-    `rules` gives the routing table in use (the rules file's newest good one)."""
+              alerting: Alerting, overrides: Overrides = Overrides()) -> Wiring:
+    """Handlers and the tick with their ports. `pool` is called only if a real adapter needs the
+    database; `rules` gives the routing table in use (the rules file's newest good one)."""
     store = overrides.store if overrides.store is not None else PostgresCases(pool())
     publisher = overrides.publisher if overrides.publisher is not None else publisher
     clock = overrides.clock if overrides.clock is not None else SystemClock()
-    return {
+
+    async def tick() -> int:
+        """Fire due timers, then publish what a failed publish left behind; returns how much it did."""
+        fired = await fire_timers(rules=rules, store=store, publisher=publisher, clock=clock,
+                                  notifier=alerting.notifier)
+        return fired + await publish_leftovers(store=store, publisher=publisher, clock=clock)
+
+    return Wiring(handlers={
         topics.MENTIONS_CLASSIFIED: partial(route, rules=rules, store=store, publisher=publisher, clock=clock,
                                             alerts=alerting.detector, notifier=alerting.notifier),
         topics.CRM_CUSTOMERS: partial(learn_customers, store=store),
-    }
+        topics.REPLIES: partial(track_replies, rules=rules, store=store, publisher=publisher, clock=clock),
+    }, tick=tick)

@@ -8,39 +8,83 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
-from heed.contracts.events import Alert, CustomerUpdate, Visibility
-from heed_router.domain.cases import Assignment, KnownCustomer
+from heed.contracts.events import Alert, CaseAnswer, CaseEvent, CustomerUpdate, Reply, Visibility
+from heed_router.domain.cases import KnownCustomer, RoutedRow
+from heed_router.domain.lifecycle import Case, Change, DueTimer, ReplyTarget
 from heed_router.domain.desk import CaseDetail, CaseFilter, CasePage, CaseSummary, NoteView, QueueChange
 
 
-class CaseStore(Protocol):
-    """The router's own records: cases, each mention's routing, and the customer tiers it learnt."""
+class CaseUnit(Protocol):
+    """One transaction on the router's records: what it reads is locked until it ends; `save` writes
+    changes with their events and answers (unpublished until `CaseStore.mark_published`)."""
 
-    async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
-        """The known tier and owner of each identity (`channel:platform_id`); unknown identities are left out."""
+    async def routed(self, mention_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RoutedRow]:
+        """The recorded routing of those mentions already routed."""
         ...
 
-    async def record_routing(self, assignments: Sequence[Assignment]) -> dict[uuid.UUID, uuid.UUID]:
-        """Open the cases not yet open and record each mention's routing, all or nothing.
+    async def conversations(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        """The current case of each (channel, thread root) that has one, locked."""
+        ...
 
-        Returns each case's first mention: the first assignment ever recorded for the case (in the
-        order given), however often its mentions are delivered. A mention already recorded keeps
-        its first routing.
-        """
+    async def cases(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Case]:
+        """Those cases, locked."""
+        ...
+
+    async def targets(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ReplyTarget]:
+        """Each case's latest customer mention: what an answer replies to."""
+        ...
+
+    async def take_due_timers(self, now: datetime, limit: int) -> list[DueTimer]:
+        """Timers due by `now` and not fired, locked (another replica skips them), oldest first."""
+        ...
+
+    async def save(self, changes: Sequence[Change], routed: Sequence[RoutedRow] = (),
+                   fired: Sequence[DueTimer] = ()) -> None:
+        """Write the cases, their events and answers (unpublished), their timers, new routings, fired timers."""
+        ...
+
+    async def answer_outcomes(self, replies: Sequence[Reply]) -> None:
+        """Record on each answer what became of it (sent or failed)."""
+        ...
+
+
+class CaseStore(Protocol):
+    """The router's own records: cases and their lifecycle, each mention's routing, the customer
+    tiers it learnt, the alerts it raised."""
+
+    def unit(self) -> AbstractAsyncContextManager[CaseUnit]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        ...
+
+    async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
+        """The known tier, owner and follow-up consent of each identity (`channel:platform_id`);
+        unknown identities are left out."""
         ...
 
     async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
         """Keep the newest version of each identity's tier and owner; an older version changes nothing."""
         ...
 
+    async def mark_published(self, event_ids: Sequence[uuid.UUID], answer_ids: Sequence[uuid.UUID]) -> None:
+        ...
+
+    async def unpublished(self, older_than: datetime, limit: int) -> tuple[list[CaseEvent], list[CaseAnswer]]:
+        """Events and answers saved before `older_than` and still not published (a publish failed after commit)."""
+        ...
+
+    async def record_alerts(self, alerts: Sequence[Alert]) -> None:
+        ...
+
 
 class AlertNotifier(Protocol):
     """Tells people outside Heed about crisis alerts, best effort: it never blocks or fails routing."""
 
-    def notify(self, alert: Alert) -> None:
-        """Queue the alert for delivery and return at once."""
+    def notify(self, alert: Alert | CaseEvent) -> None:
+        """Queue the alert (or an SLA breach's escalation) for delivery and return at once."""
         ...
 
     async def aclose(self) -> None:

@@ -28,3 +28,6 @@ class RouterSettings(HeedSettings):
         default=None, description="Routing rules and SLA policies (YAML); unset = deploy/config/routing-rules.yaml")
     router_rules_poll_s: float = Field(
         default=3.0, gt=0, description="How often the rules file is checked for edits, in seconds")
+    router_timer_poll_s: float = Field(
+        default=1.0, gt=0, description="How often due case timers (SLA warning and breach, claims, follow-ups, "
+                                       "closes) are looked for, in seconds")

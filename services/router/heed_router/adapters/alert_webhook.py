@@ -1,6 +1,8 @@
 """Crisis alerts to a webhook: a signed JSON POST per alert, from a queue, retried, never blocking routing.
 
-The body is the `Alert` event's JSON: ids, counts and the topic only, no text and no author. The
+The body is the `Alert` event's JSON: ids, counts and the topic only, no text and no author. An SLA
+breach whose escalation says `notify` is sent the same way as its `CaseEvent` (ids, department,
+priority; no customer text); `X-Heed-Event` names which of the two a body is. The
 receiver verifies `X-Heed-Signature: sha256=<hex>`, the HMAC-SHA256 with the shared secret of
 `<X-Heed-Timestamp>.<body>`, and refuses a timestamp too far from its clock: binding the time
 into the signature keeps a captured request from being replayed later.
@@ -18,7 +20,10 @@ from collections.abc import Callable
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from heed.contracts.events import Alert
+from heed.contracts.events import Alert, CaseEvent
+
+Notice = Alert | CaseEvent  # crisis alerts, and SLA breaches whose escalation notifies
+EVENT_HEADER = "X-Heed-Event"
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +52,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 class NoAlertNotifier:
     """No webhook configured: alerts are published on heed.alerts only."""
 
-    def notify(self, alert: Alert) -> None:
+    def notify(self, alert: Notice) -> None:
         pass
 
     async def aclose(self) -> None:
@@ -63,18 +68,18 @@ class WebhookAlertNotifier:
         self.url, self.secret, self.attempts, self.max_wait_s = url, secret, attempts, max_wait_s
         self.client = client or httpx.AsyncClient(timeout=timeout_s)
         self.clock = clock
-        self.queue: asyncio.Queue[Alert] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[Notice] = asyncio.Queue(maxsize=queue_size)
         self.worker: asyncio.Task[None] | None = None
         self.delivered = 0
         self.failed = 0  # gave up after every attempt, or dropped on a full queue
 
-    def notify(self, alert: Alert) -> None:
+    def notify(self, alert: Notice) -> None:
         try:
             self.queue.put_nowait(alert)
         except asyncio.QueueFull:
             self.failed += 1
             log.error("alert webhook queue full: alert not notified (it is on heed.alerts)",
-                      extra={"fields": {"alert_id": str(alert.alert_id), "version": alert.version}})
+                      extra={"fields": {"event_id": str(alert.event_id), "event": type(alert).__name__}})
             return
         if self.worker is None or self.worker.done():
             self.worker = asyncio.get_running_loop().create_task(self._drain(), name="alert-webhook")
@@ -98,12 +103,12 @@ class WebhookAlertNotifier:
             except (httpx.HTTPError, WebhookRefused) as error:
                 self.failed += 1
                 log.error("alert webhook failed after retries (the alert is on heed.alerts)",
-                          extra={"fields": {"alert_id": str(alert.alert_id), "version": alert.version,
+                          extra={"fields": {"event_id": str(alert.event_id), "event": type(alert).__name__,
                                             "attempts": self.attempts, "error": str(error)}})
             finally:
                 self.queue.task_done()
 
-    async def _deliver(self, alert: Alert) -> None:
+    async def _deliver(self, alert: Notice) -> None:
         body = alert.model_dump_json().encode()
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts), reraise=True,
@@ -113,7 +118,7 @@ class WebhookAlertNotifier:
             with attempt:
                 timestamp = str(int(self.clock()))
                 response = await self.client.post(self.url, content=body, headers={
-                    "content-type": "application/json", TIMESTAMP_HEADER: timestamp,
+                    "content-type": "application/json", EVENT_HEADER: type(alert).__name__, TIMESTAMP_HEADER: timestamp,
                     SIGNATURE_HEADER: sign(self.secret, timestamp, body)})
                 if response.status_code >= 400:
                     raise WebhookRefused(self.url, response.status_code)

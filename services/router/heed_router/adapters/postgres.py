@@ -1,14 +1,196 @@
-"""The router's tables in PostgreSQL: cases, routing decisions, customer tiers."""
+"""The router's tables in PostgreSQL: cases and their lifecycle, routing decisions, customer tiers,
+case events and answers (an outbox: written with the change, published after), timers, alerts."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
 
 import asyncpg
 
-from heed.contracts.events import CustomerTier, CustomerUpdate
-from heed_router.domain.cases import Assignment, KnownCustomer
+from heed.contracts.events import (
+    Alert,
+    CaseAnswer,
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    CustomerTier,
+    CustomerUpdate,
+    HandlingMode,
+    Reply,
+    Urgency,
+    Visibility,
+)
+from heed_router.domain.cases import KnownCustomer, RoutedRow
+from heed_router.domain.lifecycle import URGENCY_RANK, Case, Change, DueTimer, ReplyTarget, Timer
+
+CASE_COLUMNS = tuple(f.name for f in dataclasses.fields(Case))
+_CASE_SELECT = ", ".join(f"c.{name}" for name in CASE_COLUMNS)
+_ENUMS: dict[str, Any] = {"status": CaseStatus, "mode": HandlingMode, "urgency": Urgency}
+
+
+def case_from(record: asyncpg.Record) -> Case:
+    values = {name: record[name] for name in CASE_COLUMNS}
+    for name, enum in _ENUMS.items():
+        values[name] = enum(values[name])
+    return Case(**values)
+
+
+def _case_values(case: Case) -> list[object]:
+    values: list[object] = []
+    for name in CASE_COLUMNS:
+        value = getattr(case, name)
+        values.append(value.value if name in _ENUMS else value)
+    return [*values, URGENCY_RANK[case.urgency]]
+
+
+_UPSERT_CASE = (
+    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}, urgency_rank, updated_at)"
+    f" VALUES ({', '.join(f'${i + 1}' for i in range(len(CASE_COLUMNS) + 1))}, now())"
+    " ON CONFLICT (case_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in (*CASE_COLUMNS, "urgency_rank") if name != "case_id")
+    + ", updated_at = now(), version = cases.version + 1")
+
+
+class PostgresCaseUnit:
+    """One transaction on one connection: the CaseUnit port."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def routed(self, mention_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RoutedRow]:
+        if not mention_ids:
+            return {}
+        rows = await self.conn.fetch(
+            "SELECT r.*, c.first_mention_id = r.mention_id AS new_case FROM routed r"
+            " JOIN cases c USING (case_id) WHERE r.mention_id = ANY($1::uuid[])", list(mention_ids))
+        return {r["mention_id"]: _routed_from(r) for r in rows}
+
+    async def conversations(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        if not keys:
+            return {}
+        rows = await self.conn.fetch(
+            f"SELECT {_CASE_SELECT} FROM conversations v JOIN cases c ON c.case_id = v.case_id"
+            " WHERE (v.channel, v.thread_root) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+            " ORDER BY c.case_id FOR UPDATE OF c", [k[0] for k in keys], [k[1] for k in keys])
+        return {(r["channel"], r["thread_root"]): case_from(r) for r in rows}
+
+    async def cases(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Case]:
+        if not case_ids:
+            return {}
+        rows = await self.conn.fetch(
+            f"SELECT {_CASE_SELECT} FROM cases c WHERE c.case_id = ANY($1::uuid[]) ORDER BY c.case_id FOR UPDATE",
+            sorted(set(case_ids)))
+        return {r["case_id"]: case_from(r) for r in rows}
+
+    async def targets(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ReplyTarget]:
+        if not case_ids:
+            return {}
+        rows = await self.conn.fetch(
+            "SELECT c.case_id, c.channel, r.mention_id, r.native_id, r.author_id, r.visibility, r.language,"
+            " r.script, r.received_at, c.language AS case_language FROM cases c"
+            " JOIN routed r ON r.mention_id = c.last_mention_id WHERE c.case_id = ANY($1::uuid[])",
+            list(set(case_ids)))
+        return {r["case_id"]: ReplyTarget(
+            mention_id=r["mention_id"], channel=Channel(r["channel"]), native_id=r["native_id"] or "",
+            author_id=r["author_id"] or "", visibility=Visibility(r["visibility"] or "public"),
+            language=r["language"] or r["case_language"] or "und", script=r["script"],
+            received_at=r["received_at"]) for r in rows if r["native_id"] and r["author_id"]}
+
+    async def take_due_timers(self, now: datetime, limit: int) -> list[DueTimer]:
+        rows = await self.conn.fetch(
+            "SELECT case_id, kind, due_at FROM case_timers WHERE fired_at IS NULL AND due_at <= $1"
+            " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED", now, limit)
+        return [DueTimer(r["case_id"], Timer(r["kind"]), r["due_at"]) for r in rows]
+
+    async def save(self, changes: Sequence[Change], routed: Sequence[RoutedRow] = (),
+                   fired: Sequence[DueTimer] = ()) -> None:
+        conn = self.conn
+        if changes:
+            await conn.executemany(_UPSERT_CASE, [_case_values(c.case) for c in changes])
+            created = [c.case for c in changes if c.created]
+            if created:
+                await conn.execute(
+                    "INSERT INTO conversations (channel, thread_root, case_id, generation)"
+                    " SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::int[])"
+                    " ON CONFLICT (channel, thread_root) DO UPDATE SET case_id = excluded.case_id,"
+                    " generation = excluded.generation WHERE conversations.generation < excluded.generation",
+                    [c.channel for c in created], [c.thread_root for c in created],
+                    [c.case_id for c in created], [c.generation for c in created])
+        if routed:
+            await conn.execute(
+                "INSERT INTO routed (mention_id, case_id, department, mode, priority, sla_due_at, rule_id,"
+                " native_id, author_id, visibility, language, script, urgency, received_at)"
+                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[],"
+                " $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+                " $13::text[], $14::timestamptz[]) ON CONFLICT (mention_id) DO NOTHING",
+                [r.mention_id for r in routed], [r.case_id for r in routed], [r.department for r in routed],
+                [r.mode.value for r in routed], [r.priority for r in routed], [r.sla_due_at for r in routed],
+                [r.rule_id for r in routed], [r.native_id for r in routed], [r.author_id for r in routed],
+                [r.visibility.value for r in routed], [r.language for r in routed], [r.script for r in routed],
+                [r.urgency.value for r in routed], [r.received_at for r in routed])
+        events = [e for c in changes for e in c.events]
+        if events:
+            await conn.execute(
+                "INSERT INTO case_events (event_id, case_id, kind, body, occurred_at)"
+                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[])"
+                " ON CONFLICT (event_id) DO NOTHING",
+                [e.event_id for e in events], [e.case_id for e in events], [e.kind.value for e in events],
+                [e.model_dump_json() for e in events], [e.occurred_at for e in events])
+        answers = [a for c in changes for a in c.answers]
+        if answers:
+            await conn.execute(
+                "INSERT INTO case_answers (answer_id, case_id, kind, author, body, created_at)"
+                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[],"
+                " $6::timestamptz[]) ON CONFLICT (answer_id) DO NOTHING",
+                [a.answer_id for a in answers], [a.case_id for a in answers], [a.kind.value for a in answers],
+                [a.author for a in answers], [a.model_dump_json() for a in answers],
+                [a.occurred_at for a in answers])
+        if fired:
+            await conn.execute(
+                "UPDATE case_timers t SET fired_at = now() FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
+                " AS f(case_id, kind, due_at) WHERE t.case_id = f.case_id AND t.kind = f.kind"
+                " AND t.due_at = f.due_at AND t.fired_at IS NULL",
+                [t.case_id for t in fired], [t.timer.value for t in fired], [t.due_at for t in fired])
+        armed = [(c.case.case_id, t.value, due) for c in changes for t, due in c.timers.items() if due is not None]
+        cancelled = [(c.case.case_id, t.value) for c in changes for t, due in c.timers.items() if due is None]
+        if cancelled:
+            await conn.execute(
+                "DELETE FROM case_timers t USING unnest($1::uuid[], $2::text[]) AS x(case_id, kind)"
+                " WHERE t.case_id = x.case_id AND t.kind = x.kind",
+                [c for c, _ in cancelled], [k for _, k in cancelled])
+        if armed:
+            await conn.execute(
+                "INSERT INTO case_timers (case_id, kind, due_at)"
+                " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
+                " ON CONFLICT (case_id, kind) DO UPDATE SET due_at = excluded.due_at, fired_at = NULL",
+                [a[0] for a in armed], [a[1] for a in armed], [a[2] for a in armed])
+
+    async def answer_outcomes(self, replies: Sequence[Reply]) -> None:
+        rows = [r for r in replies if r.answer_id is not None]
+        if rows:
+            await self.conn.execute(
+                "UPDATE case_answers a SET reply_status = x.status, reply_error = x.error, sent_at = x.sent_at"
+                " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])"
+                " AS x(answer_id, status, error, sent_at) WHERE a.answer_id = x.answer_id"
+                " AND a.reply_status IS DISTINCT FROM 'sent'",
+                [r.answer_id for r in rows], [r.status.value for r in rows], [r.error for r in rows],
+                [r.sent_at for r in rows])
+
+
+def _routed_from(r: asyncpg.Record) -> RoutedRow:
+    # rows routed before schema 002 lack the mention's details; they are only announced again
+    return RoutedRow(
+        mention_id=r["mention_id"], case_id=r["case_id"], department=r["department"],
+        mode=HandlingMode(r["mode"]), priority=r["priority"], sla_due_at=r["sla_due_at"], rule_id=r["rule_id"],
+        native_id=r["native_id"] or "", author_id=r["author_id"] or "",
+        visibility=Visibility(r["visibility"] or "public"), language=r["language"] or "und", script=r["script"],
+        urgency=Urgency(r["urgency"] or "normal"), received_at=r["received_at"] or r["routed_at"],
+        new_case=bool(r["new_case"]))
 
 
 class PostgresCases:
@@ -17,43 +199,57 @@ class PostgresCases:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[PostgresCaseUnit]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield PostgresCaseUnit(conn)
+
     async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
         if not identities:
             return {}
         rows = await self.pool.fetch(
-            "SELECT identity, tier, owner FROM customer_tiers WHERE identity = ANY($1::text[])",
+            "SELECT identity, tier, owner, follow_up_consent FROM customer_tiers WHERE identity = ANY($1::text[])",
             list(set(identities)))
-        return {r["identity"]: KnownCustomer(CustomerTier(r["tier"]), r["owner"]) for r in rows}
-
-    async def record_routing(self, assignments: Sequence[Assignment]) -> dict[uuid.UUID, uuid.UUID]:
-        """Open cases and record decisions in one transaction; returns case_id → its first mention."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO cases (case_id, channel, thread_root, department, first_mention_id)"
-                " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[])"
-                " ON CONFLICT DO NOTHING",
-                [a.case_id for a in assignments], [a.mention.channel.value for a in assignments],
-                [a.mention.thread_root for a in assignments], [a.decision.department for a in assignments],
-                [a.mention.mention_id for a in assignments])
-            await conn.execute(
-                "INSERT INTO routed (mention_id, case_id, department, mode, priority, sla_due_at, rule_id)"
-                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[],"
-                " $6::timestamptz[], $7::text[]) ON CONFLICT (mention_id) DO NOTHING",
-                [a.mention.mention_id for a in assignments], [a.case_id for a in assignments],
-                [a.decision.department for a in assignments], [a.decision.mode.value for a in assignments],
-                [a.decision.priority for a in assignments], [a.sla_due_at for a in assignments],
-                [a.decision.rule_id for a in assignments])
-            found = await conn.fetch(
-                "SELECT case_id, first_mention_id FROM cases WHERE case_id = ANY($1::uuid[])",
-                list({a.case_id for a in assignments}))
-        return {uuid.UUID(str(r["case_id"])): uuid.UUID(str(r["first_mention_id"])) for r in found}
+        return {r["identity"]: KnownCustomer(CustomerTier(r["tier"]), r["owner"], r["follow_up_consent"])
+                for r in rows}
 
     async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
-        rows = [(identity, u.tier.value, u.owner, u.version) for u in updates for identity in u.identities]
+        rows = [(identity, u.tier.value, u.owner, u.version, u.consent.get("follow_up"))
+                for u in updates for identity in u.identities]
         if not rows:
             return
         await self.pool.executemany(
-            "INSERT INTO customer_tiers (identity, tier, owner, version) VALUES ($1, $2, $3, $4)"
+            "INSERT INTO customer_tiers (identity, tier, owner, version, follow_up_consent)"
+            " VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (identity) DO UPDATE SET tier = excluded.tier, owner = excluded.owner,"
-            " version = excluded.version, updated_at = now()"
+            " version = excluded.version, follow_up_consent = excluded.follow_up_consent, updated_at = now()"
             " WHERE customer_tiers.version <= excluded.version", rows)
+
+    async def mark_published(self, event_ids: Sequence[uuid.UUID], answer_ids: Sequence[uuid.UUID]) -> None:
+        if event_ids:
+            await self.pool.execute(
+                "UPDATE case_events SET published_at = now() WHERE event_id = ANY($1::uuid[])"
+                " AND published_at IS NULL", list(event_ids))
+        if answer_ids:
+            await self.pool.execute(
+                "UPDATE case_answers SET published_at = now() WHERE answer_id = ANY($1::uuid[])"
+                " AND published_at IS NULL", list(answer_ids))
+
+    async def unpublished(self, older_than: datetime, limit: int) -> tuple[list[CaseEvent], list[CaseAnswer]]:
+        events = await self.pool.fetch(
+            "SELECT body FROM case_events WHERE published_at IS NULL AND occurred_at < $1 ORDER BY seq LIMIT $2",
+            older_than, limit)
+        answers = await self.pool.fetch(
+            "SELECT body FROM case_answers WHERE published_at IS NULL AND created_at < $1"
+            " ORDER BY created_at LIMIT $2", older_than, limit)
+        return ([CaseEvent.model_validate_json(r["body"]) for r in events],
+                [CaseAnswer.model_validate_json(r["body"]) for r in answers])
+
+    async def record_alerts(self, alerts: Sequence[Alert]) -> None:
+        if alerts:
+            await self.pool.executemany(
+                "INSERT INTO alerts (event_id, alert_id, version, state, topic_kind, topic, window_count,"
+                " total_count, opened_at, updated_at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                " $10, $11) ON CONFLICT DO NOTHING",
+                [(a.event_id, a.alert_id, a.version, a.state.value, a.topic_kind.value, a.topic, a.window_count,
+                  a.total_count, a.opened_at, a.updated_at, a.resolved_at) for a in alerts])

@@ -1,26 +1,40 @@
 """Which case a classified mention joins, how it is routed, and what the router announces: pure, no I/O.
 
-A case is one conversation: its id derives from the channel and the thread's first post, so every
-mention of a thread, however often it is delivered, lands on the same case. Whether a mention
-opened its case is the store's answer (the first mention recorded for the case), never memory.
+A case is one conversation at a time: its id derives from the channel, the thread's first post and
+the conversation's generation (0 until a case of the thread closes), so every mention of a thread,
+however often it is delivered, lands on the same case. A mention already routed keeps its first
+routing (the store's record, never memory).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from heed.contracts.events import (
-    CaseEvent,
-    CaseEventKind,
+    CaseStatus,
     ClassifiedMention,
     CustomerTier,
+    HandlingMode,
     Mention,
     RoutedCase,
+    Urgency,
+    Visibility,
     derive_id,
 )
-from heed_router.domain.rules import Decision, RuleTable, route
+from heed_router.domain.business_hours import sla_due
+from heed_router.domain.lifecycle import (
+    Case,
+    Change,
+    Deadlines,
+    Escalate,
+    accumulate,
+    add_mention,
+    close_stale,
+    open_case,
+)
+from heed_router.domain.rules import RuleTable, is_chaser, route
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,7 @@ class KnownCustomer:
 
     tier: CustomerTier = CustomerTier.STANDARD
     owner: str | None = None
+    follow_up_consent: bool | None = None  # None: not stated, which does not refuse a follow-up
 
 
 def identity_of(classified: ClassifiedMention) -> str:
@@ -37,9 +52,12 @@ def identity_of(classified: ClassifiedMention) -> str:
     return f"{m.channel.value}:{m.author.platform_id}"
 
 
-def case_id_of(mention: Mention) -> uuid.UUID:
-    """The case of the mention's conversation (channel and thread root)."""
-    return derive_id("case", mention.channel.value, mention.thread_root)
+def case_id_of(mention: Mention, generation: int = 0) -> uuid.UUID:
+    """The case of the mention's conversation (channel and thread root); a conversation whose case
+    closed starts its next case at the next generation."""
+    if generation == 0:
+        return derive_id("case", mention.channel.value, mention.thread_root)
+    return derive_id("case", mention.channel.value, mention.thread_root, generation)
 
 
 def posting_order(classified: ClassifiedMention) -> tuple[datetime, str]:
@@ -47,42 +65,120 @@ def posting_order(classified: ClassifiedMention) -> tuple[datetime, str]:
     return classified.mention.created_at, classified.mention.native_id
 
 
+def deadlines(table: RuleTable, department: str, start: datetime, due: timedelta, warning_share: float) -> Deadlines:
+    """When a turn starting at `start` is due and warned, counting the department's business hours."""
+    return Deadlines(warn_at=sla_due(table, department, start, due * warning_share),
+                     due_at=sla_due(table, department, start, due))
+
+
+def turn_deadlines(table: RuleTable, case: Case, start: datetime) -> Deadlines:
+    """A later turn's deadlines (the customer wrote again): the case's SLA policy from its start."""
+    policy = table.sla_policies.get(case.sla_policy or "")
+    if policy is None:  # the policy was removed from the rules since: the shortest one left
+        policy = min(table.sla_policies.values(), key=lambda p: p.due)
+    return deadlines(table, case.department, start, policy.due, policy.warning_share)
+
+
+def escalation_of(table: RuleTable, case: Case) -> Escalate:
+    policy = table.sla_policies.get(case.sla_policy or "")
+    if policy is None:
+        return Escalate()
+    e = policy.escalation
+    return Escalate(raise_priority=e.raise_priority, move_to=e.move_to, notify=e.notify)
+
+
 @dataclass(frozen=True)
-class Assignment:
-    """A mention's case and routing decision, before the store says whether it opened the case."""
+class RoutedRow:
+    """A mention's routing as recorded: what the router announced for it, and whether it opened its case."""
 
-    classified: ClassifiedMention
+    mention_id: uuid.UUID
     case_id: uuid.UUID
-    tier: CustomerTier
-    decision: Decision
-
-    @property
-    def mention(self) -> Mention:
-        return self.classified.mention
-
-    @property
-    def sla_due_at(self) -> datetime:
-        return self.mention.received_at + self.decision.sla
-
-
-def assign(rules: RuleTable, classified: ClassifiedMention, customer: KnownCustomer) -> Assignment:
-    """The case the mention joins and the department, mode, priority and SLA its rules decide."""
-    decision = route(rules, classified.mention, classified.classification, customer.tier, customer.owner)
-    return Assignment(classified, case_id_of(classified.mention), customer.tier, decision)
+    department: str
+    mode: HandlingMode
+    priority: int
+    sla_due_at: datetime
+    rule_id: str
+    native_id: str
+    author_id: str
+    visibility: Visibility
+    language: str
+    script: str | None
+    urgency: Urgency
+    received_at: datetime
+    new_case: bool = False
 
 
-def announce(assignment: Assignment, first_mention_id: uuid.UUID, now: datetime) -> tuple[RoutedCase, CaseEvent]:
-    """The routed case and its case event: OPENED if this mention is the case's first, else MENTION_ADDED.
+@dataclass
+class RoutingPlan:
+    """What routing a batch does: each case's change and each new mention's routing."""
 
-    Event ids derive from the mention, so a redelivered mention announces the same events again.
+    changes: dict[uuid.UUID, Change] = field(default_factory=dict)
+    routed: list[RoutedRow] = field(default_factory=list)
+
+    def add(self, change: Change) -> None:
+        accumulate(self.changes, change)
+
+
+def plan_routing(table: RuleTable, fresh: list[ClassifiedMention], known: dict[str, KnownCustomer],
+                 current: dict[tuple[str, str], Case], now: datetime) -> RoutingPlan:
+    """Put each mention (in posting order, none routed before) on its conversation's case.
+
+    A conversation with no case, or whose case closed, opens one; a resolved case whose reopen window
+    passed is closed first. A mention joining a case keeps the case's department: its own rule
+    decides only how the responder acknowledges it (and a rating is not answered at all).
     """
-    a, m, d = assignment, assignment.mention, assignment.decision
-    opened = first_mention_id == m.mention_id
-    routed = RoutedCase(
-        event_id=derive_id("routed", m.mention_id), occurred_at=now, mention_id=m.mention_id, case_id=a.case_id,
-        mention=m, classification=a.classified.classification, department=d.department, handling_mode=d.mode,
-        priority=d.priority, sla_due_at=a.sla_due_at, rule_id=d.rule_id, customer_tier=a.tier, new_case=opened)
-    kind = CaseEventKind.OPENED if opened else CaseEventKind.MENTION_ADDED
-    event = CaseEvent(event_id=derive_id("case-event", kind.value, m.mention_id), occurred_at=now,
-                      case_id=a.case_id, mention_id=m.mention_id, kind=kind, department=d.department)
-    return routed, event
+    plan = RoutingPlan()
+    cases = dict(current)
+    window = table.lifecycle.reopen_window
+    for classified in fresh:
+        m, c = classified.mention, classified.classification
+        customer = known.get(identity_of(classified), KnownCustomer())
+        decision = route(table, m, c, customer.tier, customer.owner)
+        key = (m.channel.value, m.thread_root)
+        case = cases.get(key)
+        if case is not None and case.status is CaseStatus.RESOLVED and case.resolved_at is not None \
+                and now - case.resolved_at > window + (case.follow_up_after or timedelta(0)):
+            stale = close_stale(case, now, "the reopen window passed")
+            plan.add(stale)
+            case = stale.case
+        mode = decision.mode
+        if case is None or case.status is CaseStatus.CLOSED:
+            generation = 0 if case is None else case.generation + 1
+            change = open_case(
+                case_id=case_id_of(m, generation), generation=generation, customer=identity_of(classified),
+                mention=m, urgency=c.urgency, language=c.language, script=c.script,
+                department=decision.department, mode=decision.mode, rule_id=decision.rule_id,
+                priority=decision.priority, sla_policy=decision.sla_policy,
+                deadlines=deadlines(table, decision.department, m.received_at, decision.sla,
+                                    decision.sla_warning_share),
+                follow_up_after=decision.follow_up, now=now)
+        else:
+            followed = add_mention(
+                case, mention=m, urgency=c.urgency, priority=decision.priority, department=decision.department,
+                rule_id=decision.rule_id, chaser=is_chaser(table, m.text), chaser_urgency=table.chasers.raise_to,
+                next_turn=turn_deadlines(table, case, m.received_at), now=now)
+            change = followed.change
+            if followed.is_rating:
+                mode = HandlingMode.IGNORE
+        plan.add(change)
+        case = cases[key] = change.case
+        plan.routed.append(RoutedRow(
+            mention_id=m.mention_id, case_id=case.case_id, department=case.department, mode=mode,
+            priority=case.priority, sla_due_at=case.sla_due_at or m.received_at + decision.sla,
+            rule_id=decision.rule_id if mode is decision.mode else RATING_RULE, native_id=m.native_id,
+            author_id=m.author.platform_id, visibility=m.visibility, language=c.language, script=c.script,
+            urgency=c.urgency, received_at=m.received_at, new_case=case.first_mention_id == m.mention_id))
+    return plan
+
+
+RATING_RULE = "follow-up-rating"  # a customer's rating after the follow-up: recorded, never answered
+
+
+def routed_case(row: RoutedRow, classified: ClassifiedMention, tier: CustomerTier, now: datetime) -> RoutedCase:
+    """The heed.cases.routed event of a recorded routing; its id derives from the mention, so a
+    redelivered mention announces the same event."""
+    return RoutedCase(
+        event_id=derive_id("routed", row.mention_id), occurred_at=now, mention_id=row.mention_id,
+        case_id=row.case_id, mention=classified.mention, classification=classified.classification,
+        department=row.department, handling_mode=row.mode, priority=row.priority, sla_due_at=row.sla_due_at,
+        rule_id=row.rule_id, customer_tier=tier, new_case=row.new_case)
