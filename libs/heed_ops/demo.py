@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -15,6 +16,27 @@ from heed.runtime.messaging import open_publisher
 from heed_ops.progress import progress_bars
 from heed_ops.report import format_table
 from heed_ops.session import running
+from heed_ops.team import Team, TeamReport, demo_rules, rating_lines, write_lines
+
+AGENTS = ("li", "maya", "somchai")  # the simulated agents' names
+
+
+async def simulate(api: str, tokens: dict[str, str], bootstrap: str, state_dir: Path,
+                   say: Callable[[str], None]) -> TeamReport:
+    """The simulated team answers a share of each queue and resolves what reached the customer; the
+    follow-ups go out; simulated customers answer them with a rating, replayed like any mention."""
+    team = Team(api, tokens, say=say)
+    try:
+        answered = await team.work_queues()
+        resolved = await team.resolve_when_delivered(answered)
+        say(f"heed demo: {len(resolved)} cases resolved; waiting for their follow-ups")
+        followed = await team.followed_up([c["case_id"] for c in resolved])
+        if followed:
+            path = write_lines(state_dir / "demo-ratings.jsonl", rating_lines(followed))
+            team.report.ratings_sent = await replay(bootstrap, path)
+        return team.report
+    finally:
+        await team.aclose()
 
 SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "mentions.jsonl"
 
@@ -32,6 +54,7 @@ async def replay(bootstrap: str, path: Path, advance: Callable[[int], None] | No
 
 def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> dict[str, Any]:
     from heed_ingest.replay import count_lines
+    from heed_router.adapters.rules_file import shipped_rules_path
 
     if not sample.exists():
         raise FileNotFoundError(f"sample not found: {sample}")
@@ -40,8 +63,14 @@ def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> d
     def say(msg: str) -> None:
         print(msg, file=sys.stderr)
 
-    say(f"heed demo: starting broker, database and five services (state in {state_dir})")
-    with running(state_dir, database="heed_demo") as session:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    rules = demo_rules(shipped_rules_path(), state_dir / "demo-routing-rules.yaml")
+    tokens = {name: secrets.token_urlsafe(24) for name in AGENTS}
+    env = {"HEED_ROUTER_RULES": str(rules), "HEED_ROUTER_TIMER_POLL_S": "0.5",
+           "HEED_API_TOKENS": ",".join(f"{name}:agent:{token}" for name, token in tokens.items())}
+    say(f"heed demo: starting broker, database and five services (state in {state_dir}); "
+        "SLAs shortened to seconds for the demo")
+    with running(state_dir, database="heed_demo", env=env) as session:
         say(f"heed demo: services ready; replaying {total} mentions from {sample.name}")
         with progress_bars() as bars:
             replayed = bars.add_task("replayed", total=total)
@@ -54,13 +83,24 @@ def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> d
                             + (f["duplicates_dropped"] or 0) if lag else sent)
 
             caught_up = session.wait_caught_up(timeout=180, on_poll=poll)
+        api = f"http://127.0.0.1:{session.processes.port('router')}"
+        say(f"heed demo: a SIMULATED team ({', '.join(AGENTS)}) works the queues through the cases API")
+        team = asyncio.run(simulate(api, tokens, session.kafka_bootstrap, state_dir, say))
+        say("heed demo: waiting for the cases the team left to breach their (demo) SLAs")
+        session.wait_breaches(timeout=150)
+        session.wait_caught_up(timeout=60)
         figures = session.figures(breakdown=True)
         figures["replayed_lines"] = sent
         figures["caught_up"] = caught_up
+        figures["simulated_team"] = team.as_dict()
     if as_json:
-        print(json.dumps(figures, ensure_ascii=False))
+        print(json.dumps(figures, ensure_ascii=False, default=str))
     else:
         print(format_table(figures))
+        t = figures["simulated_team"]
+        print(f"simulated team (not real people): {len(t['agents'])} agents took {t['taken']} cases, answered "
+              f"{t['answered']}, resolved {t['resolved']}, left {t['left_waiting']} waiting; "
+              f"simulated customers sent {t['ratings_sent']} ratings")
     if not caught_up:
         raise RuntimeError("the pipeline did not catch up within 180 s; see the service logs")
     return figures

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from heed import devstack
 from heed.runtime.settings import HeedSettings
 from heed_ops import report
@@ -41,6 +43,20 @@ class Session:
 
     def lag(self) -> int:
         return asyncio.run(total_lag(self.kafka_bootstrap, list(CONSUMER_GROUPS)))
+
+    def wait_breaches(self, timeout: float = 150.0) -> bool:
+        """Wait until every case still owed an answer has breached its SLA (the demo's team leaves
+        some unanswered, and the router's timers must fire for each)."""
+        async def unbreached() -> int:
+            conn = await asyncpg.connect(self.database_url)
+            try:
+                return int(await conn.fetchval(
+                    "SELECT count(*) FROM router.cases WHERE status IN ('new', 'acknowledged', 'pending_department')"
+                    " AND sla_due_at IS NOT NULL AND sla_breached_at IS NULL"))
+            finally:
+                await conn.close()
+
+        return poll_until(lambda: asyncio.run(unbreached()) == 0, timeout=timeout, every=1.0)
 
     def wait_caught_up(self, timeout: float = 180.0, on_poll: Callable[[int], Any] | None = None) -> bool:
         """Wait until no consumer group has anything left to process, twice in a row."""
@@ -80,9 +96,9 @@ def stack(state_dir: Path, database: str, fresh: bool = True, keep_stack: bool =
 
 
 @contextmanager
-def services(up: Stack, base_port: int | None = None) -> Iterator[Session]:
-    """The five services as processes on `up`, ready; stopped on exit."""
-    env = {"HEED_KAFKA_BOOTSTRAP": up.kafka_bootstrap, "HEED_DATABASE_URL": up.database_url,
+def services(up: Stack, base_port: int | None = None, env: dict[str, str] | None = None) -> Iterator[Session]:
+    """The five services as processes on `up`, ready; stopped on exit. `env` adds settings (HEED_…)."""
+    env = {**(env or {}), "HEED_KAFKA_BOOTSTRAP": up.kafka_bootstrap, "HEED_DATABASE_URL": up.database_url,
            "HEED_STATE_DIR": str(up.state_dir)}
     port = base_port or free_base_port(preferred=8080)
     processes = ServiceProcesses(env=env, log_dir=up.state_dir / "logs", base_port=port)
@@ -97,7 +113,7 @@ def services(up: Stack, base_port: int | None = None) -> Iterator[Session]:
 
 @contextmanager
 def running(state_dir: Path, database: str, fresh: bool = True, base_port: int | None = None,
-            keep_stack: bool = False) -> Iterator[Session]:
+            keep_stack: bool = False, env: dict[str, str] | None = None) -> Iterator[Session]:
     """Start what is needed, yield a Session, and stop what was started here."""
-    with stack(state_dir, database, fresh, keep_stack) as up, services(up, base_port) as session:
+    with stack(state_dir, database, fresh, keep_stack) as up, services(up, base_port, env) as session:
         yield session

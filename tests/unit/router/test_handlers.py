@@ -63,7 +63,7 @@ async def test_a_classified_mention_opens_one_case_and_announces_it_routed_and_o
     assert (opened.kind, opened.case_id, opened.department) == (CaseEventKind.OPENED, routed.case_id,
                                                                 "customer-service")
     assert routed.occurred_at == opened.occurred_at == NOW
-    assert cases.first_mention == {routed.case_id: question.mention_id}
+    assert cases.case_of("weibo", "n1").first_mention_id == question.mention_id
     # the routed case travels with its conversation, the case event with its case
     assert [o.key for o in publisher.published] == [question.mention.conversation_key, str(routed.case_id)]
 
@@ -78,7 +78,7 @@ async def test_a_follow_up_in_the_thread_joins_the_case_and_is_announced_as_adde
     assert joining.case_id == opening.case_id and not joining.new_case
     assert [e.kind for e in publisher.events(topics.CASE_EVENTS, CaseEvent)] == [
         CaseEventKind.OPENED, CaseEventKind.MENTION_ADDED]
-    assert len(cases.first_mention) == 1
+    assert len(cases.cases) == 1
 
 
 async def test_the_earliest_mention_opens_the_case_whatever_the_order_in_the_batch():
@@ -90,15 +90,17 @@ async def test_the_earliest_mention_opens_the_case_whatever_the_order_in_the_bat
     assert opened == {first.mention_id: True, follow_up.mention_id: False}
 
 
-async def test_a_redelivered_mention_announces_the_same_events_and_opens_nothing_new():
+async def test_a_redelivered_mention_announces_the_same_routing_and_changes_no_case():
     cases, publisher = FakeCases(), FakePublisher()
     question = classified()
     await run_route(cases, publisher, question)
     await run_route(cases, publisher, question)
 
-    once, again = publisher.events(topics.CASE_EVENTS, CaseEvent)
-    assert again.event_id == once.event_id and again.kind is CaseEventKind.OPENED
-    assert len(cases.first_mention) == 1 and len(cases.routed) == 1
+    once, again = publisher.events(topics.CASES_ROUTED, RoutedCase)
+    assert again.event_id == once.event_id and again.new_case
+    [opened] = publisher.events(topics.CASE_EVENTS, CaseEvent)  # the case did not change again
+    assert opened.kind is CaseEventKind.OPENED and opened.event_id in cases.published
+    assert len(cases.cases) == 1 and len(cases.routed) == 1
 
 
 async def test_a_vip_tier_learnt_from_the_crm_raises_priority_and_halves_the_sla():
