@@ -75,7 +75,8 @@ def test_a_first_mention_opens_a_new_case_with_both_sla_timers_armed():
     change = opened()
     assert change.created and change.case.status is CaseStatus.NEW
     assert kinds(change) == [CaseEventKind.OPENED]
-    assert change.timers == {Timer.SLA_WARNING: T0 + timedelta(minutes=22), Timer.SLA_BREACH: T0 + timedelta(minutes=30)}
+    assert change.timers == {Timer.SLA_WARNING: T0 + timedelta(minutes=22),
+                             Timer.SLA_BREACH: T0 + timedelta(minutes=30)}
     assert change.case.first_due_at == T0 + timedelta(minutes=30)
 
 

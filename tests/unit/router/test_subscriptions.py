@@ -55,7 +55,7 @@ async def test_a_customer_update_and_a_classified_mention_on_the_broker_route_a_
     assert [(r.mention_id, r.customer_tier, r.new_case) for r in routed] == [
         (m.mention_id, CustomerTier.VIP, True)]
     assert [e.kind for e in case_events] == [CaseEventKind.OPENED]
-    assert cases.first_mention == {routed[0].case_id: m.mention_id}
+    assert cases.case_of(m.channel.value, m.thread_root).first_mention_id == m.mention_id
 
 
 async def test_a_burst_of_complaints_on_the_broker_publishes_an_opened_alert_on_heed_alerts():
