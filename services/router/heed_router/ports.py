@@ -14,8 +14,8 @@ from typing import Protocol
 
 from heed.contracts.events import Alert, CaseAnswer, CaseEvent, CustomerUpdate, Reply, Visibility
 from heed_router.domain.cases import KnownCustomer, RoutedRow
-from heed_router.domain.lifecycle import Case, Change, DueTimer, ReplyTarget
 from heed_router.domain.desk import CaseDetail, CaseFilter, CasePage, CaseSummary, NoteView, QueueChange
+from heed_router.domain.lifecycle import Case, Change, DueTimer, ReplyTarget
 
 
 class CaseUnit(Protocol):
