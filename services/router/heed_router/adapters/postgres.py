@@ -52,7 +52,7 @@ _UPSERT_CASE = (
     f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}, urgency_rank, updated_at)"
     f" VALUES ({', '.join(f'${i + 1}' for i in range(len(CASE_COLUMNS) + 1))}, now())"
     " ON CONFLICT (case_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in (*CASE_COLUMNS, "urgency_rank") if name != "case_id")
+    + ", ".join(f"{name} = excluded.{name}" for name in (*CASE_COLUMNS, "urgency_rank") if name not in ("case_id", "version"))
     + ", updated_at = now(), version = cases.version + 1")
 
 
