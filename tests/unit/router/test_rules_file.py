@@ -175,7 +175,7 @@ def test_bad_values_and_bad_yaml_name_their_line():
     assert _problem(VALID.replace("priority: 90", "priority: 190")).startswith(
         "routing-rules.yaml line 10, rule 'vip-complaints': priority:")
     assert _problem(VALID.replace("due: 4h", "due: soon")).startswith(
-        "routing-rules.yaml line 4: a duration is a number of minutes or like 15m, 4h, 1d; got 'soon'")
+        "routing-rules.yaml line 4: a duration is a number of minutes or like 30s, 15m, 4h, 1d; got 'soon'")
     assert _problem(VALID.replace("mode: private", "mode: [private")).startswith(
         "routing-rules.yaml line 1")
     assert "not valid YAML" in _problem(VALID.replace("mode: private", "mode: [private"))

@@ -19,7 +19,7 @@ import asyncpg
 
 from heed.contracts.events import CaseEvent, Visibility
 from heed.runtime.ports import Clock, EventPublisher
-from heed_router.adapters.postgres import CASE_COLUMNS, PostgresCases, PostgresCaseUnit, case_from
+from heed_router.adapters.postgres import CASE_COLUMNS, Conn, PostgresCases, PostgresCaseUnit, case_from
 from heed_router.adapters.queue import claimed_count, lock_next_case, record_turn
 from heed_router.domain import lifecycle
 from heed_router.domain.desk import (
@@ -134,7 +134,7 @@ class PostgresDesk:
             await unit.save(changes)
         await publish_changes(changes, store=self.store, publisher=self.publisher)
 
-    async def _capacity(self, conn: asyncpg.Connection, actor: str) -> None:
+    async def _capacity(self, conn: Conn, actor: str) -> None:
         capacity = self.rules().lifecycle.agent_capacity
         if await claimed_count(conn, actor) >= capacity:
             raise CapacityReached(f"{actor} already holds {capacity} claimed cases (the capacity); "

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from heed.contracts.events import (
     Alert,
@@ -27,6 +28,8 @@ from heed.contracts.events import (
 )
 from heed_router.domain.cases import KnownCustomer, RoutedRow
 from heed_router.domain.lifecycle import URGENCY_RANK, Case, Change, DueTimer, ReplyTarget, Timer
+
+Conn = asyncpg.Connection | PoolConnectionProxy  # a connection, or one lent by the pool
 
 CASE_COLUMNS = tuple(f.name for f in dataclasses.fields(Case))
 _CASE_SELECT = ", ".join(f"c.{name}" for name in CASE_COLUMNS)
@@ -52,14 +55,15 @@ _UPSERT_CASE = (
     f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}, urgency_rank, updated_at)"
     f" VALUES ({', '.join(f'${i + 1}' for i in range(len(CASE_COLUMNS) + 1))}, now())"
     " ON CONFLICT (case_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in (*CASE_COLUMNS, "urgency_rank") if name not in ("case_id", "version"))
+    + ", ".join(f"{name} = excluded.{name}" for name in (*CASE_COLUMNS, "urgency_rank")
+                if name not in ("case_id", "version"))
     + ", updated_at = now(), version = cases.version + 1")
 
 
 class PostgresCaseUnit:
     """One transaction on one connection: the CaseUnit port."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
     async def routed(self, mention_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RoutedRow]:

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from heed.contracts.events import (
     AnswerKind,
@@ -437,8 +438,10 @@ def answer(case: Case, actor: str, *, text: str, visibility: Visibility | None, 
     return change
 
 
-def _script(script: str | None) -> str | None:
-    return script if script in ("Hans", "Hant") else None
+def _script(script: str | None) -> Literal["Hans", "Hant"] | None:
+    if script == "Hans":
+        return "Hans"
+    return "Hant" if script == "Hant" else None
 
 
 def note(case: Case, actor: str, *, command: uuid.UUID, now: datetime) -> Change:
@@ -521,7 +524,7 @@ def on_timer(case: Case, timer: Timer, *, due: datetime, escalation: Escalate, t
     return change
 
 
-def _breach(change: Change, escalation: Escalate, cause: object, now: datetime) -> None:
+def _breach(change: Change, escalation: Escalate, cause: tuple[str, str], now: datetime) -> None:
     case = change.case
     change.case = replace(case, sla_breached_at=now, escalated_at=now,
                           priority=min(100, case.priority + escalation.raise_priority))

@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, time, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from heed.contracts.events import (
     Category,
@@ -36,8 +37,9 @@ from heed.contracts.events import (
     Urgency,
 )
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
-_UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
+_UNITS = {"s": timedelta(seconds=1), "m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1),
+          "d": timedelta(days=1)}
 # A keyword of Latin letters and digits matches whole words ("sue" is not in "issue", "court" not in
 # "courteous"); other keywords (Chinese, Thai: written without spaces between words) match anywhere.
 _LATIN_WORD = re.compile(r"^[0-9a-z][0-9a-z .'&-]*$")
@@ -100,14 +102,7 @@ class Match(BaseModel):
 
     @cached_property
     def _keyword_patterns(self) -> list[re.Pattern[str]]:
-        patterns = []
-        for keyword in self.keywords or []:
-            folded = _fold(keyword.strip())
-            if _LATIN_WORD.match(folded):
-                patterns.append(re.compile(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])"))
-            else:
-                patterns.append(re.compile(re.escape(folded)))
-        return patterns
+        return keyword_patterns(self.keywords or [])
 
     def holds(self, mention: Mention, c: Classification, tier: CustomerTier, owner: str | None = None) -> bool:
         if self.category is not None and c.category not in self.category:
@@ -139,10 +134,26 @@ class Match(BaseModel):
         if self.has_pii is not None and bool(c.pii) != self.has_pii:
             return False
         if self.keywords is not None:
-            text = _fold(mention.text)
-            if not any(p.search(text) for p in self._keyword_patterns):
+            if not mentions_any(self._keyword_patterns, mention.text):
                 return False
         return True
+
+
+def keyword_patterns(keywords: list[str]) -> list[re.Pattern[str]]:
+    """Patterns for keywords: a Latin keyword matches whole words, others anywhere (see _LATIN_WORD)."""
+    patterns = []
+    for keyword in keywords:
+        folded = _fold(keyword.strip())
+        if _LATIN_WORD.match(folded):
+            patterns.append(re.compile(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])"))
+        else:
+            patterns.append(re.compile(re.escape(folded)))
+    return patterns
+
+
+def mentions_any(patterns: list[re.Pattern[str]], text: str) -> bool:
+    folded = _fold(text)
+    return any(p.search(folded) for p in patterns)
 
 
 def _any_equal(value: str | None, allowed: list[str]) -> bool:
@@ -150,24 +161,38 @@ def _any_equal(value: str | None, allowed: list[str]) -> bool:
 
 
 def parse_duration(value: object) -> timedelta:
-    """`15m`, `4h`, `1d` (or whole minutes as a number) → a timedelta."""
+    """`30s`, `15m`, `4h`, `1d` (or whole minutes as a number) → a timedelta."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return timedelta(minutes=value)
     found = _DURATION.match(value) if isinstance(value, str) else None
     if found is None:
-        raise ValueError(f"a duration is a number of minutes or like 15m, 4h, 1d; got {value!r}")
+        raise ValueError(f"a duration is a number of minutes or like 30s, 15m, 4h, 1d; got {value!r}")
     return int(found.group(1)) * _UNITS[found.group(2)]
 
 
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Escalation(BaseModel):
+    """What an SLA breach does, beyond announcing it: raise the priority, move the case, notify."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    raise_priority: int = Field(default=10, ge=0, le=100)
+    move_to: str | None = Field(default=None, min_length=1, description="A department's queue; none: stays")
+    notify: bool = Field(default=True, description="POST the breach to the alert webhook, when one is set")
+
+
 class SlaPolicy(BaseModel):
-    """How long the department has, and at what share of that a warning fires."""
+    """How long the department has, at what share of that a warning fires, and what a breach does."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     due: timedelta
     warning_share: float = Field(default=0.75, gt=0, lt=1)
+    escalation: Escalation = Field(default_factory=Escalation)
 
     @field_validator("due", mode="before")
     @classmethod
@@ -191,6 +216,108 @@ class Rule(BaseModel):
     mode: HandlingMode
     priority: int = Field(ge=0, le=100)
     sla: str = Field(min_length=1, description="The name of an SLA policy")
+    follow_up: Duration | None = Field(
+        default=None, description="After resolution, when to ask the customer for a 1–5 rating; none: never")
+
+    @field_validator("follow_up")
+    @classmethod
+    def _follow_up_bounded(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and not timedelta(0) < value <= timedelta(days=30):
+            raise ValueError("a follow-up comes more than 0 and at most 30 days after resolution")
+        return value
+
+    @model_validator(mode="after")
+    def _no_follow_up_to_spam(self) -> Rule:
+        if self.follow_up is not None and self.mode is HandlingMode.IGNORE:
+            raise ValueError("a rule whose mode is ignore (spam) cannot have a follow-up")
+        return self
+
+
+class Lifecycle(BaseModel):
+    """How long a resolved case may be reopened, how long a claim holds, how many cases an agent holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reopen_window: Duration = timedelta(days=3)
+    claim_timeout: Duration = timedelta(minutes=15)
+    agent_capacity: int = Field(default=5, ge=1, le=1000)
+
+    @field_validator("reopen_window", "claim_timeout")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value <= timedelta(days=90):
+            raise ValueError("a window is more than 0 and at most 90 days")
+        return value
+
+
+class Chasers(BaseModel):
+    """A customer's follow-up that chases an answer ("still waiting") raises the case's urgency."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    keywords: list[str] = Field(default_factory=list)
+    raise_to: Urgency = Urgency.HIGH
+
+    @field_validator("keywords")
+    @classmethod
+    def _not_blank(cls, values: list[str]) -> list[str]:
+        if any(not v.strip() for v in values):
+            raise ValueError("a chaser keyword cannot be blank")
+        return values
+
+    @cached_property
+    def patterns(self) -> list[re.Pattern[str]]:
+        return keyword_patterns(self.keywords)
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WORKWEEK: tuple[Weekday, ...] = _DAYS[:5]
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class BusinessHours(BaseModel):
+    """When a department works: its SLA counts only open time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: str
+    days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK), min_length=1)
+    start: str
+    end: str
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Hong_Kong)") from None
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"a time of day is HH:MM, 00:00 to 23:59; got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def opening(self) -> tuple[time, time]:
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
+
+    def open_on(self, day: date) -> bool:
+        return _DAYS[day.weekday()] in self.days and day not in self.holidays
 
 
 class RuleProblem(ValueError):
@@ -208,6 +335,9 @@ class RuleTable(BaseModel):
     sla_policies: dict[str, SlaPolicy] = Field(min_length=1)
     vip_priority_boost: int = Field(default=20, ge=0, le=100)
     vip_sla_factor: float = Field(default=0.5, gt=0, le=1)
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    chasers: Chasers = Field(default_factory=Chasers)
+    business_hours: dict[str, BusinessHours] = Field(default_factory=dict)
     rules: list[Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -241,6 +371,13 @@ class Decision(BaseModel):
     sla_policy: str
     sla_warning_share: float
     priority: int
+    follow_up: timedelta | None = None
+    escalation: Escalation = Escalation()
+
+
+def is_chaser(table: RuleTable, text: str) -> bool:
+    """Whether a customer's message chases an answer, by the table's chaser keywords."""
+    return mentions_any(table.chasers.patterns, text)
 
 
 def route(table: RuleTable, mention: Mention, c: Classification, tier: CustomerTier,
@@ -254,7 +391,8 @@ def route(table: RuleTable, mention: Mention, c: Classification, tier: CustomerT
         sla = sla * table.vip_sla_factor
         priority = min(100, priority + table.vip_priority_boost)
     return Decision(rule_id=rule.id, department=rule.department, mode=rule.mode, sla=sla, sla_policy=rule.sla,
-                    sla_warning_share=policy.warning_share, priority=priority)
+                    sla_warning_share=policy.warning_share, priority=priority, follow_up=rule.follow_up,
+                    escalation=policy.escalation)
 
 
 class RulesError(ValueError):
