@@ -134,9 +134,9 @@ class PostgresDesk:
             await unit.save(changes)
         await publish_changes(changes, store=self.store, publisher=self.publisher)
 
-    async def _capacity(self, conn: Conn, actor: str) -> None:
+    async def _capacity(self, conn: Conn, actor: str, now: datetime) -> None:
         capacity = self.rules().lifecycle.agent_capacity
-        if await claimed_count(conn, actor) >= capacity:
+        if await claimed_count(conn, actor, now) >= capacity:
             raise CapacityReached(f"{actor} already holds {capacity} claimed cases (the capacity); "
                                   "answer, resolve or release one first")
 
@@ -145,7 +145,7 @@ class PostgresDesk:
         table = self.rules()
         changes: list[Change] = []
         async with self.store.unit() as unit:
-            await self._capacity(unit.conn, actor)
+            await self._capacity(unit.conn, actor, now)
             case_id = await lock_next_case(unit.conn, department, now)
             if case_id is None:
                 return None
@@ -162,7 +162,7 @@ class PostgresDesk:
         now = self.clock.now()
         async with self._command(case_id) as (unit, case, changes):
             if case.claimed_by != actor:
-                await self._capacity(unit.conn, actor)
+                await self._capacity(unit.conn, actor, now)
             changes.append(lifecycle.claim(case, actor, timeout=self.rules().lifecycle.claim_timeout,
                                            command=uuid.uuid4(), now=now))
             await record_turn(unit.conn, case.department, case.customer, now)

@@ -1,0 +1,44 @@
+"""The fair queue in SQL (the rule is `domain/queue.py`'s, and docs/QUEUES.md's): the next case,
+locked for the claiming transaction; the customers' turns; an agent's claimed cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from heed_router.adapters.postgres import Conn
+
+# Waiting cases are ordered by the rule; a case another transaction has locked (being claimed right
+# now) is skipped, never waited for. FOR UPDATE cannot sit on a query with a join to an aggregate,
+# so the turns are a plain LEFT JOIN on their own table.
+_NEXT = """
+SELECT c.case_id FROM cases c
+LEFT JOIN queue_turns t ON t.department = c.department AND t.customer = c.customer
+WHERE c.department = $1 AND c.status IN ('new', 'acknowledged', 'pending_department')
+  AND (c.claimed_by IS NULL OR c.claim_expires_at <= $2)
+ORDER BY c.urgency_rank DESC, t.last_served_at ASC NULLS FIRST, coalesce(c.queued_at, c.opened_at), c.case_id::text
+LIMIT 1
+FOR UPDATE OF c SKIP LOCKED
+"""
+
+
+async def lock_next_case(conn: Conn, department: str, now: datetime) -> uuid.UUID | None:
+    """The department's next case by the fair rule, locked until the caller's transaction ends."""
+    found = await conn.fetchval(_NEXT, department, now)
+    return uuid.UUID(str(found)) if found is not None else None
+
+
+async def record_turn(conn: Conn, department: str, customer: str, at: datetime) -> None:
+    """The customer just got a turn in the department (their case was claimed)."""
+    await conn.execute(
+        "INSERT INTO queue_turns (department, customer, last_served_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT (department, customer) DO UPDATE"
+        " SET last_served_at = greatest(queue_turns.last_served_at, excluded.last_served_at)",
+        department, customer, at)
+
+
+async def claimed_count(conn: Conn, actor: str, now: datetime) -> int:
+    """How many cases `actor` holds claimed at `now` (what capacity counts)."""
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM cases WHERE claimed_by = $1 AND claim_expires_at > $2"
+        " AND status IN ('new', 'acknowledged', 'pending_department')", actor, now))
