@@ -68,7 +68,8 @@ async def test_the_sql_picks_the_same_sequence_as_the_rule(pool):
     check()
     for queue in examples:
         await load(pool, queue)
-        waiting, served = list(queue), {}
+        waiting = list(queue)
+        served: dict[str, datetime] = {}
         for step in range(len(queue)):
             at = NOW + timedelta(seconds=step)
             expected = pick_next(waiting, served, at)

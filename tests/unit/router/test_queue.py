@@ -87,7 +87,8 @@ def test_the_worked_example_of_docs_queues():
     b = QueuedCase(uuid.UUID(int=10), "x:B", 1, T0 + timedelta(minutes=5))
     c = QueuedCase(uuid.UUID(int=11), "x:C", 1, T0 + timedelta(minutes=6))
     d = QueuedCase(uuid.UUID(int=12), "x:D", 2, T0 + timedelta(minutes=9))
-    waiting, served, order = [*a, b, c, d], {}, []
+    waiting, order = [*a, b, c, d], []
+    served: dict[str, datetime] = {}
     for step in range(6):
         pick = pick_next(waiting, served, NOW)
         assert pick is not None
