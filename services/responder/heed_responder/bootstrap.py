@@ -19,7 +19,7 @@ from heed.runtime.ports import Clock, EventPublisher, SystemClock
 from heed_responder.adapters.channels import SandboxChannel
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.domain.planning import ReplyContext
-from heed_responder.handlers import respond
+from heed_responder.handlers import respond, send_answers
 from heed_responder.ports import Channel, Outbox
 from heed_responder.settings import ResponderSettings
 
@@ -60,5 +60,7 @@ def bootstrap(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool], 
     context = ReplyContext(brand=settings.responder_brand, hotline=settings.responder_hotline)
     return {
         topics.CASES_ROUTED: partial(respond, outbox=outbox, channel=channel, publisher=publisher,
+                                     context=context, clock=clock),
+        topics.CASE_ANSWERS: partial(send_answers, outbox=outbox, channel=channel, publisher=publisher,
                                      context=context, clock=clock),
     }

@@ -20,11 +20,16 @@ class Outbox(Protocol):
     """Every reply, written before it is sent; its status moves only along `domain.outbox.TRANSITIONS`."""
 
     async def enqueue(self, replies: Sequence[OutboxRow]) -> None:
-        """Write replies to send; a mention already in the outbox keeps its first reply."""
+        """Write replies to send; a mention already in the outbox keeps its first automatic reply, an
+        answer already in it its first reply."""
         ...
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
-        """The outbox replies of these mentions, as they stand now."""
+        """The automatic replies of these mentions, as they stand now."""
+        ...
+
+    async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
+        """The replies sending these answers (agents' answers, follow-ups), as they stand now."""
         ...
 
     async def mark_sent(self, sent: Mapping[uuid.UUID, datetime]) -> None:

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import asyncpg
 import pytest
 
 from heed.contracts import topics
 from heed.contracts.events import (
-    CaseEvent,
-    CaseEventKind,
+    AnswerKind,
+    CaseAnswer,
     Category,
+    Channel,
     CustomerTier,
     HandlingMode,
     Reply,
+    ReplyKind,
     ReplyStatus,
     RoutedCase,
+    Visibility,
 )
 from heed_responder.bootstrap import bootstrap
 from heed_responder.domain.outbox import OutboxStatus
 from heed_responder.domain.planning import ReplyContext
-from heed_responder.handlers import respond
+from heed_responder.handlers import respond, send_answers
 from heed_responder.settings import ResponderSettings
 from tests.unit.factories import batch, classification, mention
 from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FakePublisher, FixedClock
@@ -46,9 +50,9 @@ class Responder:
     def replies(self) -> list[Reply]:
         return self.publisher.events(topics.REPLIES, Reply)
 
-    def first_responses(self) -> list[CaseEvent]:
-        return [e for e in self.publisher.events(topics.CASE_EVENTS, CaseEvent)
-                if e.kind is CaseEventKind.FIRST_RESPONSE]
+    async def answer(self, *answers: CaseAnswer) -> None:
+        await send_answers(batch(*answers, topic=topics.CASE_ANSWERS), outbox=self.outbox, channel=self.channel,
+                           publisher=self.publisher, context=LUMO, clock=self.clock)
 
 
 def routed_case(mode: HandlingMode = HandlingMode.ANSWER, new_case: bool = True, native_id: str = "n1",
@@ -83,27 +87,83 @@ async def test_a_redelivered_case_is_sent_nothing_twice_and_reports_the_same_rep
     assert len({r.event_id for r in responder.replies()}) == 1
 
 
-async def test_a_send_the_channel_refuses_is_reported_failed_with_its_reason_and_no_first_response():
+async def test_a_send_the_channel_refuses_is_reported_failed_with_its_reason():
     responder = Responder()
     responder.channel.refuse("the user blocked the brand")
     await responder.respond(routed_case())
 
     [reply] = responder.replies()
     assert (reply.status, reply.error, reply.sent_at) == (ReplyStatus.FAILED, "the user blocked the brand", None)
-    assert responder.channel.sent == [] and responder.first_responses() == []
+    assert responder.channel.sent == []
     assert [r.status for r in responder.outbox.replies.values()] == [OutboxStatus.FAILED]
 
 
-async def test_the_first_response_is_announced_once_for_a_new_case_and_never_for_its_follow_ups():
+async def test_automatic_replies_report_only_themselves_never_a_case_event_and_never_substantive():
     responder = Responder()
     opening, follow_up = routed_case(native_id="n1"), routed_case(new_case=False, native_id="n2")
     await responder.respond(opening, follow_up)
-    await responder.respond(opening)
 
     assert len(responder.channel.sent) == 2
-    announced = responder.first_responses()
-    assert {e.event_id for e in announced} == {announced[0].event_id}
-    assert (announced[0].case_id, announced[0].mention_id) == (CASE, opening.mention_id)
+    assert responder.publisher.on(topics.CASE_EVENTS) == []  # the router owns the case's lifecycle
+    replies = responder.replies()
+    assert [(r.kind, r.author, r.substantive) for r in replies] == [(ReplyKind.AUTO, "heed:responder", False)] * 2
+    assert [o.key for o in responder.publisher.on(topics.REPLIES)] == [str(CASE)] * 2
+
+
+def case_answer(text: str | None = "已經為您補寄，明天送到", *, kind: AnswerKind = AnswerKind.AGENT,
+                language: str = "zh", script: Literal["Hans", "Hant"] | None = "Hant", channel: Channel = Channel.WEIBO,
+                visibility: Visibility = Visibility.PUBLIC) -> CaseAnswer:
+    answer_id = uuid.uuid4()
+    return CaseAnswer(event_id=uuid.uuid4(), answer_id=answer_id, case_id=CASE, kind=kind, mention_id=uuid.uuid4(),
+                      channel=channel, in_reply_to="n1", recipient_platform_id="u1", visibility=visibility,
+                      text=text, language=language, script=script, author="agent:li", department="logistics",
+                      received_at=NOW - timedelta(hours=1))
+
+
+async def test_an_agents_answer_is_sent_once_in_the_customers_traditional_script():
+    responder = Responder()
+    answer = case_answer("已经为您补寄，明天送到")  # typed in Simplified
+    await responder.answer(answer)
+    await responder.answer(answer)  # redelivered
+
+    [sent] = responder.channel.sent
+    assert sent.text == "已經爲您補寄，明天送到" or sent.text == "已經為您補寄，明天送到"
+    assert (sent.kind, sent.author, sent.answer_id, sent.in_reply_to) == ("agent", "agent:li", answer.answer_id, "n1")
+    first, again = responder.replies()
+    assert first.event_id == again.event_id
+    assert (first.kind, first.substantive, first.answer_id, first.status) == (
+        ReplyKind.AGENT, True, answer.answer_id, ReplyStatus.SENT)
+
+
+async def test_a_public_answer_too_long_for_the_channel_fails_with_the_reason_and_is_not_cut():
+    responder = Responder()
+    await responder.answer(case_answer("很" * 141, script="Hans"))
+
+    assert responder.channel.sent == []
+    [reply] = responder.replies()
+    assert reply.status is ReplyStatus.FAILED
+    assert reply.error == "answer is 141 characters; weibo allows 140 in a public reply"
+
+
+async def test_a_private_answer_may_be_longer_than_a_public_one():
+    responder = Responder()
+    await responder.answer(case_answer("Sorry! " * 100, language="en", script=None, channel=Channel.X,
+                                       visibility=Visibility.PRIVATE))
+    [sent] = responder.channel.sent
+    assert len(sent.text or "") == 700 and sent.visibility == "private"
+
+
+@pytest.mark.parametrize(("language", "script", "expected"), [
+    ("th", None, "ตอบกลับด้วยตัวเลข 1"), ("zh", "Hant", "這次服務打分"), ("zh", "Hans", "请为这次服务打分"),
+    ("en", None, "Reply with one number from 1"), ("fr", None, "Reply with one number from 1"),
+])
+async def test_the_follow_up_asks_for_a_rating_in_the_customers_language_and_script(language, script, expected):
+    responder = Responder()
+    await responder.answer(case_answer(None, kind=AnswerKind.FOLLOW_UP, language=language, script=script))
+    [sent] = responder.channel.sent
+    assert expected in (sent.text or "") and "Lumo" in (sent.text or "") and len(sent.text or "") <= 140
+    [reply] = responder.replies()
+    assert (reply.kind, reply.substantive) == (ReplyKind.FOLLOW_UP, False)
 
 
 async def test_spam_is_never_answered_nor_reported():

@@ -8,7 +8,18 @@ from datetime import UTC, datetime, timedelta
 from faststream.kafka import TestKafkaBroker
 
 from heed.contracts import topics
-from heed.contracts.events import CaseEvent, CaseEventKind, Channel, HandlingMode, Reply, ReplyStatus, RoutedCase
+from heed.contracts.events import (
+    AnswerKind,
+    CaseAnswer,
+    CaseEvent,
+    Channel,
+    HandlingMode,
+    Reply,
+    ReplyKind,
+    ReplyStatus,
+    RoutedCase,
+    Visibility,
+)
 from heed_responder.app import ResponderService
 from heed_responder.bootstrap import Overrides
 from heed_responder.settings import ResponderSettings
@@ -45,4 +56,29 @@ async def test_a_routed_case_delivered_twice_on_the_broker_is_answered_once():
     [sent] = channel.sent
     assert sent.text is not None and "technical support" in sent.text and sent.text.endswith("– Lumo")
     assert {(r.mention_id, r.status, r.text) for r in replies} == {(m.mention_id, ReplyStatus.SENT, sent.text)}
-    assert {e.kind for e in case_events} == {CaseEventKind.FIRST_RESPONSE}
+    assert case_events == []  # the router announces what a reply did to the case
+
+
+async def test_an_answer_on_heed_cases_answers_is_sent_once_and_reported_on_heed_replies():
+    clock = FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    channel = FakeChannel(clock)
+    service = ResponderService(ResponderSettings(kafka_bootstrap="127.0.0.1:1"),
+                               overrides=Overrides(outbox=FakeOutbox(), channel=channel, clock=clock))
+    service.register()
+    replies: list[Reply] = []
+
+    @service.broker.subscriber(topics.REPLIES)
+    async def on_reply(event: Reply) -> None:
+        replies.append(event)
+
+    answer = CaseAnswer(event_id=uuid.uuid4(), answer_id=uuid.uuid4(), case_id=uuid.uuid4(), kind=AnswerKind.AGENT,
+                        mention_id=uuid.uuid4(), channel=Channel.X, in_reply_to="p1", recipient_platform_id="u1",
+                        visibility=Visibility.PUBLIC, text="Refund sent today.", language="en", author="agent:li",
+                        department="billing", received_at=clock.now())
+    async with TestKafkaBroker(service.broker) as broker:
+        for _ in range(2):
+            await broker.publish(answer.model_dump_json().encode(), topic=topics.CASE_ANSWERS)
+
+    [sent] = channel.sent
+    assert sent.text == "Refund sent today." and sent.answer_id == answer.answer_id
+    assert {(r.answer_id, r.kind, r.status) for r in replies} == {(answer.answer_id, ReplyKind.AGENT, ReplyStatus.SENT)}

@@ -11,9 +11,10 @@ import asyncpg
 from heed_responder.domain.outbox import OutboxRow, OutboxStatus
 
 _COLUMNS = ("reply_id", "mention_id", "case_id", "channel", "visibility", "mode", "in_reply_to", "recipient",
-            "text", "language", "script", "template_id", "status", "received_at", "sla_due_at")
+            "text", "language", "script", "template_id", "status", "received_at", "sla_due_at", "kind", "author",
+            "answer_id", "substantive")
 _TYPES = ("uuid", "uuid", "uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-          "text", "timestamptz", "timestamptz")
+          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean")
 
 
 class PostgresOutbox:
@@ -23,18 +24,27 @@ class PostgresOutbox:
         self.pool = pool
 
     async def enqueue(self, replies: Sequence[OutboxRow]) -> None:
-        if not replies:
-            return
         params = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_TYPES))
-        await self.pool.execute(
-            f"INSERT INTO replies ({', '.join(_COLUMNS)}) SELECT * FROM unnest({params})"
-            " ON CONFLICT (mention_id) DO NOTHING",
-            *[[_column(r, c) for r in replies] for c in _COLUMNS])
+        automatic = [r for r in replies if r.kind == "auto"]
+        answers = [r for r in replies if r.kind != "auto"]
+        # the first reply written for a mention (automatic) or an answer wins; a redelivery adds nothing
+        for rows, conflict in ((automatic, "(mention_id) WHERE kind = 'auto'"), (answers, "(answer_id)")):
+            if rows:
+                await self.pool.execute(
+                    f"INSERT INTO replies ({', '.join(_COLUMNS)}) SELECT * FROM unnest({params})"
+                    f" ON CONFLICT {conflict} DO NOTHING",
+                    *[[_column(r, c) for r in rows] for c in _COLUMNS])
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         rows = await self.pool.fetch(
-            f"SELECT {', '.join(_COLUMNS)}, sent_at, error FROM replies WHERE mention_id = ANY($1::uuid[])",
-            list(mention_ids))
+            f"SELECT {', '.join(_COLUMNS)}, sent_at, error FROM replies"
+            " WHERE mention_id = ANY($1::uuid[]) AND kind = 'auto'", list(mention_ids))
+        return [_from_record(r) for r in rows]
+
+    async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
+        rows = await self.pool.fetch(
+            f"SELECT {', '.join(_COLUMNS)}, sent_at, error FROM replies WHERE answer_id = ANY($1::uuid[])",
+            list(answer_ids))
         return [_from_record(r) for r in rows]
 
     async def mark_sent(self, sent: Mapping[uuid.UUID, datetime]) -> None:
@@ -65,4 +75,5 @@ def _from_record(r: asyncpg.Record) -> OutboxRow:
         case_id=uuid.UUID(str(r["case_id"])), channel=r["channel"], visibility=r["visibility"], mode=r["mode"],
         in_reply_to=r["in_reply_to"], recipient=r["recipient"], text=r["text"], language=r["language"],
         script=r["script"], template_id=r["template_id"], status=OutboxStatus(r["status"]),
-        received_at=r["received_at"], sla_due_at=r["sla_due_at"], sent_at=r["sent_at"], error=r["error"])
+        received_at=r["received_at"], sla_due_at=r["sla_due_at"], sent_at=r["sent_at"], error=r["error"],
+        kind=r["kind"], author=r["author"], answer_id=r["answer_id"], substantive=r["substantive"])

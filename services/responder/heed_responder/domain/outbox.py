@@ -1,6 +1,7 @@
 """A reply in the outbox and the statuses it moves through.
 
-Every routed mention gets one outbox reply, written before anything is sent: `pending` until the
+Every routed mention gets one automatic outbox reply, and every CaseAnswer (an agent's answer, a
+follow-up) one reply of its own, written before anything is sent: `pending` until the
 channel sends it (`sent`) or refuses it (`failed`); spam is `ignored` and never sent. A status
 changes only along TRANSITIONS, so a redelivered mention can never send or fail a reply twice.
 """
@@ -45,6 +46,10 @@ class OutboxRow:
     template_id: str | None
     status: OutboxStatus
     received_at: datetime
-    sla_due_at: datetime
+    sla_due_at: datetime | None
     sent_at: datetime | None = None
     error: str | None = None
+    kind: str = "auto"  # auto, agent (a department's answer) or follow_up (the rating check-back)
+    author: str = "heed:responder"
+    answer_id: uuid.UUID | None = None
+    substantive: bool = False

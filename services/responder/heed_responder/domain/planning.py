@@ -7,18 +7,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from heed.contracts.events import (
-    CaseEvent,
-    CaseEventKind,
+    AnswerKind,
+    CaseAnswer,
     Channel,
     HandlingMode,
     Reply,
+    ReplyKind,
     ReplyStatus,
     RoutedCase,
     Visibility,
     derive_id,
 )
 from heed_responder.domain.outbox import OutboxRow, OutboxStatus
-from heed_responder.domain.templates import render_reply
+from heed_responder.domain.templates import in_script, limit_for, render_follow_up, render_reply
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
     """The outbox row for a routed mention: a rendered reply, or `ignored` for spam.
 
     Its reply id derives from the mention, so however often a mention is planned it is one reply.
+    None of today's templates answers the customer's question (they thank, acknowledge, promise
+    an answer or move to private messages), so no automatic reply is `substantive`: the case's
+    first response is still owed by the department.
     """
     m = routed.mention
     ignored = OutboxRow(
@@ -58,6 +62,37 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
                    template_id=rendered.template_id, status=OutboxStatus.PENDING)
 
 
+def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
+    """The outbox row sending a CaseAnswer: an agent's text in the customer's script, or the follow-up.
+
+    A public answer longer than the channel allows is refused (failed, with the reason) rather
+    than cut: an agent's answer is theirs to shorten, and the case goes back to the queue.
+    """
+    private = answer.visibility is Visibility.PRIVATE
+    if answer.kind is AnswerKind.FOLLOW_UP:
+        rendered = render_follow_up(answer.language, answer.script, context.brand)
+        text, language, script, template_id = rendered.text, rendered.language, rendered.script, rendered.template_id
+    else:
+        text = in_script(answer.text or "", answer.script if answer.language == "zh" else None)
+        language, script, template_id = answer.language, answer.script, "agent"
+    limit = limit_for(answer.channel, private)
+    status, error = OutboxStatus.PENDING, None
+    if not text.strip():
+        status, error = OutboxStatus.FAILED, "the answer is empty"
+    elif len(text) > limit:
+        status = OutboxStatus.FAILED
+        error = (f"answer is {len(text)} characters; {answer.channel.value} allows {limit} in a "
+                 f"{'private message' if private else 'public reply'}")
+    return OutboxRow(
+        reply_id=derive_id("reply", "answer", answer.answer_id), mention_id=answer.mention_id,
+        case_id=answer.case_id, channel=answer.channel.value, visibility=answer.visibility.value,
+        mode=(HandlingMode.ACKNOWLEDGE if answer.kind is AnswerKind.FOLLOW_UP else HandlingMode.ANSWER).value,
+        in_reply_to=answer.in_reply_to, recipient=answer.recipient_platform_id, received_at=answer.received_at,
+        sla_due_at=None, text=text, language=language, script=script, template_id=template_id, status=status,
+        error=error, kind=answer.kind.value, author=answer.author, answer_id=answer.answer_id,
+        substantive=answer.kind is AnswerKind.AGENT)
+
+
 def reply_event(row: OutboxRow, now: datetime) -> Reply:
     """The `heed.replies` event of a sent or failed reply."""
     return Reply(
@@ -67,21 +102,16 @@ def reply_event(row: OutboxRow, now: datetime) -> Reply:
         recipient_platform_id=row.recipient, text=row.text or "", language=row.language or "und",
         script="Hant" if row.script == "Hant" else "Hans" if row.script == "Hans" else None,
         template_id=row.template_id or "", status=ReplyStatus(row.status), error=row.error,
-        received_at=row.received_at, sent_at=row.sent_at)
+        received_at=row.received_at, sent_at=row.sent_at, kind=ReplyKind(row.kind), answer_id=row.answer_id,
+        author=row.author, substantive=row.substantive)
 
 
-def outcome(routed: RoutedCase, row: OutboxRow, now: datetime) -> tuple[Reply | None, CaseEvent | None]:
-    """What to report about a routed mention's reply: its reply event once it is sent or failed, and
-    the case's FIRST_RESPONSE when the reply that opened the case was sent.
+def outcome(row: OutboxRow, now: datetime) -> Reply | None:
+    """The reply event once the reply is sent or failed (None while pending or ignored).
 
-    Event ids derive from the reply and the case, so a redelivered mention reports the same events.
+    Its id derives from the reply and its status, so a redelivery reports the same event. What the
+    reply did to the case (acknowledged, answered, first response) is the router's to announce.
     """
     if row.status not in (OutboxStatus.SENT, OutboxStatus.FAILED):
-        return None, None
-    first_response = None
-    if row.status is OutboxStatus.SENT and routed.new_case:
-        first_response = CaseEvent(
-            event_id=derive_id("case-event", "first_response", routed.case_id), occurred_at=now,
-            case_id=routed.case_id, mention_id=routed.mention_id, kind=CaseEventKind.FIRST_RESPONSE,
-            department=routed.department)
-    return reply_event(row, now), first_response
+        return None
+    return reply_event(row, now)

@@ -19,6 +19,21 @@ CHANNEL_LIMITS: dict[Channel, int] = {
     Channel.LINKEDIN: 1250, Channel.WECHAT: 600, Channel.WHATSAPP: 4096, Channel.MESSENGER: 2000,
 }
 
+# Characters a private message may use (the platforms' direct-message limits; others as public).
+PRIVATE_LIMITS: dict[Channel, int] = {
+    Channel.X: 10000, Channel.MESSENGER: 2000, Channel.WHATSAPP: 4096, Channel.WECHAT: 600,
+    Channel.INSTAGRAM: 1000, Channel.FACEBOOK: 2000,
+}
+
+# The check-back after a case is resolved: one digit back is a rating (the router reads it).
+FOLLOW_UP: dict[str, str] = {
+    "en": "We hope this is sorted now. How did we do? Reply with one number from 1 (poor) to 5 (excellent). "
+          "– {brand}",
+    "zh": "希望您的问题已经解决。请为这次服务打分：直接回复 1（很差）到 5（很好）中的一个数字。——{brand}",
+    "th": "หวังว่าเรื่องของคุณได้รับการแก้ไขแล้วนะคะ ช่วยให้คะแนนบริการครั้งนี้ ตอบกลับด้วยตัวเลข 1 (แย่) ถึง 5 (ดีมาก) "
+          "– {brand}",
+}
+
 DEPARTMENTS: dict[str, dict[str, str]] = {
     "en": {"billing": "billing", "logistics": "delivery", "product-quality": "product quality",
            "customer-service": "customer service", "facilities": "facilities",
@@ -89,6 +104,36 @@ class RenderedReply:
 @lru_cache(maxsize=1)
 def _to_traditional() -> OpenCC:
     return OpenCC("s2t")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def in_script(text: str, script: str | None) -> str:
+    """A person's text in the customer's Chinese script (an agent may type either); other text as it is."""
+    if script == "Hant":
+        return str(_to_traditional().convert(text))
+    if script == "Hans":
+        return str(_to_simplified().convert(text))
+    return text
+
+
+def limit_for(channel: Channel, private: bool) -> int:
+    return PRIVATE_LIMITS.get(channel, CHANNEL_LIMITS.get(channel, 2000)) if private \
+        else CHANNEL_LIMITS.get(channel, 2000)
+
+
+def render_follow_up(language: str, script: str | None, brand: str) -> RenderedReply:
+    """The rating check-back in the customer's language and script (English for other languages)."""
+    lang = language if language in FOLLOW_UP else "en"
+    text = FOLLOW_UP[lang].format(brand=brand)
+    out_script = None
+    if lang == "zh":
+        out_script = script or "Hans"
+        text = in_script(text, out_script)
+    return RenderedReply(text, lang, out_script, f"follow_up.rating.{lang}")
 
 
 def template_language(c: Classification) -> str:
