@@ -18,6 +18,7 @@ def test_the_relay_has_heed_s_hops_on_the_mention_s_path_with_crm_sync_only_cons
         Hop("ingest", t.MENTIONS_RAW, t.MENTIONS),
         Hop("classifier", t.MENTIONS, t.MENTIONS_CLASSIFIED),
         Hop("router", t.MENTIONS_CLASSIFIED, t.CASES_ROUTED),
+        Hop("router", t.REPLIES, None),  # the router follows each case from the replies sent
         Hop("responder", t.CASES_ROUTED, t.REPLIES),
         Hop("crm-sync", t.MENTIONS, None),
         Hop("crm-sync", t.CASES_ROUTED, None),
