@@ -16,7 +16,7 @@ from heed.contracts import topics
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import EventPublisher
 from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
-from heed_crm_sync.handlers import record_mentions, record_replies, record_routing
+from heed_crm_sync.handlers import record_case_events, record_mentions, record_replies, record_routing
 from heed_crm_sync.ports import CustomerRecords
 
 
@@ -37,4 +37,5 @@ def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
         topics.MENTIONS: partial(record_mentions, records=records, publisher=publisher),
         topics.CASES_ROUTED: partial(record_routing, records=records),
         topics.REPLIES: partial(record_replies, records=records),
+        topics.CASE_EVENTS: partial(record_case_events, records=records),
     }

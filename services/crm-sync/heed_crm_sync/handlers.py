@@ -7,7 +7,7 @@ routing and its reply can arrive in any order. `bootstrap.py` hands each handler
 from __future__ import annotations
 
 from heed.contracts import topics
-from heed.contracts.events import Mention, Reply, RoutedCase
+from heed.contracts.events import CaseEvent, CaseEventKind, Mention, Reply, RoutedCase
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import EventPublisher
 from heed_crm_sync.ports import CustomerRecords
@@ -33,3 +33,17 @@ async def record_routing(batch: list[Incoming[RoutedCase]], *, records: Customer
 async def record_replies(batch: list[Incoming[Reply]], *, records: CustomerRecords) -> None:
     """Attach each reply and its status to the interaction it answers."""
     await records.record_replies([item.event for item in batch])
+
+
+# what a customer record keeps of a case's life; claims, notes, queue moves stay with the router
+TIMELINE = frozenset({CaseEventKind.OPENED, CaseEventKind.FIRST_RESPONSE, CaseEventKind.SLA_BREACHED,
+                      CaseEventKind.TRANSFERRED, CaseEventKind.RESOLVED, CaseEventKind.REOPENED,
+                      CaseEventKind.FOLLOW_UP_SENT, CaseEventKind.RATED, CaseEventKind.CLOSED})
+
+
+async def record_case_events(batch: list[Incoming[CaseEvent]], *, records: CustomerRecords) -> None:
+    """Put the case events a customer record needs (first response, breaches, resolution, ratings…)
+    on the customer's timeline; a batch with none of them touches nothing."""
+    kept = [item.event for item in batch if item.event.kind in TIMELINE]
+    if kept:
+        await records.record_case_events(kept)

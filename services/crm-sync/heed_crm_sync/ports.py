@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from heed.contracts.events import CustomerUpdate, Mention, Reply, RoutedCase
+from heed.contracts.events import CaseEvent, CustomerUpdate, Mention, Reply, RoutedCase
 
 
 class CustomerRecords(Protocol):
@@ -35,5 +35,10 @@ class CustomerRecords(Protocol):
         ...
 
     async def record_replies(self, replies: Sequence[Reply]) -> None:
-        """Each mention's reply: a reply not sent yet takes the newer status, a sent one stays sent."""
+        """Each reply on its mention's interaction (automatic, an agent's answer, a follow-up): a
+        reply not sent yet takes the newer status, a sent one stays sent."""
+        ...
+
+    async def record_case_events(self, events: Sequence[CaseEvent]) -> None:
+        """Case events on the customer's timeline, each once (by event id)."""
         ...

@@ -11,7 +11,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from heed.contracts.events import CustomerTier, CustomerUpdate, Mention, Reply, ReplyStatus, RoutedCase
+from heed.contracts.events import (
+    CaseEvent,
+    CustomerTier,
+    CustomerUpdate,
+    Mention,
+    Reply,
+    ReplyKind,
+    ReplyStatus,
+    RoutedCase,
+)
 from heed_crm_sync.domain import announcement, customer_id_for
 
 # the publisher port is shared; so is its fake (the classifier's tests wrote it first)
@@ -54,7 +63,10 @@ class FakeCustomerRecords:
         self.identities: dict[str, Identity] = {}  # "channel:platform_id", in first-seen order
         self.mentions: dict[uuid.UUID, tuple[uuid.UUID, Mention]] = {}  # mention_id → (customer_id, mention)
         self.routing: dict[uuid.UUID, RoutedCase] = {}  # mention_id → its first routing
-        self.replies: dict[uuid.UUID, Reply] = {}  # mention_id → its reply, with the latest status
+        self.replies: dict[uuid.UUID, Reply] = {}  # mention_id → its automatic reply, with the latest status
+        self.answers: dict[uuid.UUID, Reply] = {}  # reply_id → an agent's answer or a follow-up
+        self.timeline: dict[uuid.UUID, CaseEvent] = {}
+        self.timeline_calls = 0
 
     async def record_mentions(self, mentions: Sequence[Mention]) -> None:
         for m in mentions:
@@ -82,8 +94,16 @@ class FakeCustomerRecords:
         for r in routed:
             self.routing.setdefault(r.mention_id, r)
 
+    async def record_case_events(self, events: Sequence[CaseEvent]) -> None:
+        self.timeline_calls += 1
+        for e in events:
+            self.timeline.setdefault(e.event_id, e)
+
     async def record_replies(self, replies: Sequence[Reply]) -> None:
         for r in replies:
+            if r.kind is not ReplyKind.AUTO:
+                self.answers.setdefault(r.reply_id, r)
+                continue
             kept = self.replies.get(r.mention_id)
             if kept is None:
                 self.replies[r.mention_id] = r

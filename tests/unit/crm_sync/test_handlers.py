@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka.errors import KafkaTimeoutError
 
 from heed.contracts import topics
-from heed.contracts.events import Author, Channel, CustomerTier, CustomerUpdate, ReplyStatus
-from heed_crm_sync.handlers import record_mentions, record_replies, record_routing
+from heed.contracts.events import (
+    Author,
+    CaseEvent,
+    CaseEventKind,
+    Channel,
+    CustomerTier,
+    CustomerUpdate,
+    ReplyStatus,
+)
+from heed_crm_sync.handlers import record_case_events, record_mentions, record_replies, record_routing
 from tests.unit.crm_sync.builders import reply_to, routed_case
 from tests.unit.crm_sync.fakes import FakeCustomerRecords, FakePublisher
 from tests.unit.factories import batch, mention
@@ -135,3 +144,24 @@ async def test_personal_data_stays_out_of_what_is_published():
         body = sent.event.model_dump_json()
         for private in ("13812345678", "amy.lee@example.com", "A99812", "Amy Lee", "amy_lee", "Call me"):
             assert private not in body and private not in sent.key
+
+
+def case_event(kind: CaseEventKind, **fields: object) -> CaseEvent:
+    return CaseEvent(event_id=uuid.uuid4(), case_id=uuid.UUID(int=7), kind=kind, **fields)  # type: ignore[arg-type]
+
+
+async def test_the_case_events_a_customer_record_keeps_land_on_the_timeline_once():
+    records = FakeCustomerRecords()
+    rated = case_event(CaseEventKind.RATED, rating=4, actor="customer")
+    kept = [case_event(CaseEventKind.FIRST_RESPONSE, actor="agent:li"), case_event(CaseEventKind.RESOLVED), rated]
+    noise = [case_event(CaseEventKind.CLAIMED), case_event(CaseEventKind.NOTE_ADDED), case_event(CaseEventKind.QUEUED)]
+    await record_case_events(batch(*kept, *noise, rated, topic=topics.CASE_EVENTS), records=records)
+
+    assert set(records.timeline) == {e.event_id for e in kept}
+    assert records.timeline[rated.event_id].rating == 4
+
+
+async def test_a_batch_with_nothing_for_the_record_touches_nothing():
+    records = FakeCustomerRecords()
+    await record_case_events(batch(case_event(CaseEventKind.CLAIMED), topic=topics.CASE_EVENTS), records=records)
+    assert records.timeline_calls == 0

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from heed.contracts.events import CustomerTier, CustomerUpdate, Mention, Reply, RoutedCase
+from heed.contracts.events import CaseEvent, CustomerTier, CustomerUpdate, Mention, Reply, RoutedCase
 from heed_crm_sync.domain import announcement, customer_id_for
 
 
@@ -74,9 +74,24 @@ class PostgresCustomerRecords:
     async def record_replies(self, replies: Sequence[Reply]) -> None:
         if replies:
             await self.pool.execute(
-                "INSERT INTO interaction_replies (mention_id, reply_id, status, visibility, text, sent_at)"
-                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],"
-                " $6::timestamptz[]) ON CONFLICT (mention_id) DO UPDATE SET status = excluded.status,"
-                " sent_at = excluded.sent_at WHERE interaction_replies.status <> 'sent'",
+                "INSERT INTO interaction_replies (mention_id, reply_id, status, visibility, text, sent_at, kind,"
+                " author) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],"
+                " $6::timestamptz[], $7::text[], $8::text[]) ON CONFLICT (reply_id) DO UPDATE"
+                " SET status = excluded.status, sent_at = excluded.sent_at WHERE interaction_replies.status <> 'sent'",
                 [r.mention_id for r in replies], [r.reply_id for r in replies], [r.status.value for r in replies],
-                [r.visibility.value for r in replies], [r.text for r in replies], [r.sent_at for r in replies])
+                [r.visibility.value for r in replies], [r.text for r in replies], [r.sent_at for r in replies],
+                [r.kind.value for r in replies], [r.author for r in replies])
+
+    async def record_case_events(self, events: Sequence[CaseEvent]) -> None:
+        if events:
+            await self.pool.execute(
+                "INSERT INTO case_timeline (event_id, case_id, customer_id, kind, status, rating, actor, department,"
+                " occurred_at) SELECT e.event_id, e.case_id,"
+                " (SELECT i.customer_id FROM interaction_routing r JOIN interactions i USING (mention_id)"
+                "  WHERE r.case_id = e.case_id LIMIT 1), e.kind, e.status, e.rating, e.actor, e.department,"
+                " e.occurred_at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],"
+                " $7::text[], $8::timestamptz[]) AS e(event_id, case_id, kind, status, rating, actor, department,"
+                " occurred_at) ON CONFLICT (event_id) DO NOTHING",
+                [e.event_id for e in events], [e.case_id for e in events], [e.kind.value for e in events],
+                [e.status.value if e.status else None for e in events], [e.rating for e in events],
+                [e.actor for e in events], [e.department for e in events], [e.occurred_at for e in events])
