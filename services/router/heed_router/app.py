@@ -13,11 +13,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.routing import BaseRoute, Mount
+
 from heed.runtime.messaging import Handler
+from heed.runtime.ports import SystemClock
 from heed.runtime.service import Service
+from heed_router.adapters.desk import PostgresDesk
+from heed_router.adapters.postgres import PostgresCases
 from heed_router.adapters.rules_file import RulesFile, shipped_rules_path
+from heed_router.api import ApiTokens, cases_api
 from heed_router.bootstrap import Overrides, bootstrap, build_alerting
 from heed_router.domain.rules import RuleTable
+from heed_router.ports import CaseDesk
 from heed_router.settings import RouterSettings
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,9 @@ class RouterService(Service):
         self.rules_file = None if rules is not None else RulesFile(
             self.settings.router_rules or shipped_rules_path(), self.settings.router_rules_poll_s)
         self._tasks: list[asyncio.Task[None]] = []
+        self._desk: CaseDesk | None = None
+        secret = self.settings.api_tokens
+        self.api_tokens = ApiTokens.parse(secret.get_secret_value() if secret is not None else None)
         self._tick: Callable[[], Awaitable[int]] | None = None
 
     def rules(self) -> RuleTable:
@@ -78,6 +88,19 @@ class RouterService(Service):
                 await task
         self._tasks.clear()
         await self.alerting.notifier.aclose()
+
+    def desk(self) -> CaseDesk:
+        """The cases API's desk, built on first use (the pool exists once the service started)."""
+        if self.overrides.desk is not None:
+            return self.overrides.desk
+        if self._desk is None:
+            self._desk = PostgresDesk(PostgresCases(self.pool), rules=self.rules, publisher=self.stage.publisher,
+                                      clock=SystemClock())
+        return self._desk
+
+    def routes(self) -> list[BaseRoute]:
+        """The cases API at /v1 (its OpenAPI document at /v1/openapi.json)."""
+        return [Mount("/v1", app=cases_api(self.desk, lambda: self.api_tokens))]
 
     def rules_problem(self) -> str | None:
         """Why the rules file's newest edit was refused (the last good table still routes), if it was."""

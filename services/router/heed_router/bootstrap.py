@@ -20,7 +20,7 @@ from heed_router.adapters.postgres import PostgresCases
 from heed_router.domain.alerts import AlertDetector, AlertParameters
 from heed_router.domain.rules import RuleTable
 from heed_router.handlers import fire_timers, learn_customers, publish_leftovers, route, track_replies
-from heed_router.ports import AlertNotifier, CaseStore
+from heed_router.ports import AlertNotifier, CaseDesk, CaseStore
 from heed_router.settings import RouterSettings
 
 
@@ -33,6 +33,7 @@ class Overrides:
     clock: Clock | None = None
     notifier: AlertNotifier | None = None
     alert_parameters: AlertParameters | None = None
+    desk: CaseDesk | None = None
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ class CaseDesk(Protocol):
     async def claim(self, case_id: uuid.UUID, actor: str) -> CaseSummary:
         ...
 
-    async def release(self, case_id: uuid.UUID, actor: str) -> CaseSummary:
+    async def release(self, case_id: uuid.UUID, actor: str, *, force: bool = False) -> CaseSummary:
+        """Give the claim back; `force` (supervisors) releases another agent's claim."""
         ...
 
     async def answer(self, case_id: uuid.UUID, actor: str, text: str, visibility: Visibility | None) -> CaseDetail:

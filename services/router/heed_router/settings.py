@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from heed.runtime.settings import HeedSettings
 
 
 class RouterSettings(HeedSettings):
+    # a refused setting's message never repeats its value: HEED_API_TOKENS holds secrets
+    model_config = SettingsConfigDict(**{**HeedSettings.model_config, "hide_input_in_errors": True})
+
     alert_webhook_url: str | None = Field(
         default=None, description="Where each crisis alert is POSTed as JSON; unset means no notification")
     alert_webhook_secret: str | None = Field(
@@ -31,3 +35,14 @@ class RouterSettings(HeedSettings):
     router_timer_poll_s: float = Field(
         default=1.0, gt=0, description="How often due case timers (SLA warning and breach, claims, follow-ups, "
                                        "closes) are looked for, in seconds")
+    api_tokens: SecretStr | None = Field(
+        default=None, description="The cases API's bearer tokens: comma-separated name:role:token "
+                                  "(roles agent, supervisor, reader, system); unset: the API answers 503")
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _tokens_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        from heed_router.api import ApiTokens  # the format is the API's; refused at start, not at first use
+
+        ApiTokens.parse(value.get_secret_value() if value is not None else None)
+        return value

@@ -1,0 +1,308 @@
+"""The cases API (served by the router at /v1): departments' queues, taking the next case, answers,
+notes, transfers, resolution, and a server-sent-events stream of queue changes.
+
+Translation only: each endpoint checks the caller's token and role, then calls the `CaseDesk` port
+(`adapters/desk.py` over PostgreSQL). The OpenAPI document is at /v1/openapi.json (no token); no
+Swagger UI is served, since it loads its assets from a CDN a self-hosted deployment may not reach.
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations at runtime,
+# and they name dependencies built inside cases_api().
+import asyncio
+import hmac
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from heed.contracts.events import CaseStatus, Channel, Urgency, Visibility
+from heed_router.domain.desk import (
+    CaseDetail,
+    CaseFilter,
+    CasePage,
+    CaseSummary,
+    DeskError,
+    NoteView,
+    QueueChange,
+)
+from heed_router.ports import CaseDesk
+
+MIN_TOKEN_LENGTH = 16
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # works cases: take, answer, note, transfer, resolve
+    SUPERVISOR = "supervisor"  # an agent who may also release anyone's claim
+    READER = "reader"  # reads cases and the stream (dashboards)
+    SYSTEM = "system"  # another internal service: reads, answers, notes, resolves
+
+
+class Permission(StrEnum):
+    READ = "read"
+    CLAIM = "claim"
+    RELEASE_ANY = "release_any"
+    ANSWER = "answer"
+    NOTE = "note"
+    TRANSFER = "transfer"
+    RESOLVE = "resolve"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset(Permission) - {Permission.RELEASE_ANY},
+    Role.SUPERVISOR: frozenset(Permission),
+    Role.READER: frozenset({Permission.READ}),
+    Role.SYSTEM: frozenset({Permission.READ, Permission.ANSWER, Permission.NOTE, Permission.RESOLVE}),
+}
+
+
+class ApiTokensError(ValueError):
+    """HEED_API_TOKENS cannot be used; the message names the entry (never the token)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        """Who acts, as case events name it."""
+        return f"{'system' if self.role is Role.SYSTEM else 'reader' if self.role is Role.READER else 'agent'}:" \
+               f"{self.name}"
+
+
+class ApiTokens:
+    """The bearer tokens of HEED_API_TOKENS: comma-separated `name:role:token` entries."""
+
+    def __init__(self, entries: list[tuple[Caller, bytes]]) -> None:
+        self.entries = entries
+
+    @classmethod
+    def parse(cls, value: str | None) -> "ApiTokens":
+        entries: list[tuple[Caller, bytes]] = []
+        names: set[str] = set()
+        for position, raw in enumerate((value or "").split(","), start=1):
+            if not raw.strip():
+                continue
+            name, _, rest = raw.strip().partition(":")
+            role, _, token = rest.partition(":")
+            where = f"HEED_API_TOKENS entry {position}"
+            if not name or not role or not token:
+                raise ApiTokensError(f"{where}: expected name:role:token")
+            if role not in Role.__members__.values():
+                raise ApiTokensError(f"{where} ({name}): unknown role {role!r}; one of "
+                                     f"{', '.join(r.value for r in Role)}")
+            if len(token) < MIN_TOKEN_LENGTH:
+                raise ApiTokensError(f"{where} ({name}): the token is shorter than {MIN_TOKEN_LENGTH} characters")
+            if name in names:
+                raise ApiTokensError(f"{where}: the name {name!r} is used twice")
+            names.add(name)
+            entries.append((Caller(name, Role(role)), token.encode()))
+        return cls(entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def find(self, presented: str) -> Caller | None:
+        """The caller whose token this is; every entry is compared, in constant time each."""
+        found = None
+        given = presented.encode()
+        for caller, token in self.entries:
+            if hmac.compare_digest(given, token):
+                found = caller
+        return found
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnswerBody(_Body):
+    text: str = Field(min_length=1, max_length=10_000, description="The answer, as the customer will read it")
+    visibility: Visibility | None = Field(
+        default=None, description="public or private; none: where the customer wrote")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the answer is blank")
+        return text
+
+
+class NoteBody(_Body):
+    text: str = Field(min_length=1, max_length=10_000)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the note is blank")
+        return text
+
+
+class TransferBody(_Body):
+    department: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    reason: str = Field(default="", max_length=1000)
+
+
+class ResolveBody(_Body):
+    reason: str = Field(default="", max_length=1000)
+
+
+class Problem(BaseModel):
+    error: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No token, or one this API does not know"},
+    403: {"model": Problem, "description": "The token's role may not do this"},
+    404: {"model": Problem, "description": "No such case"},
+    409: {"model": Problem, "description": "The case's state does not allow it"},
+    503: {"model": Problem, "description": "The cases API is off (HEED_API_TOKENS is not set)"},
+}
+
+
+def sse_frame(change: QueueChange) -> str:
+    return f"id: {change.seq}\nevent: {change.kind.value}\ndata: {change.model_dump_json()}\n\n"
+
+
+async def queue_changes(desk: CaseDesk, department: str | None, after: int, *,
+                        disconnected: Callable[[], Awaitable[bool]], poll_s: float, heartbeat_s: float,
+                        batch: int = 100) -> AsyncIterator[str]:
+    """The stream's frames: each change after `after` in order, a keep-alive comment when idle."""
+    loop = asyncio.get_running_loop()
+    quiet_since = loop.time()
+    while not await disconnected():
+        changes = await desk.changes_after(after, department, batch)
+        for change in changes:
+            after = change.seq
+            yield sse_frame(change)
+        if changes:
+            quiet_since = loop.time()
+            continue
+        if loop.time() - quiet_since >= heartbeat_s:
+            quiet_since = loop.time()
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(poll_s)
+
+
+def cases_api(desk: Callable[[], CaseDesk], tokens: Callable[[], ApiTokens], *, poll_s: float = 1.0,
+              heartbeat_s: float = 15.0) -> FastAPI:
+    """The cases API over the desk `desk()` gives, for the callers `tokens()` knows."""
+    app = FastAPI(title="Heed cases API", version="1",
+                  description="Departments' queues and cases: take the next case (fair rule), answer, note, "
+                              "transfer, resolve; a server-sent-events stream of queue changes. Bearer tokens "
+                              "from HEED_API_TOKENS, each with a role: agent, supervisor, reader, system.",
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    bearer = HTTPBearer(auto_error=False)
+
+    @app.exception_handler(HTTPException)
+    async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(DeskError)
+    async def desk_problem(request: Request, exc: DeskError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"error": "; ".join(problems)}, status_code=422)
+
+    async def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        known = tokens()
+        if not known:
+            raise HTTPException(503, "the cases API is off: set HEED_API_TOKENS")
+        who = known.find(credentials.credentials) if credentials is not None else None
+        if who is None:
+            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        return who
+
+    def allowed(permission: Permission) -> Callable[..., Awaitable[Caller]]:
+        async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+            if permission not in GRANTS[who.role]:
+                raise HTTPException(403, f"role {who.role.value} may not {permission.value.replace('_', ' ')}")
+            return who
+        return check
+
+    CaseId = Annotated[uuid.UUID, Path(description="The case id")]
+
+    @app.get("/cases", response_model=CasePage, responses=ERRORS, summary="List cases, in queue order")
+    async def list_cases(
+            who: Annotated[Caller, Depends(allowed(Permission.READ))],
+            department: str | None = None, status: Annotated[list[CaseStatus] | None, Query()] = None,
+            urgency: Annotated[list[Urgency] | None, Query()] = None,
+            channel: Annotated[list[Channel] | None, Query()] = None, claimed_by: str | None = None,
+            customer: str | None = None, breached: bool | None = None,
+            limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None) -> CasePage:
+        filters = CaseFilter(department=department, status=status, urgency=urgency, channel=channel,
+                             claimed_by=claimed_by, customer=customer, breached=breached)
+        return await desk().list_cases(filters, limit=limit, cursor=cursor)
+
+    @app.get("/cases/stream", responses=ERRORS, summary="Queue changes as server-sent events",
+             response_class=StreamingResponse)
+    async def stream(request: Request, who: Annotated[Caller, Depends(allowed(Permission.READ))],
+                     department: str | None = None,
+                     after: Annotated[int, Query(ge=0, description="Resume after this seq")] = 0,
+                     last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+        start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+        frames = queue_changes(desk(), department, start, disconnected=request.is_disconnected, poll_s=poll_s,
+                               heartbeat_s=heartbeat_s)
+        return StreamingResponse(frames, media_type="text/event-stream",
+                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+
+    @app.get("/cases/{case_id}", response_model=CaseDetail, responses=ERRORS,
+             summary="A case with its mentions, transitions, answers and notes")
+    async def get_case(case_id: CaseId, who: Annotated[Caller, Depends(allowed(Permission.READ))]) -> CaseDetail:
+        return await desk().get_case(case_id)
+
+    @app.post("/departments/{department}/next", response_model=CaseSummary, responses={
+        **ERRORS, 204: {"description": "Nobody waits in this queue"},
+        429: {"model": Problem, "description": "The agent holds as many claimed cases as they may"}},
+        summary="Take the department's next case by the fair rule, claimed for the caller")
+    async def take_next(department: str, who: Annotated[Caller, Depends(allowed(Permission.CLAIM))]) -> Any:
+        taken = await desk().claim_next(department, who.actor)
+        return taken if taken is not None else Response(status_code=204)
+
+    @app.post("/cases/{case_id}/claim", response_model=CaseSummary, responses=ERRORS, summary="Claim a case")
+    async def claim(case_id: CaseId, who: Annotated[Caller, Depends(allowed(Permission.CLAIM))]) -> CaseSummary:
+        return await desk().claim(case_id, who.actor)
+
+    @app.post("/cases/{case_id}/release", response_model=CaseSummary, responses=ERRORS,
+              summary="Give a claim back (a supervisor may release anyone's)")
+    async def release(case_id: CaseId, who: Annotated[Caller, Depends(allowed(Permission.CLAIM))]) -> CaseSummary:
+        return await desk().release(case_id, who.actor, force=Permission.RELEASE_ANY in GRANTS[who.role])
+
+    @app.post("/cases/{case_id}/answer", response_model=CaseDetail, responses=ERRORS,
+              summary="Answer the customer: sent by the responder on their channel, in their script")
+    async def answer(case_id: CaseId, body: AnswerBody,
+                     who: Annotated[Caller, Depends(allowed(Permission.ANSWER))]) -> CaseDetail:
+        return await desk().answer(case_id, who.actor, body.text, body.visibility)
+
+    @app.post("/cases/{case_id}/notes", response_model=NoteView, responses=ERRORS, status_code=201,
+              summary="Add an internal note (never shown to the customer)")
+    async def note(case_id: CaseId, body: NoteBody,
+                   who: Annotated[Caller, Depends(allowed(Permission.NOTE))]) -> NoteView:
+        return await desk().add_note(case_id, who.actor, body.text)
+
+    @app.post("/cases/{case_id}/transfer", response_model=CaseSummary, responses=ERRORS,
+              summary="Move the case to another department's queue")
+    async def transfer(case_id: CaseId, body: TransferBody,
+                       who: Annotated[Caller, Depends(allowed(Permission.TRANSFER))]) -> CaseSummary:
+        return await desk().transfer(case_id, who.actor, body.department, body.reason)
+
+    @app.post("/cases/{case_id}/resolve", response_model=CaseSummary, responses=ERRORS,
+              summary="Resolve the case (the follow-up asks the customer for a rating)")
+    async def resolve(case_id: CaseId, body: ResolveBody,
+                      who: Annotated[Caller, Depends(allowed(Permission.RESOLVE))]) -> CaseSummary:
+        return await desk().resolve(case_id, who.actor, body.reason)
+
+    return app
