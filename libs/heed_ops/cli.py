@@ -86,9 +86,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from heed_ops.report import collect, format_table
+    from heed_ops.report import collect, format_table, parse_since
 
-    figures = asyncio.run(collect(HeedSettings().resolved_database(), breakdown=True))
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as bad:
+        print(f"heed report: {bad}", file=sys.stderr)
+        return 2
+    figures = asyncio.run(collect(HeedSettings().resolved_database(), since, breakdown=True, by=args.by))
     print(json.dumps(figures, ensure_ascii=False) if args.json else format_table(figures))
     return 0
 
@@ -213,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="figures for whatever has run, from PostgreSQL")
     report.add_argument("--json", action="store_true")
+    report.add_argument("--since", help="only what arrived since: an ISO time, or a span back from now (30m, 2h, 1d)")
+    report.add_argument("--by", choices=("channel", "department", "day"), help="case figures per group")
     report.set_defaults(func=cmd_report)
 
     explain = sub.add_parser("explain", help="everything Heed knows and did about one mention")

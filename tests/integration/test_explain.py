@@ -34,6 +34,11 @@ async def test_explain_tells_what_each_service_recorded_about_one_mention(
 
         await wait_for(all_through, timeout=90)
 
+        async def acknowledged() -> bool:  # the router has followed the replies sent
+            return await count(dsn, "SELECT count(*) FROM router.case_events WHERE kind = 'queued'") == 6
+
+        await wait_for(acknowledged, timeout=60)
+
     conn = await asyncpg.connect(dsn)
     try:
         mention_id = await conn.fetchval(
@@ -74,17 +79,20 @@ async def test_explain_tells_what_each_service_recorded_about_one_mention(
     assert (case["department"], case["mode"], case["priority"], case["rule_id"]) == (
         routed["department"], routed["mode"], routed["priority"], routed["rule_id"])
     assert case["sla_due_at"] == routed["sla_due_at"].isoformat()
-    assert case["status"] == "open"
+    assert case["status"] == "pending_department" and case["first_response_at"] is None  # acknowledged only
     transitions = [t["transition"] for t in case["transitions"]]
-    assert transitions[0] == "opened" and case["transitions"][0]["mention_id"] == str(mention_id)
-    assert set(transitions) == {"opened", "mention added", "first response"}
+    assert transitions[:3] == ["opened", "acknowledged", "queued"]
+    assert case["transitions"][0]["mention_id"] == str(mention_id) and "mention added" in transitions
+    assert case["transitions"][1]["actor"] == "heed:responder"
+    assert case["transitions"][2]["status"] == "pending_department"
+    assert case["answers"] == [] and case["notes"] == []
 
     (r,) = story["replies"]
     assert r["text"] == reply["text"] and r["text"]
     assert (r["status"], r["visibility"], r["channel"], r["script"], r["template_id"]) == (
         "sent", reply["visibility"], "x", reply["script"], reply["template_id"])
     assert r["sent_at"] == reply["sent_at"].isoformat()
-    assert r["template_id"] in r["written_by"]
+    assert r["template_id"] in r["written_by"] and (r["kind"], r["substantive"]) == ("auto", False)
 
     customer = story["customer"]
     assert customer["customer_id"] == str(customer_id)
@@ -100,7 +108,7 @@ async def test_explain_tells_what_each_service_recorded_about_one_mention(
     code, human = await heed("explain", "x", "ex-2")
     assert code == 0
     for expected in ("mention x/ex-2", "classification", classified["category"], str(routed["case_id"]),
-                     "first response", reply["text"], str(customer_id), "x:ex-user-2"):
+                     "acknowledged", "→ pending_department", reply["text"], str(customer_id), "x:ex-user-2"):
         assert expected in human
     assert "I was charged twice" not in human
 
