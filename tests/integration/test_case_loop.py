@@ -28,9 +28,10 @@ async def test_a_complaint_is_answered_resolved_followed_up_and_rated(
     monkeypatch.setenv("HEED_ROUTER_RULES", str(demo_rules(shipped_rules_path(), tmp_path / "rules.yaml")))
     monkeypatch.setenv("HEED_ROUTER_TIMER_POLL_S", "0.2")
     monkeypatch.setenv("HEED_API_TOKENS", f"li:agent:{AGENT_TOKEN}")
-    complaint: dict[str, object] = {"channel": "weibo", "native_id": "loop-1", "text": "我的订单三天了还没发货，什么时候能到？",
-                 "author": {"id": "loop-user", "handle": "loopy", "name": "Loopy", "followers": 10},
-                 "created_at": "2026-11-20T08:00:00+00:00"}
+    complaint: dict[str, object] = {
+        "channel": "weibo", "native_id": "loop-1", "text": "我的订单三天了还没发货，什么时候能到？",
+        "author": {"id": "loop-user", "handle": "loopy", "name": "Loopy", "followers": 10},
+        "created_at": "2026-11-20T08:00:00+00:00"}
     async with pipeline(fresh_broker, dsn) as services, client_publisher(fresh_broker) as publisher:
         assert await replay_file(write_jsonl(tmp_path / "one.jsonl", [complaint]), publisher) == 1
 
