@@ -61,7 +61,15 @@ SECRET_KEYS = {
     # router: where crisis alerts are POSTed, and the HMAC key the receiver verifies with
     "HEED_ALERT_WEBHOOK_URL": "",
     "HEED_ALERT_WEBHOOK_SECRET": "",
+    # router: the cases API's bearer tokens, name:role:token (roles agent, supervisor, reader, system)
+    "HEED_API_TOKENS": "",
 }
+# The routing rules operations edit: deploy/config/routing-rules.yaml, copied here (kustomize reads
+# files only below its own folder) into a ConfigMap mounted read-only into the router. An apply
+# updates the mounted file in place and the router reloads it within HEED_ROUTER_RULES_POLL_S.
+RULES_SOURCE = HERE.parent / "config" / "routing-rules.yaml"
+RULES_DIR = "/etc/heed/rules"
+RULES_FILE = "routing-rules.yaml"
 
 
 def _meta(name: str, **labels: str) -> dict[str, Any]:
@@ -107,6 +115,16 @@ def deployment(name: str, replicas: int, cpu: str, memory: str) -> dict[str, Any
     }
 
 
+def with_rules(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The router's Deployment with the rules ConfigMap mounted and HEED_ROUTER_RULES pointing at it."""
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    container["env"] = [{"name": "HEED_ROUTER_RULES", "value": f"{RULES_DIR}/{RULES_FILE}"}]
+    container["volumeMounts"] = [{"name": "routing-rules", "mountPath": RULES_DIR, "readOnly": True}]
+    pod["volumes"] = [{"name": "routing-rules", "configMap": {"name": "heed-router-rules"}}]
+    return deployment
+
+
 def manifests() -> dict[str, dict[str, Any]]:
     """File name → manifest, in the order kustomization.yaml lists them."""
     docs: dict[str, dict[str, Any]] = {
@@ -127,6 +145,7 @@ def manifests() -> dict[str, dict[str, Any]]:
     }
     for name, spec in SERVICES.items():
         docs[f"deployment-{name}.yaml"] = deployment(name, *spec)
+    docs["deployment-router.yaml"] = with_rules(docs["deployment-router.yaml"])
     # the public port only: webhooks and the API; readiness and metrics stay on the pods' internal port
     docs["service-ingest.yaml"] = {
         "apiVersion": "v1", "kind": "Service", "metadata": _meta("ingest"),
@@ -158,17 +177,22 @@ def render() -> dict[str, str]:
         "namespace": NAMESPACE,
         "resources": list(docs),
         "secretGenerator": [{"name": "heed-secrets", "envs": ["secrets.env"]}],
+        # no hash suffix: the mounted file changes in place and the router reloads it, no restart
+        "configMapGenerator": [{"name": "heed-router-rules", "files": [f"{RULES_FILE}=rules/{RULES_FILE}"],
+                                "options": {"disableNameSuffixHash": True}}],
     }
     files["kustomization.yaml"] = HEADER + _dump(kustomization)
+    files[f"rules/{RULES_FILE}"] = RULES_SOURCE.read_text(encoding="utf-8")
     files["secrets.env.example"] = (
         "# Copy to secrets.env (git-ignored), fill in, then: kubectl apply -k deploy/k8s\n"
         "# Required: HEED_DATABASE_URL and HEED_INGEST_API_TOKENS. The channel secrets may stay empty\n"
-        "# until that channel is connected.\n"
+        "# until that channel is connected; without HEED_API_TOKENS the cases API answers 503.\n"
         + "".join(f"{key}={value}\n" for key, value in SECRET_KEYS.items()))
     return files
 
 
 if __name__ == "__main__":
     for name, text in render().items():
+        (HERE / name).parent.mkdir(exist_ok=True)
         (HERE / name).write_text(text, encoding="utf-8")
         print(f"wrote deploy/k8s/{name}")

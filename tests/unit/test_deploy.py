@@ -168,6 +168,28 @@ def test_the_kustomization_lists_every_manifest_and_generates_the_secret():
     assert "secrets.env" in (K8S / ".gitignore").read_text().split()
 
 
+def test_the_router_reads_the_rules_from_a_configmap_of_the_shipped_file():
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    [generator] = kustomization["configMapGenerator"]
+    assert generator["name"] == "heed-router-rules"
+    [entry] = generator["files"]
+    key, _, source = entry.partition("=")
+    # the copy kustomize packs is the file operations edit (render.py copies it; the test below keeps it so)
+    assert (K8S / source).read_text() == (DEPLOY / "config" / "routing-rules.yaml").read_text()
+    pod = _deployments()["router"]["spec"]["template"]["spec"]
+    [volume] = pod["volumes"]
+    assert volume["configMap"]["name"] == "heed-router-rules"
+    [container] = pod["containers"]
+    [mount] = container["volumeMounts"]
+    assert mount["name"] == volume["name"] and mount["readOnly"] is True
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["HEED_ROUTER_RULES"] == f"{mount['mountPath']}/{key}"
+    router = _compose()["services"]["router"]
+    path = router["environment"]["HEED_ROUTER_RULES"]
+    assert any(v.startswith("./config/routing-rules.yaml:") and v.split(":")[1] == path and v.endswith(":ro")
+               for v in router["volumes"])
+
+
 def test_the_committed_kubernetes_files_are_the_rendered_ones():
     rendered = _render()
     for name, text in rendered.items():
