@@ -211,6 +211,28 @@ def test_an_edit_is_swapped_in_and_a_bad_edit_keeps_the_last_good_table(tmp_path
     assert rules.current().rules[0].department == "care-escalations"
 
 
+def test_a_configmap_update_by_symlink_swap_is_picked_up_even_with_the_same_size_and_time(tmp_path):
+    # the layout the kubelet writes: file → ..data/file, ..data → a timestamped directory, swapped atomically
+    first, second = tmp_path / "..2026_11_23_1", tmp_path / "..2026_11_23_2"
+    first.mkdir()
+    second.mkdir()
+    (first / "routing-rules.yaml").write_text(VALID, encoding="utf-8")
+    edited = VALID.replace("department: care-escalations", "department: vip-escalate")
+    assert len(edited) == len(VALID)
+    (second / "routing-rules.yaml").write_text(edited, encoding="utf-8")
+    stat = (first / "routing-rules.yaml").stat()
+    os.utime(second / "routing-rules.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (tmp_path / "..data").symlink_to(first.name)
+    (tmp_path / "routing-rules.yaml").symlink_to("..data/routing-rules.yaml")
+    rules = RulesFile(tmp_path / "routing-rules.yaml")
+    assert rules.current().rules[0].department == "care-escalations"
+
+    (tmp_path / "..data_tmp").symlink_to(second.name)
+    os.replace(tmp_path / "..data_tmp", tmp_path / "..data")
+    assert rules.check() is True
+    assert rules.current().rules[0].department == "vip-escalate"
+
+
 def test_a_bad_file_at_start_stops_the_router(tmp_path):
     path = tmp_path / "routing-rules.yaml"
     path.write_text(VALID.replace("mode: private", "mode: privat"), encoding="utf-8")

@@ -47,12 +47,14 @@ class RulesFile:
     def current(self) -> RuleTable:
         return self._table
 
-    def _stat(self) -> tuple[int, int] | None:
+    def _stat(self) -> tuple[int, int, int] | None:
+        # follows symlinks: a Kubernetes ConfigMap update swaps a symlink to a new file (a new inode),
+        # which may keep the old size and even the old time
         try:
             st = self.path.stat()
         except OSError:
             return None
-        return st.st_mtime_ns, st.st_size
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def check(self) -> bool:
         """Reload if the file changed; True if a new table is in use. A bad edit keeps the last good table."""
