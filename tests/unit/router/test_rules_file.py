@@ -217,7 +217,7 @@ def test_a_configmap_update_by_symlink_swap_is_picked_up_even_with_the_same_size
     first.mkdir()
     second.mkdir()
     (first / "routing-rules.yaml").write_text(VALID, encoding="utf-8")
-    edited = VALID.replace("department: care-escalations", "department: vip-escalate")
+    edited = VALID.replace("department: care-escalations", "department: care-escalation2")
     assert len(edited) == len(VALID)
     (second / "routing-rules.yaml").write_text(edited, encoding="utf-8")
     stat = (first / "routing-rules.yaml").stat()
@@ -230,7 +230,7 @@ def test_a_configmap_update_by_symlink_swap_is_picked_up_even_with_the_same_size
     (tmp_path / "..data_tmp").symlink_to(second.name)
     os.replace(tmp_path / "..data_tmp", tmp_path / "..data")
     assert rules.check() is True
-    assert rules.current().rules[0].department == "vip-escalate"
+    assert rules.current().rules[0].department == "care-escalation2"
 
 
 def test_a_bad_file_at_start_stops_the_router(tmp_path):
