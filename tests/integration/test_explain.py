@@ -81,10 +81,13 @@ async def test_explain_tells_what_each_service_recorded_about_one_mention(
     assert case["sla_due_at"] == routed["sla_due_at"].isoformat()
     assert case["status"] == "pending_department" and case["first_response_at"] is None  # acknowledged only
     transitions = [t["transition"] for t in case["transitions"]]
-    assert transitions[:3] == ["opened", "acknowledged", "queued"]
-    assert case["transitions"][0]["mention_id"] == str(mention_id) and "mention added" in transitions
-    assert case["transitions"][1]["actor"] == "heed:responder"
-    assert case["transitions"][2]["status"] == "pending_department"
+    # the follow-up may be routed before or after the acknowledgement comes back
+    assert transitions[0] == "opened" and case["transitions"][0]["mention_id"] == str(mention_id)
+    assert sorted(transitions[1:]) == ["acknowledged", "mention added", "queued"]
+    assert transitions.index("acknowledged") < transitions.index("queued")
+    by_kind = {t["transition"]: t for t in case["transitions"]}
+    assert by_kind["acknowledged"]["actor"] == "heed:responder"
+    assert by_kind["queued"]["status"] == "pending_department"
     assert case["answers"] == [] and case["notes"] == []
 
     (r,) = story["replies"]
