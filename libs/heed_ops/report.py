@@ -219,7 +219,7 @@ def format_table(figures: dict[str, Any]) -> str:
         ("cases opened", figures.get("cases")),
         ("replies sent", figures.get("replies")),
         ("replies failed", figures.get("replies_failed")),
-        ("spam ignored", figures.get("ignored")),
+        ("not answered (spam, ratings)", figures.get("ignored")),
         ("CRM interactions", figures.get("crm_interactions")),
         ("customers", figures.get("customers")),
         ("DLQ records", figures.get("dlq")),
