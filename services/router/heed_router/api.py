@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Reques
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from heed.contracts.events import CaseStatus, Channel, Urgency, Visibility
 from heed_router.domain.desk import (
@@ -124,28 +124,23 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the text is blank")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_not_blank)]
+
+
 class AnswerBody(_Body):
-    text: str = Field(min_length=1, max_length=10_000, description="The answer, as the customer will read it")
+    text: Text = Field(description="The answer, as the customer will read it")
     visibility: Visibility | None = Field(
         default=None, description="public or private; none: where the customer wrote")
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("the answer is blank")
-        return text
-
 
 class NoteBody(_Body):
-    text: str = Field(min_length=1, max_length=10_000)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("the note is blank")
-        return text
+    text: Text
 
 
 class TransferBody(_Body):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -36,7 +35,7 @@ from heed.contracts.events import (
     Urgency,
     Visibility,
 )
-from heed.runtime.db import create_pool, migrate
+from heed.runtime.db import create_pool
 from heed_router.adapters.desk import PostgresDesk
 from heed_router.adapters.postgres import PostgresCases
 from heed_router.domain.alerts import AlertDetector
@@ -48,14 +47,6 @@ from tests.unit.router.fakes import FakeNotifier, FakePublisher, FixedClock
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, "router")
-    await migrate(pool, "router", "heed_router")
-    yield pool
-    await pool.close()
 
 
 def complaint(native_id: str, thread_root: str, text: str, *, author: str = "u1", minutes: float = 0,

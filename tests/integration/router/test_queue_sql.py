@@ -4,7 +4,6 @@ and two claimers at once never get the same case."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -12,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heed.runtime.db import create_pool, migrate
 from heed_router.adapters.queue import lock_next_case, record_turn
 from heed_router.domain.queue import QueuedCase, pick_next
 
@@ -21,14 +19,6 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=2)
 URGENCY = {0: "low", 1: "normal", 2: "high", 3: "critical"}
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, "router")
-    await migrate(pool, "router", "heed_router")
-    yield pool
-    await pool.close()
 
 
 async def load(pool: asyncpg.Pool, cases: list[QueuedCase], department: str = "billing") -> None:

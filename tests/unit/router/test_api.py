@@ -100,7 +100,7 @@ async def test_answer_note_transfer_resolve_and_their_errors():
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"text": "   "}, "text: Value error, the answer is blank"), ({}, "text: Field required"),
+    ({"text": "   "}, "text: Value error, the text is blank"), ({}, "text: Field required"),
     ({"text": "x" * 10_001}, "text: String should have at most 10000 characters"),
     ({"text": "hi", "visibility": "loud"}, "visibility: Input should be 'public' or 'private'"),
     ({"text": "hi", "cc": "boss"}, "cc: Extra inputs are not permitted"),
