@@ -103,8 +103,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 # SQLSTATE classes of a server that is unreachable, shutting down, out of resources or broken:
 # 08 connection, 53 insufficient resources, 57 operator intervention (admin shutdown, crash
-# recovery), 58 system error, XX internal error.
-TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58", "XX")
+# recovery), 58 system error, XX internal error; and 40, a transaction the server rolled back
+# (deadlock, serialization failure), which the same batch succeeds at when tried again.
+TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58", "XX")
 
 
 def is_transient(error: BaseException) -> bool:

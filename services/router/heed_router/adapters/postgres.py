@@ -106,9 +106,20 @@ class PostgresCaseUnit:
             received_at=r["received_at"]) for r in rows if r["native_id"] and r["author_id"]}
 
     async def take_due_timers(self, now: datetime, limit: int) -> list[DueTimer]:
+        # Cases are locked before their timers, as every other writer does (routing, replies, the
+        # desk lock the case, then write its timers): the other order could deadlock. A case busy
+        # in another transaction, or taken by another router's tick, is skipped until the next tick.
+        due = await self.conn.fetch(
+            "SELECT case_id FROM case_timers WHERE fired_at IS NULL AND due_at <= $1"
+            " GROUP BY case_id ORDER BY min(due_at) LIMIT $2", now, limit)
+        if not due:
+            return []
+        locked = await self.conn.fetch(
+            "SELECT case_id FROM cases WHERE case_id = ANY($1::uuid[]) ORDER BY case_id FOR UPDATE SKIP LOCKED",
+            [r["case_id"] for r in due])
         rows = await self.conn.fetch(
-            "SELECT case_id, kind, due_at FROM case_timers WHERE fired_at IS NULL AND due_at <= $1"
-            " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED", now, limit)
+            "SELECT case_id, kind, due_at FROM case_timers WHERE case_id = ANY($1::uuid[]) AND fired_at IS NULL"
+            " AND due_at <= $2 ORDER BY due_at, case_id, kind FOR UPDATE", [r["case_id"] for r in locked], now)
         return [DueTimer(r["case_id"], Timer(r["kind"]), r["due_at"]) for r in rows]
 
     async def save(self, changes: Sequence[Change], routed: Sequence[RoutedRow] = (),
