@@ -4,10 +4,11 @@ case events and answers (an outbox: written with the change, published after), t
 from __future__ import annotations
 
 import dataclasses
+import typing
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -43,20 +44,41 @@ def case_from(record: asyncpg.Record) -> Case:
     return Case(**values)
 
 
-def _case_values(case: Case) -> list[object]:
-    values: list[object] = []
+def _sql_type(hint: object) -> str:
+    """The PostgreSQL array element type of a Case field's Python type."""
+    kinds = set(typing.get_args(hint)) - {type(None)} or {hint}
+    kind = next(iter(kinds))
+    if kind is uuid.UUID:
+        return "uuid"
+    if kind is datetime:
+        return "timestamptz"
+    if kind is timedelta:
+        return "interval"
+    if kind is int:
+        return "int"
+    return "text"  # str and the enums, stored as their values
+
+
+_CASE_TYPES = {name: _sql_type(hint) for name, hint in typing.get_type_hints(Case).items()}
+_UPSERT_COLUMNS = (*CASE_COLUMNS, "urgency_rank")
+
+
+def _case_columns(cases: Sequence[Case]) -> list[list[object]]:
+    """The cases column by column (unnest's arrays), enums as their values, with each urgency's rank."""
+    columns: list[list[object]] = []
     for name in CASE_COLUMNS:
-        value = getattr(case, name)
-        values.append(value.value if name in _ENUMS else value)
-    return [*values, URGENCY_RANK[case.urgency]]
+        values = [getattr(c, name) for c in cases]
+        columns.append([v.value for v in values] if name in _ENUMS else values)
+    columns.append([URGENCY_RANK[c.urgency] for c in cases])
+    return columns
 
 
-_UPSERT_CASE = (
-    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}, urgency_rank, updated_at)"
-    f" VALUES ({', '.join(f'${i + 1}' for i in range(len(CASE_COLUMNS) + 1))}, now())"
-    " ON CONFLICT (case_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in (*CASE_COLUMNS, "urgency_rank")
-                if name not in ("case_id", "version"))
+# One statement for a whole batch of cases (a row per case would be a round trip each).
+_UPSERT_CASES = (
+    f"INSERT INTO cases ({', '.join(_UPSERT_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"${i + 1}::{_CASE_TYPES.get(name, 'int')}[]" for i, name in enumerate(_UPSERT_COLUMNS))
+    + ") ON CONFLICT (case_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _UPSERT_COLUMNS if name not in ("case_id", "version"))
     + ", updated_at = now(), version = cases.version + 1")
 
 
@@ -126,7 +148,7 @@ class PostgresCaseUnit:
                    fired: Sequence[DueTimer] = ()) -> None:
         conn = self.conn
         if changes:
-            await conn.executemany(_UPSERT_CASE, [_case_values(c.case) for c in changes])
+            await conn.execute(_UPSERT_CASES, *_case_columns([c.case for c in changes]))
             created = [c.case for c in changes if c.created]
             if created:
                 await conn.execute(
