@@ -174,16 +174,23 @@ class Publisher:
         encoded = [(item, item.event.model_dump_json().encode(),
                     f"{type(item.event).__name__}/v{item.event.schema_version}") for item in items]
         pending: list[asyncio.Future[Any]] = []
+        # one PRODUCER span per topic and parent in a call: messages that continue the same trace
+        # (a batch's case events, all children of one consumed batch) share it, so publishing N of
+        # them costs one span, not N; a message with a parent of its own still gets its own span
+        carriers: dict[tuple[str, int], dict[str, str]] = {}
         for item, value, event_header in encoded:
             if self.producer is None:
                 pending.extend(await self._via_broker(item, value, event_header))
                 continue
-            span = tracer.start_span(f"{item.topic} publish", context=item.parent, kind=SpanKind.PRODUCER,
-                                     attributes={"messaging.system": "kafka",
-                                                 "messaging.destination.name": item.topic})
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier, context=trace.set_span_in_context(span))
-            span.end()
+            group = (item.topic, id(item.parent))
+            carrier = carriers.get(group)
+            if carrier is None:
+                span = tracer.start_span(f"{item.topic} publish", context=item.parent, kind=SpanKind.PRODUCER,
+                                         attributes={"messaging.system": "kafka",
+                                                     "messaging.destination.name": item.topic})
+                carrier = carriers[group] = {}
+                propagate.inject(carrier, context=trace.set_span_in_context(span))
+                span.end()
             headers = [("content-type", b"application/json"), ("heed-event", event_header.encode()),
                        *((k, v.encode()) for k, v in carrier.items())]
             pending.append(await self.producer.send(item.topic, value, key=item.key.encode(), headers=headers))

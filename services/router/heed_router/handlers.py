@@ -109,15 +109,12 @@ async def track_replies(batch: list[Incoming[Reply]], *, rules: Callable[[], Rul
     now = clock.now()
     async with store.unit() as unit:
         cases = await unit.cases(sorted({r.case_id for r in replies}))
-        consents = await store.customers(sorted({c.customer for c in cases.values()}))
         changes: dict[uuid.UUID, Change] = {}
         for reply in replies:
             case = cases.get(reply.case_id)
             if case is None:  # a reply to a case this router never saw: nothing to move
                 continue
-            change = on_reply(case, reply, reopen_window=table.lifecycle.reopen_window,
-                              follow_up=consents.get(case.customer, KnownCustomer()).follow_up_consent is not False,
-                              now=now)
+            change = on_reply(case, reply, reopen_window=table.lifecycle.reopen_window, now=now)
             cases[case.case_id] = change.case
             if change.events or change.case != case:
                 accumulate(changes, change)

@@ -68,7 +68,7 @@ def kinds(change: lc.Change) -> list[CaseEventKind]:
 
 def acknowledged_and_queued() -> Case:
     case = opened().case
-    return lc.on_reply(case, reply(case), reopen_window=WINDOW, follow_up=True, now=T0).case
+    return lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0).case
 
 
 def test_a_first_mention_opens_a_new_case_with_both_sla_timers_armed():
@@ -89,7 +89,7 @@ def test_spam_is_closed_at_once_and_owes_nothing():
 
 def test_the_acknowledgement_is_not_a_first_response_it_queues_the_case_for_the_department():
     case = opened().case
-    change = lc.on_reply(case, reply(case), reopen_window=WINDOW, follow_up=True, now=T0)
+    change = lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0)
     assert kinds(change) == [CaseEventKind.ACKNOWLEDGED, CaseEventKind.QUEUED]
     assert change.case.status is CaseStatus.PENDING_DEPARTMENT
     assert change.case.first_response_at is None and change.case.acknowledged_at == T0 + timedelta(minutes=1)
@@ -99,7 +99,7 @@ def test_the_acknowledgement_is_not_a_first_response_it_queues_the_case_for_the_
 def test_praise_is_resolved_by_its_acknowledgement_with_no_follow_up():
     case = opened(HandlingMode.ACKNOWLEDGE, follow_up=None).case
     assert Timer.SLA_BREACH not in opened(HandlingMode.ACKNOWLEDGE).timers
-    change = lc.on_reply(case, reply(case), reopen_window=WINDOW, follow_up=True, now=T0)
+    change = lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0)
     assert kinds(change) == [CaseEventKind.ACKNOWLEDGED, CaseEventKind.RESOLVED]
     assert change.timers[Timer.CLOSE] == T0 + WINDOW and Timer.FOLLOW_UP not in change.timers
 
@@ -107,7 +107,7 @@ def test_praise_is_resolved_by_its_acknowledgement_with_no_follow_up():
 def test_a_failed_automatic_reply_puts_the_case_in_the_queue_with_the_reason():
     case = opened().case
     change = lc.on_reply(case, reply(case, status=ReplyStatus.FAILED, error="window closed"), reopen_window=WINDOW,
-                         follow_up=True, now=T0)
+                         now=T0)
     assert change.case.status is CaseStatus.PENDING_DEPARTMENT
     assert "window closed" in change.events[0].detail
 
@@ -123,7 +123,7 @@ def test_an_agents_answer_goes_to_the_responder_and_its_sending_is_the_first_res
     assert answered.case.status is CaseStatus.ANSWERED and answered.case.claimed_by is None
     sent = lc.on_reply(answered.case, reply(answered.case, kind=ReplyKind.AGENT, answer_id=out.answer_id,
                                             substantive=True, author="agent:li", minutes=6),
-                       reopen_window=WINDOW, follow_up=True, now=T0 + timedelta(minutes=6))
+                       reopen_window=WINDOW, now=T0 + timedelta(minutes=6))
     assert kinds(sent) == [CaseEventKind.FIRST_RESPONSE, CaseEventKind.AWAITING_CUSTOMER]
     assert sent.case.status is CaseStatus.AWAITING_CUSTOMER
     assert sent.case.first_response_at == T0 + timedelta(minutes=6) and sent.case.first_response_by == "agent:li"
@@ -135,7 +135,7 @@ def test_a_failed_answer_returns_the_case_to_the_queue_and_the_second_answer_is_
     answered = lc.answer(acknowledged_and_queued(), "agent:li", text="hi", visibility=None, target=target(),
                          command=uuid.uuid4(), now=T0)
     failed = lc.on_reply(answered.case, reply(answered.case, kind=ReplyKind.AGENT, status=ReplyStatus.FAILED,
-                                              error="token expired"), reopen_window=WINDOW, follow_up=True, now=T0)
+                                              error="token expired"), reopen_window=WINDOW, now=T0)
     assert failed.case.status is CaseStatus.PENDING_DEPARTMENT and kinds(failed) == [CaseEventKind.ANSWER_FAILED]
     assert failed.case.first_response_at is None
 
@@ -144,7 +144,7 @@ def test_the_customer_writing_back_puts_the_case_in_the_queue_with_a_new_sla():
     case = acknowledged_and_queued()
     answered = lc.answer(case, "agent:li", text="hi", visibility=None, target=target(), command=uuid.uuid4(), now=T0)
     waiting = lc.on_reply(answered.case, reply(answered.case, kind=ReplyKind.AGENT, substantive=True),
-                          reopen_window=WINDOW, follow_up=True, now=T0).case
+                          reopen_window=WINDOW, now=T0).case
     turn = Deadlines(T0 + timedelta(hours=2), T0 + timedelta(hours=3))
     followed = lc.add_mention(waiting, mention=customer_mention("Thanks, but which day?", "p2", 90),
                               urgency=Urgency.NORMAL, priority=50, department="customer-service", rule_id="question",
@@ -191,7 +191,7 @@ def test_follow_up_then_a_rating_closes_the_case_and_the_rating_is_not_answered(
     again = lc.on_timer(fired.case, Timer.FOLLOW_UP, due=T0, escalation=Escalate(), target=target(), now=T0)
     assert again.answers == []  # a timer firing twice (a retried tick) asks once
     sent = lc.on_reply(fired.case, reply(fired.case, kind=ReplyKind.FOLLOW_UP, answer_id=ask.answer_id),
-                       reopen_window=WINDOW, follow_up=True, now=T0)
+                       reopen_window=WINDOW, now=T0)
     assert kinds(sent) == [CaseEventKind.FOLLOW_UP_SENT] and sent.case.status is CaseStatus.RESOLVED
     rated = lc.add_mention(sent.case, mention=customer_mention("５", "p3", 2000), urgency=Urgency.NORMAL,
                            priority=10, department="customer-service", rule_id="catch-all", chaser=False,
@@ -273,10 +273,10 @@ def test_a_transfer_moves_the_case_and_frees_its_claim():
 
 def test_the_same_cause_gives_the_same_event_ids():
     case = opened().case
-    first = lc.on_reply(case, reply(case), reopen_window=WINDOW, follow_up=True, now=T0)
+    first = lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0)
     r = reply(case)
-    a = lc.on_reply(case, r, reopen_window=WINDOW, follow_up=True, now=T0)
-    b = lc.on_reply(case, r, reopen_window=WINDOW, follow_up=True, now=T0 + timedelta(seconds=5))
+    a = lc.on_reply(case, r, reopen_window=WINDOW, now=T0)
+    b = lc.on_reply(case, r, reopen_window=WINDOW, now=T0 + timedelta(seconds=5))
     assert [e.event_id for e in a.events] == [e.event_id for e in b.events]
     assert [e.event_id for e in a.events] != [e.event_id for e in first.events]
 

@@ -60,8 +60,8 @@ def test_bad_lifecycle_values_name_their_line_and_rule(edit, expected):
     assert expected in _problem(LIFECYCLE.replace(*edit))
 
 
-@pytest.mark.parametrize("text", ["still waiting, 3 hours", "Still waiting for a reply!", "订单还没回复我", "等咗好耐都冇人理",
-                                  "ยังรออยู่นะคะ", "anyone there?"])
+@pytest.mark.parametrize("text", ["still waiting, 3 hours", "Still waiting for a reply!", "订单还没回复我",
+                                  "等咗好耐都冇人理", "ยังรออยู่นะคะ", "anyone there?"])
 def test_the_shipped_chasers_recognise_a_customer_chasing_an_answer(text):
     assert is_chaser(SHIPPED_RULES, text)
 

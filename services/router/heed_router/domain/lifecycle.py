@@ -333,8 +333,9 @@ def close_stale(case: Case, now: datetime, reason: str) -> Change:
 
 # --- what the responder sent ------------------------------------------------------------------
 
-def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, follow_up: bool, now: datetime) -> Change:
-    """A reply the responder sent (or could not send) on the case."""
+def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetime) -> Change:
+    """A reply the responder sent (or could not send) on the case. The acknowledgement that resolves
+    praise or a suggestion asks for no rating: there was nothing to rate."""
     change = Change(case)
     cause = (reply.reply_id, reply.status.value)
     sent = reply.status is ReplyStatus.SENT
