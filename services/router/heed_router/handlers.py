@@ -1,9 +1,12 @@
 """The router's handlers: plain async functions over an event batch (or a tick) and the ports they use.
 
 The decisions are pure functions in `domain/`; a handler reads what they need from the store (in
-one transaction, the cases it changes locked), calls them, saves the outcome with its events and
-answers, and publishes them after the commit. Events and answers are written unpublished and
-marked once the broker has them; `publish_leftovers` sends what a failed publish left behind.
+one transaction, the cases it changes locked), calls them and saves the outcome with its events
+and answers. A consumer's handler publishes them before the transaction commits: if the publish
+fails the change rolls back and the broker delivers the batch again; if the commit fails after
+the publish, the redelivery announces the same events again (their ids derive from their causes).
+The timer tick and the desk have no redelivery: they publish after the commit and mark what the
+broker took; `publish_leftovers` sends what a failed publish left behind.
 `bootstrap.py` hands each handler its ports.
 """
 
@@ -79,21 +82,22 @@ async def route(batch: list[Incoming[ClassifiedMention]], *, rules: Callable[[],
                                                    for m in fresh.values()}))
         plan = plan_routing(table, list(fresh.values()), known, current, now)
         changes = list(plan.changes.values())
-        await unit.save(changes, plan.routed)
-    rows = {**recorded, **{r.mention_id: r for r in plan.routed}}
-    out = []
-    for item in batch:
-        tier = known.get(identity_of(item.event), KnownCustomer()).tier
-        routed = routed_case(rows[item.event.mention_id], item.event, tier, now)
-        out.append(Outgoing(topics.CASES_ROUTED, routed, routed.mention.conversation_key, item.context))
-    for item in sorted(batch, key=lambda item: item.event.mention.received_at):
-        alerts.observe(item.event)
-    raised = list(alerts.pending)
-    context = batch[-1].context if batch else None  # an alert's trace joins the batch that raised it
-    out.extend(Outgoing(topics.ALERTS, alert, str(alert.alert_id), context) for alert in raised)
-    if raised:
-        await store.record_alerts(raised)
-    await publish_changes(changes, store=store, publisher=publisher, extra=out, context=context)
+        await unit.save(changes, plan.routed, published=True)
+        rows = {**recorded, **{r.mention_id: r for r in plan.routed}}
+        out = []
+        for item in batch:
+            tier = known.get(identity_of(item.event), KnownCustomer()).tier
+            routed = routed_case(rows[item.event.mention_id], item.event, tier, now)
+            out.append(Outgoing(topics.CASES_ROUTED, routed, routed.mention.conversation_key, item.context))
+        for item in sorted(batch, key=lambda item: item.event.mention.received_at):
+            alerts.observe(item.event)
+        raised = list(alerts.pending)
+        context = batch[-1].context if batch else None  # an alert's trace joins the batch that raised it
+        out.extend(Outgoing(topics.ALERTS, alert, str(alert.alert_id), context) for alert in raised)
+        if raised:
+            await store.record_alerts(raised)
+        # published before the commit: a failed publish rolls the routing back and the batch comes again
+        await publisher.publish([*out, *outgoing([e for c in changes for e in c.events], [], context)])
     alerts.acknowledge(raised)
     for alert in raised:
         notifier.notify(alert)
@@ -118,10 +122,11 @@ async def track_replies(batch: list[Incoming[Reply]], *, rules: Callable[[], Rul
             cases[case.case_id] = change.case
             if change.events or change.case != case:
                 accumulate(changes, change)
-        await unit.save(list(changes.values()))
+        await unit.save(list(changes.values()), published=True)
         await unit.answer_outcomes([r for r in replies if r.answer_id is not None])
-    await publish_changes(list(changes.values()), store=store, publisher=publisher,
-                          context=batch[-1].context if batch else None)
+        # published before the commit: a failed publish rolls the change back and the batch comes again
+        await publisher.publish(outgoing([e for c in changes.values() for e in c.events], [],
+                                         batch[-1].context if batch else None))
 
 
 async def learn_customers(batch: list[Incoming[CustomerUpdate]], *, store: CaseStore) -> None:

@@ -43,8 +43,13 @@ class CaseUnit(Protocol):
         ...
 
     async def save(self, changes: Sequence[Change], routed: Sequence[RoutedRow] = (),
-                   fired: Sequence[DueTimer] = ()) -> None:
-        """Write the cases, their events and answers (unpublished), their timers, new routings, fired timers."""
+                   fired: Sequence[DueTimer] = (), published: bool = False) -> None:
+        """Write the cases, their events and answers, their timers, new routings, fired timers.
+
+        Events and answers are unpublished unless `published`: a consumer's handler publishes them
+        before its transaction commits (a failed publish rolls the change back and the broker
+        redelivers the batch), so they need no second write.
+        """
         ...
 
     async def answer_outcomes(self, replies: Sequence[Reply]) -> None:

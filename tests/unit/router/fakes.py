@@ -31,6 +31,7 @@ class FakeUnit:
 
     def __init__(self, store: FakeCases) -> None:
         self.store = store
+        self.published: set[uuid.UUID] = set()
         self.staged: list[tuple[Sequence[Change], Sequence[RoutedRow], Sequence[DueTimer]]] = []
         self.outcomes: list[Reply] = []
 
@@ -60,14 +61,18 @@ class FakeUnit:
         return due[:limit]
 
     async def save(self, changes: Sequence[Change], routed: Sequence[RoutedRow] = (),
-                   fired: Sequence[DueTimer] = ()) -> None:
+                   fired: Sequence[DueTimer] = (), published: bool = False) -> None:
         self.staged.append((list(changes), list(routed), list(fired)))
+        if published:
+            self.published.update(e.event_id for c in changes for e in c.events)
+            self.published.update(a.answer_id for c in changes for a in c.answers)
 
     async def answer_outcomes(self, replies: Sequence[Reply]) -> None:
         self.outcomes.extend(replies)
 
     def commit(self) -> None:
         s = self.store
+        s.published.update(self.published)
         for changes, routed, fired in self.staged:
             for t in fired:
                 if s.timers.get((t.case_id, t.timer)) == t:

@@ -126,19 +126,36 @@ async def test_an_answered_case_does_not_breach():
     assert await router.tick(T0 + timedelta(hours=1)) == 0
 
 
-async def test_events_whose_publish_failed_after_the_commit_are_sent_by_the_tick():
+async def test_a_failed_publish_rolls_a_consumed_change_back_and_the_redelivery_makes_it_once():
     router = Router()
     await router.route(complaint())
     [routed] = router.publisher.events(topics.CASES_ROUTED, RoutedCase)
-    failing = FakePublisher(failures=1)
+    reply = ack(routed)
     with pytest.raises(KafkaTimeoutError):
-        await router.replies(ack(routed), publisher=failing)
-    assert router.cases.cases[routed.case_id].status is CaseStatus.PENDING_DEPARTMENT  # committed
+        await router.replies(reply, publisher=FakePublisher(failures=1))
+    assert router.cases.cases[routed.case_id].status is CaseStatus.NEW  # rolled back, nothing announced
+    await router.replies(reply)  # the broker delivers the batch again
+    assert router.cases.cases[routed.case_id].status is CaseStatus.PENDING_DEPARTMENT
+    assert router.kinds() == [CaseEventKind.OPENED, CaseEventKind.ACKNOWLEDGED, CaseEventKind.QUEUED]
     assert await publish_leftovers(store=router.cases, publisher=router.publisher,
-                                   clock=FixedClock(T0 + timedelta(minutes=1))) == 2
-    assert router.kinds()[-2:] == [CaseEventKind.ACKNOWLEDGED, CaseEventKind.QUEUED]
+                                   clock=FixedClock(T0 + timedelta(minutes=1))) == 0
+
+
+async def test_a_timers_events_whose_publish_failed_after_the_commit_are_sent_by_the_tick():
+    router = Router()
+    await router.route(complaint())
+    router.clock.time = T0 + timedelta(minutes=31)
+    with pytest.raises(KafkaTimeoutError):
+        await fire_timers(rules=lambda: SHIPPED_RULES, store=router.cases, publisher=FakePublisher(failures=1),
+                          clock=router.clock, notifier=router.notifier)
+    case = next(iter(router.cases.cases.values()))
+    assert case.sla_breached_at is not None  # committed: a timer has no redelivery to fall back on
+    sent = await publish_leftovers(store=router.cases, publisher=router.publisher,
+                                   clock=FixedClock(T0 + timedelta(minutes=32)))
+    assert sent == 4 and router.kinds()[1:] == [CaseEventKind.SLA_WARNING, CaseEventKind.SLA_BREACHED,
+                                                CaseEventKind.ESCALATED, CaseEventKind.TRANSFERRED]
     assert await publish_leftovers(store=router.cases, publisher=router.publisher,
-                                   clock=FixedClock(T0 + timedelta(minutes=2))) == 0
+                                   clock=FixedClock(T0 + timedelta(minutes=33))) == 0
 
 
 async def test_a_chaser_raises_the_urgency_and_the_case_keeps_its_department():

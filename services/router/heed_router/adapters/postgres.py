@@ -1,5 +1,6 @@
 """The router's tables in PostgreSQL: cases and their lifecycle, routing decisions, customer tiers,
-case events and answers (an outbox: written with the change, published after), timers, alerts."""
+case events and answers (an outbox: written with the change, published after, or by a consumer's
+handler before its commit), timers, alerts."""
 
 from __future__ import annotations
 
@@ -145,7 +146,7 @@ class PostgresCaseUnit:
         return [DueTimer(r["case_id"], Timer(r["kind"]), r["due_at"]) for r in rows]
 
     async def save(self, changes: Sequence[Change], routed: Sequence[RoutedRow] = (),
-                   fired: Sequence[DueTimer] = ()) -> None:
+                   fired: Sequence[DueTimer] = (), published: bool = False) -> None:
         conn = self.conn
         if changes:
             await conn.execute(_UPSERT_CASES, *_case_columns([c.case for c in changes]))
@@ -173,20 +174,20 @@ class PostgresCaseUnit:
         events = [e for c in changes for e in c.events]
         if events:
             await conn.execute(
-                "INSERT INTO case_events (event_id, case_id, kind, body, occurred_at)"
-                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[])"
-                " ON CONFLICT (event_id) DO NOTHING",
+                "INSERT INTO case_events (event_id, case_id, kind, body, occurred_at, published_at)"
+                " SELECT *, CASE WHEN $6 THEN now() END FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
+                " $4::jsonb[], $5::timestamptz[]) ON CONFLICT (event_id) DO NOTHING",
                 [e.event_id for e in events], [e.case_id for e in events], [e.kind.value for e in events],
-                [e.model_dump_json() for e in events], [e.occurred_at for e in events])
+                [e.model_dump_json() for e in events], [e.occurred_at for e in events], published)
         answers = [a for c in changes for a in c.answers]
         if answers:
             await conn.execute(
-                "INSERT INTO case_answers (answer_id, case_id, kind, author, body, created_at)"
-                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[],"
-                " $6::timestamptz[]) ON CONFLICT (answer_id) DO NOTHING",
+                "INSERT INTO case_answers (answer_id, case_id, kind, author, body, created_at, published_at)"
+                " SELECT *, CASE WHEN $7 THEN now() END FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
+                " $4::text[], $5::jsonb[], $6::timestamptz[]) ON CONFLICT (answer_id) DO NOTHING",
                 [a.answer_id for a in answers], [a.case_id for a in answers], [a.kind.value for a in answers],
                 [a.author for a in answers], [a.model_dump_json() for a in answers],
-                [a.occurred_at for a in answers])
+                [a.occurred_at for a in answers], published)
         if fired:
             await conn.execute(
                 "UPDATE case_timers t SET fired_at = now() FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
