@@ -274,9 +274,21 @@ def describe_error(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+# Records published in one call share their producer span (a batch's case events), so their trace
+# headers repeat: a parsed context is kept per distinct header set (contexts are immutable).
+_CONTEXTS: dict[tuple[tuple[str, bytes], ...], otel_context.Context] = {}
+_CONTEXTS_MAX = 4096
+
+
 def _extract_context(record: ConsumerRecord[bytes, bytes]) -> otel_context.Context:
-    carrier = {k: v.decode("latin-1") for k, v in (record.headers or ())}
-    return propagate.extract(carrier)
+    headers = tuple(record.headers or ())
+    found = _CONTEXTS.get(headers)
+    if found is None:
+        found = propagate.extract({k: v.decode("latin-1") for k, v in headers})
+        if len(_CONTEXTS) >= _CONTEXTS_MAX:
+            _CONTEXTS.clear()
+        _CONTEXTS[headers] = found
+    return found
 
 
 # A batch handler: effects for the events it can handle; the ones it refuses for good come back

@@ -104,7 +104,10 @@ class ReplyTarget:
     received_at: datetime
 
 
-@dataclass(frozen=True)
+# Not frozen, but never changed in place: every change is a `replace`. A frozen dataclass's
+# __init__ sets each of these 40-odd fields through object.__setattr__, which made replace() the
+# router's largest cost per reply (py-spy, docs/BENCHMARKS.md issue 9).
+@dataclass(slots=True)
 class Case:
     """A case as the router keeps it (one row of `cases`)."""
 
