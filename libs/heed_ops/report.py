@@ -34,8 +34,10 @@ QUERIES: dict[str, str] = {
     "replies_failed": "SELECT count(*) FROM responder.replies WHERE status = 'failed' AND received_at >= $1",
     "ignored": "SELECT count(*) FROM responder.replies WHERE status = 'ignored' AND received_at >= $1",
     "sandbox_messages": "SELECT count(*) FROM responder.sandbox_messages WHERE sent_at >= $1",
-    "duplicate_sends": "SELECT count(*) - count(DISTINCT mention_id) FROM responder.sandbox_messages"
-                       " WHERE sent_at >= $1",
+    # what was sent twice: an automatic reply per mention, an answer or follow-up per answer id
+    "duplicate_sends": "SELECT count(*) - count(DISTINCT coalesce(r.answer_id, r.mention_id))"
+                       " FROM responder.sandbox_messages s JOIN responder.replies r USING (reply_id)"
+                       " WHERE s.sent_at >= $1",
     "crm_interactions": "SELECT count(*) FROM crm.interactions WHERE recorded_at >= $1",
     "customers": "SELECT count(*) FROM crm.customers WHERE created_at >= $1",
     "dlq": "SELECT count(*) FROM ingest.dead_letters WHERE failed_at >= $1",

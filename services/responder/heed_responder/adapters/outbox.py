@@ -12,9 +12,10 @@ from heed_responder.domain.outbox import OutboxRow, OutboxStatus
 
 _COLUMNS = ("reply_id", "mention_id", "case_id", "channel", "visibility", "mode", "in_reply_to", "recipient",
             "text", "language", "script", "template_id", "status", "received_at", "sla_due_at", "kind", "author",
-            "answer_id", "substantive")
+            "answer_id", "substantive", "error")
+# error too: an answer refused before sending (too long for the channel) is written failed with its reason
 _TYPES = ("uuid", "uuid", "uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean")
+          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean", "text")
 
 
 class PostgresOutbox:
@@ -37,13 +38,13 @@ class PostgresOutbox:
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         rows = await self.pool.fetch(
-            f"SELECT {', '.join(_COLUMNS)}, sent_at, error FROM replies"
+            f"SELECT {', '.join(_COLUMNS)}, sent_at FROM replies"
             " WHERE mention_id = ANY($1::uuid[]) AND kind = 'auto'", list(mention_ids))
         return [_from_record(r) for r in rows]
 
     async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         rows = await self.pool.fetch(
-            f"SELECT {', '.join(_COLUMNS)}, sent_at, error FROM replies WHERE answer_id = ANY($1::uuid[])",
+            f"SELECT {', '.join(_COLUMNS)}, sent_at FROM replies WHERE answer_id = ANY($1::uuid[])",
             list(answer_ids))
         return [_from_record(r) for r in rows]
 
