@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import asyncpg
@@ -193,6 +194,9 @@ class Publisher:
                 span.end()
             headers = [("content-type", b"application/json"), ("heed-event", event_header.encode()),
                        *((k, v.encode()) for k, v in carrier.items())]
+            kind = getattr(item.event, "kind", None)
+            if isinstance(kind, StrEnum):  # lets a consumer pass over kinds it ignores without decoding them
+                headers.append((KIND_HEADER, kind.value.encode()))
             pending.append(await self.producer.send(item.topic, value, key=item.key.encode(), headers=headers))
         if pending:
             await asyncio.gather(*pending)
@@ -280,6 +284,17 @@ _CONTEXTS: dict[tuple[tuple[str, bytes], ...], otel_context.Context] = {}
 _CONTEXTS_MAX = 4096
 
 
+KIND_HEADER = "heed-kind"
+
+
+def _kind_of(record: ConsumerRecord[bytes, bytes]) -> str | None:
+    """The record's `heed-kind` header (the event's kind), if its producer set one."""
+    for key, value in record.headers or ():
+        if key == KIND_HEADER:
+            return value.decode("latin-1")
+    return None
+
+
 def _extract_context(record: ConsumerRecord[bytes, bytes]) -> otel_context.Context:
     headers = tuple(record.headers or ())
     found = _CONTEXTS.get(headers)
@@ -322,8 +337,13 @@ class Stage:
         self.publisher = Publisher(self.broker, allowed=None if self.publishes is None else frozenset(self.publishes))
         self.instruments = StageMetrics(self.registry)
 
-    def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None) -> None:
-        """Register a batch consumer of `topic` decoding `model`, handled by `handler`."""
+    def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None,
+                kinds: frozenset[str] | None = None) -> None:
+        """Register a batch consumer of `topic` decoding `model`, handled by `handler`.
+
+        With `kinds`, a record whose `heed-kind` header names another kind is passed over (counted
+        handled, committed) without being decoded or traced: the handler would have ignored it.
+        """
         group_id = group or f"heed-{self.service}.{topic}"
 
         @self.broker.subscriber(
@@ -346,6 +366,12 @@ class Stage:
             await self._measure_lag(message.consumer, records)
             started = time.perf_counter()
             try:
+                if kinds is not None:
+                    wanted = [r for r in records if _kind_of(r) in kinds or _kind_of(r) is None]
+                    if len(wanted) < len(records):
+                        self.handled += len(records) - len(wanted)
+                        self.instruments.handled.labels(self.service, topic).inc(len(records) - len(wanted))
+                    records = wanted
                 await self._handle_records(records, model, handler)
             finally:
                 self.instruments.batch_seconds.labels(self.service, topic).observe(time.perf_counter() - started)

@@ -47,6 +47,8 @@ class Service:
     name: ClassVar[str]
     # a service outside Heed's five (a test's, another team's) brings its own node
     own_node: ClassVar[ServiceNode | None] = None
+    # topic → the event kinds its handler acts on; records of other kinds are passed over undecoded
+    kinds: ClassVar[dict[str, frozenset[str]]] = {}
     # HELP text of the names `metrics()` returns; a subclass adds its own
     metric_help: ClassVar[dict[str, str]] = {
         "heed_events_published_total": "Events this service published and the broker acknowledged"}
@@ -101,7 +103,8 @@ class Service:
             raise TopologyMismatch(
                 f"{self.name}: handlers for {sorted(handlers)}, but the topology declares {sorted(declared)}")
         for topic in self.node.consumes:
-            self.stage.consume(topic, BY_NAME[topic].model, handlers[topic], group=self.node.group(topic))
+            self.stage.consume(topic, BY_NAME[topic].model, handlers[topic], group=self.node.group(topic),
+                               kinds=self.kinds.get(topic))
 
     def routes(self) -> list[BaseRoute]:
         """Service-specific HTTP routes."""

@@ -36,7 +36,7 @@ async def record_replies(batch: list[Incoming[Reply]], *, records: CustomerRecor
 
 
 # what a customer record keeps of a case's life; claims, notes, queue moves stay with the router
-TIMELINE = frozenset({CaseEventKind.OPENED, CaseEventKind.FIRST_RESPONSE, CaseEventKind.SLA_BREACHED,
+TIMELINE = frozenset({CaseEventKind.FIRST_RESPONSE, CaseEventKind.SLA_BREACHED,
                       CaseEventKind.TRANSFERRED, CaseEventKind.RESOLVED, CaseEventKind.REOPENED,
                       CaseEventKind.FOLLOW_UP_SENT, CaseEventKind.RATED, CaseEventKind.CLOSED})
 
