@@ -100,7 +100,8 @@ async def measure(dsn: str, since: datetime, first_publish: float) -> dict[str, 
         handled = await conn.fetchval(
             "SELECT count(*) FROM responder.replies WHERE received_at >= $1", since)
         dup = await conn.fetchval(
-            "SELECT count(*) - count(DISTINCT mention_id) FROM responder.sandbox_messages WHERE sent_at >= $1",
+            "SELECT count(*) - count(DISTINCT coalesce(r.answer_id, r.mention_id)) FROM responder.sandbox_messages s"
+            " JOIN responder.replies r USING (reply_id) WHERE s.sent_at >= $1",
             since)
     finally:
         await conn.close()
