@@ -186,7 +186,8 @@ def test_the_router_reads_the_rules_from_a_configmap_of_the_shipped_file():
     assert env["HEED_ROUTER_RULES"] == f"{mount['mountPath']}/{key}"
     router = _compose()["services"]["router"]
     path = router["environment"]["HEED_ROUTER_RULES"]
-    assert any(v.startswith("./config/routing-rules.yaml:") and v.split(":")[1] == path and v.endswith(":ro")
+    # the folder is mounted (an editor's rename-on-save would leave a file mount on the old file)
+    assert any(v.startswith("./config:") and path == f"{v.split(':')[1]}/routing-rules.yaml" and v.endswith(":ro")
                for v in router["volumes"])
 
 

@@ -60,6 +60,14 @@ def test_bad_lifecycle_values_name_their_line_and_rule(edit, expected):
     assert expected in _problem(LIFECYCLE.replace(*edit))
 
 
+def test_unquoted_times_and_a_bad_date_get_errors_with_their_line_not_a_crash():
+    unquoted = LIFECYCLE.replace('start: "09:00", end: "18:00"', "start: 09:00, end: 18:00")
+    table = parse_rules(unquoted, "routing-rules.yaml")  # a time of day, not the number 540
+    assert table.business_hours["customer-service"].end == "18:00"
+    problem = _problem(LIFECYCLE.replace("holidays: [2026-12-25]", "holidays: [2026-13-01]"))
+    assert problem.startswith("routing-rules.yaml line 8") and "holidays" in problem
+
+
 @pytest.mark.parametrize("text", ["still waiting, 3 hours", "Still waiting for a reply!", "订单还没回复我",
                                   "等咗好耐都冇人理", "ยังรออยู่นะคะ", "anyone there?"])
 def test_the_shipped_chasers_recognise_a_customer_chasing_an_answer(text):

@@ -405,10 +405,24 @@ class _Where:
     rule_id: str | None
 
 
+class _RulesLoader(yaml.SafeLoader):
+    """YAML 1.1 without its surprises for this file: `18:00` stays a time of day (not the base-60
+    number 1080) and `2026-13-01` stays text (not a date the loader fails to build, with no line);
+    pydantic then checks each value and names its line."""
+
+
+_RulesLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_RulesLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+
+
 def parse_rules(text: str, name: str) -> RuleTable:
     """The table in YAML `text`; `name` (the file's name) starts each problem in a `RulesError`."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _RulesLoader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -418,6 +432,8 @@ def parse_rules(text: str, name: str) -> RuleTable:
         mark = e.problem_mark or e.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise RulesError(f"{name}{line}: not valid YAML: {e.problem or e}") from None
+    except (yaml.YAMLError, ValueError, TypeError) as e:  # a value the loader could not build
+        raise RulesError(f"{name}: not valid YAML: {e}") from None
     if node is None or not isinstance(data, dict):
         raise RulesError(f"{name} line 1: expected a mapping with `sla_policies` and `rules`")
     try:
