@@ -44,12 +44,11 @@ def outgoing(events: Iterable[CaseEvent], answers: Iterable[CaseAnswer], context
 
 
 async def publish_changes(changes: Sequence[Change], *, store: CaseStore, publisher: EventPublisher,
-                          notifier: AlertNotifier | None = None, extra: Sequence[Outgoing] = (),
-                          context: object = None) -> None:
-    """Publish the saved changes' events and answers (with `extra` first), then mark them published."""
+                          notifier: AlertNotifier | None = None) -> None:
+    """Publish committed changes' events and answers (the tick's, the desk's), then mark them published."""
     events = [e for c in changes for e in c.events]
     answers = [a for c in changes for a in c.answers]
-    await publisher.publish([*extra, *outgoing(events, answers, context)])
+    await publisher.publish(outgoing(events, answers))
     await store.mark_published([e.event_id for e in events], [a.answer_id for a in answers])
     if notifier is not None:
         for change in changes:
