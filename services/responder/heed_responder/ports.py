@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from heed_responder.domain.outbox import OutboxRow
+from heed_responder.domain.sending import SendResult
 
 
 class Outbox(Protocol):
@@ -58,4 +59,25 @@ class Channel(Protocol):
 
     async def send(self, replies: Sequence[OutboxRow]) -> Delivery:
         """Send each reply on its channel to its recipient, in reply to its mention."""
+        ...
+
+
+class PlatformClient(Protocol):
+    """One platform's send API (`adapters/platforms/`), for one channel.
+
+    `send` makes at most one accepted request per call (it may wait out the platform's rate
+    limit and retry what the platform refused without accepting, with backoff); it never raises
+    for what the platform answered, only returns a SendResult.
+    """
+
+    channel: str
+
+    async def send(self, reply: OutboxRow) -> SendResult:
+        """Send one reply: a public reply under `in_reply_to`, or a private message to `recipient`."""
+        ...
+
+    async def read_back(self, reply: OutboxRow) -> SendResult | None:
+        """After a crash or an `unknown`: find the reply on the platform if it was accepted
+        (`sent` with its id), say `failed`/`retry` if the platform shows it never arrived, or None
+        where the platform offers no way to tell (the outbox then marks it `unknown` for an agent)."""
         ...

@@ -53,3 +53,6 @@ class OutboxRow:
     author: str = "heed:responder"
     answer_id: uuid.UUID | None = None
     substantive: bool = False
+    account: str | None = None  # the brand account the mention addressed (chooses credentials and sender)
+    thread_root: str | None = None  # native id of the conversation's first post (LinkedIn comments on it)
+    platform_message_id: str | None = None  # the platform's id for the reply once sent
