@@ -26,7 +26,6 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.middlewares import AckPolicy
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -49,7 +48,10 @@ MAX_REQUEST_SIZE = 4 * 1024 * 1024
 
 
 def create_broker(settings: HeedSettings, service: str) -> KafkaBroker:
-    """One broker per service, traced with faststream's KafkaTelemetryMiddleware."""
+    """One broker per service. Tracing is the Stage's: a consumer span per record with its parent
+    from the record's headers, a producer span per topic and parent on publish. faststream's
+    telemetry middleware is not installed: it made a second span per batch and parsed every
+    record's baggage again, a tenth of a consuming service's CPU for nothing the traces lacked."""
     return KafkaBroker(
         settings.resolved_kafka(),
         client_id=f"heed-{service}",
@@ -58,7 +60,6 @@ def create_broker(settings: HeedSettings, service: str) -> KafkaBroker:
         linger_ms=5,
         max_batch_size=256 * 1024,
         max_request_size=MAX_REQUEST_SIZE,
-        middlewares=[KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())],
         logger=logging.getLogger(f"heed.{service}.broker"),
     )
 
@@ -205,14 +206,16 @@ class Publisher:
     async def _via_broker(self, item: Outgoing, value: bytes, event_header: str) -> list[asyncio.Future[Any]]:
         if self.broker is None:
             raise RuntimeError("a publisher needs a started producer or a broker")
-        token = otel_context.attach(item.parent) if item.parent is not None else None
-        try:
-            sent = await self.broker.publish(
-                value, topic=item.topic, key=item.key.encode(),
-                headers={"content-type": "application/json", "heed-event": event_header}, no_confirm=True)
-        finally:
-            if token is not None:
-                otel_context.detach(token)
+        headers = {"content-type": "application/json", "heed-event": event_header}
+        span = tracer.start_span(f"{item.topic} publish", context=item.parent, kind=SpanKind.PRODUCER,
+                                 attributes={"messaging.system": "kafka", "messaging.destination.name": item.topic})
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        span.end()
+        kind = getattr(item.event, "kind", None)
+        if isinstance(kind, StrEnum):
+            headers[KIND_HEADER] = kind.value
+        sent = await self.broker.publish(value, topic=item.topic, key=item.key.encode(), headers=headers,
+                                         no_confirm=True)
         # a real producer hands back a delivery future; the in-memory test broker delivers at once
         return [sent] if inspect.isawaitable(sent) else []
 
