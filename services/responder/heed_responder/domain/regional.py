@@ -180,7 +180,7 @@ def _script_only() -> tuple[frozenset[str], frozenset[str]]:
     return _only_in(s2t, t2s), _only_in(t2s, s2t)
 
 
-def off_script(text: str, script: str) -> tuple[str, ...]:
+def off_script(text: str, script: str | None) -> tuple[str, ...]:
     """The characters of `text` that only the other script writes, in order of first appearance.
 
     For "Hant", the Simplified-only characters (为, 这); for "Hans", the Traditional-only ones (為, 這).
