@@ -4,7 +4,7 @@ answer (on the same mention too), and an answer refused before sending keeps its
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from heed.runtime.db import create_pool, migrate
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.domain.outbox import OutboxStatus
 from heed_responder.domain.planning import ReplyContext, plan_answer
+from heed_responder.ports import Delivery
 
 pytestmark = pytest.mark.integration
 
@@ -43,5 +44,44 @@ async def test_answers_share_the_outbox_with_automatic_replies_and_keep_their_re
         assert refused.error == "answer is 141 characters; weibo allows 140 in a public reply"
         assert await pool.fetchval("SELECT count(*) FROM replies WHERE mention_id = $1", mention_id) == 2
         assert await outbox.for_mentions([mention_id]) == []  # no automatic reply for it
+    finally:
+        await pool.close()
+
+
+async def test_the_delivery_stages_hold_their_transitions_in_postgresql(database_url):
+    """claim → sending once; a crash leaves it stuck; record moves only along TRANSITIONS;
+    a retry waits for its time; the tick's outcomes stay unreported until published."""
+    pool = await create_pool(database_url, "responder")
+    try:
+        await migrate(pool, "responder", "heed_responder")
+        outbox = PostgresOutbox(pool)
+        a, b, c = (answer(f"回复 {i}", uuid.uuid4()) for i in range(3))
+        await outbox.enqueue([plan_answer(x, LUMO) for x in (a, b, c)])
+        rows = {r.answer_id: r for r in await outbox.for_answers([a.answer_id, b.answer_id, c.answer_id])}
+        ra, rb, rc = (rows[x.answer_id].reply_id for x in (a, b, c))
+
+        assert await outbox.claim([ra, rb], T0) == {ra, rb}
+        assert await outbox.claim([ra, rb, rc], T0) == {rc}  # a second responder gets only what is left
+        assert await outbox.stuck(T0, 10) == []
+        assert {r.reply_id for r in await outbox.stuck(T0 + timedelta(seconds=31), 10)} == {ra, rb, rc}
+
+        later = T0 + timedelta(minutes=1)
+        await outbox.record(Delivery(sent={ra: later}, platform_ids={ra: "c-77"}, unknown={rb: "no read-back"},
+                                     retry={rc: ("rate limited", later)}), later, reported=False)
+        now = {r.reply_id: r for r in await outbox.for_answers([a.answer_id, b.answer_id, c.answer_id])}
+        assert (now[ra].status, now[ra].platform_message_id, now[ra].attempts) == (OutboxStatus.SENT, "c-77", 1)
+        assert (now[rb].status, now[rb].error) == (OutboxStatus.UNKNOWN, "no read-back")
+        assert (now[rc].status, now[rc].next_attempt_at) == (OutboxStatus.PENDING, later)
+        assert [r.reply_id for r in await outbox.due(later, 10)] == [rc]
+        assert [r.reply_id for r in await outbox.due(T0, 10)] == []
+
+        # a sent reply never moves again, and unknown never goes back to pending
+        await outbox.record(Delivery(failed={ra: "late refusal"}, retry={rb: ("again", later)}), later)
+        again = {r.reply_id: r for r in await outbox.for_answers([a.answer_id, b.answer_id])}
+        assert again[ra].status is OutboxStatus.SENT and again[rb].status is OutboxStatus.UNKNOWN
+
+        assert {r.reply_id for r in await outbox.unreported(10)} == {ra, rb}
+        await outbox.mark_reported([ra, rb])
+        assert await outbox.unreported(10) == []
     finally:
         await pool.close()

@@ -283,11 +283,16 @@ class CaseAnswer(Event):
     author: str = Field(description="agent:<id> or system:follow-up")
     department: str
     received_at: datetime = Field(description="When Heed received the mention answered")
+    thread_root: NativeId | None = Field(default=None, description="Native id of the conversation's first "
+                                                                   "post (a LinkedIn comment goes on it)")
 
 
 class ReplyStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
+    # the platform may have accepted it and offers no way to check (a crash or a timeout after the
+    # request went out): it is never resent blindly, and an agent looks at the case
+    UNKNOWN = "unknown"
 
 
 class ReplyKind(StrEnum):

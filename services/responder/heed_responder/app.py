@@ -1,18 +1,25 @@
 """Responder: renders the reply for each routed mention, writes it to the outbox, sends it
 through the channel adapter once, and publishes what was sent.
 
-Wiring only: the handler is in `handlers.py`, the decisions in `domain/`, the ports built in
-`bootstrap.py`.
+Wiring only: the handlers are in `handlers.py`, the decisions in `domain/`, the ports built in
+`bootstrap.py`. A tick (`HEED_RESPONDER_TICK_S`) reads back replies a stopped responder left
+`sending` and sends the ones a platform asked to retry.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from heed.runtime.messaging import Handler
 from heed.runtime.service import Service
-from heed_responder.bootstrap import Overrides, bootstrap
+from heed_responder.bootstrap import Overrides, build_ports, delivery_tick, handlers_for
 from heed_responder.settings import ResponderSettings
+
+log = logging.getLogger(__name__)
 
 
 class ResponderService(Service):
@@ -22,7 +29,33 @@ class ResponderService(Service):
     def __init__(self, settings: ResponderSettings | None = None, overrides: Overrides = Overrides()) -> None:
         super().__init__(settings or ResponderSettings())
         self.overrides = overrides
+        self._tick: Callable[[], Awaitable[int]] | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def handlers(self) -> dict[str, Handler[Any]]:
-        return bootstrap(self.settings, pool=lambda: self.pool, publisher=self.stage.publisher,
-                         overrides=self.overrides)
+        ports = build_ports(self.settings, pool=lambda: self.pool, publisher=self.stage.publisher,
+                            overrides=self.overrides)
+        self._tick = delivery_tick(ports, self.settings)
+        return handlers_for(ports)
+
+    async def on_started(self) -> None:
+        self._task = asyncio.create_task(self._ticking(), name="responder-delivery")
+
+    async def _ticking(self) -> None:
+        while True:
+            try:
+                # a backlog drains without waiting, but a platform that keeps saying "now" never spins
+                for _ in range(20):
+                    if self._tick is None or await self._tick() == 0:
+                        break
+            except Exception as error:  # a failed tick (database, broker, platform) is tried again next round
+                log.warning("responder delivery: tick failed, retrying",
+                            extra={"fields": {"error_type": type(error).__name__}})
+            await asyncio.sleep(self.settings.responder_tick_s)
+
+    async def on_stopping(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

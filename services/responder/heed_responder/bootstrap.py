@@ -6,8 +6,9 @@ The channel adapter is chosen here by HEED_RESPONDER_CHANNEL_ADAPTER. Whatever `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -19,7 +20,7 @@ from heed.runtime.ports import Clock, EventPublisher, SystemClock
 from heed_responder.adapters.channels import SandboxChannel
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.domain.planning import ReplyContext
-from heed_responder.handlers import respond, send_answers
+from heed_responder.handlers import deliver_due, respond, send_answers
 from heed_responder.ports import Channel, Outbox
 from heed_responder.settings import ResponderSettings
 
@@ -49,18 +50,45 @@ def channel_adapter(name: str, pool: Callable[[], asyncpg.Pool]) -> Channel:
     return build(pool())
 
 
-def bootstrap(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
-    """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
+@dataclass(frozen=True)
+class Ports:
+    """The adapters the handlers and the delivery tick share (one channel: its rate limits are one)."""
+
+    outbox: Outbox
+    channel: Channel
+    publisher: EventPublisher
+    clock: Clock
+    context: ReplyContext
+
+
+def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
+                overrides: Overrides = Overrides()) -> Ports:
+    """The real adapters, or what `overrides` gives. `pool` is called only if a real adapter needs it."""
+    # the channel first: a bad adapter setting is refused before anything touches the database
     channel = (overrides.channel if overrides.channel is not None
                else channel_adapter(settings.responder_channel_adapter, pool))
-    outbox = overrides.outbox if overrides.outbox is not None else PostgresOutbox(pool())
-    publisher = overrides.publisher if overrides.publisher is not None else publisher
-    clock = overrides.clock if overrides.clock is not None else SystemClock()
-    context = ReplyContext(brand=settings.responder_brand, hotline=settings.responder_hotline)
-    return {
-        topics.CASES_ROUTED: partial(respond, outbox=outbox, channel=channel, publisher=publisher,
-                                     context=context, clock=clock),
-        topics.CASE_ANSWERS: partial(send_answers, outbox=outbox, channel=channel, publisher=publisher,
-                                     context=context, clock=clock),
-    }
+    return Ports(
+        outbox=overrides.outbox if overrides.outbox is not None else PostgresOutbox(pool()),
+        channel=channel,
+        publisher=overrides.publisher if overrides.publisher is not None else publisher,
+        clock=overrides.clock if overrides.clock is not None else SystemClock(),
+        context=ReplyContext(brand=settings.responder_brand, hotline=settings.responder_hotline))
+
+
+def handlers_for(ports: Ports) -> dict[str, Handler[Any]]:
+    return {topics.CASES_ROUTED: partial(respond, outbox=ports.outbox, channel=ports.channel,
+                                         publisher=ports.publisher, context=ports.context, clock=ports.clock),
+            topics.CASE_ANSWERS: partial(send_answers, outbox=ports.outbox, channel=ports.channel,
+                                         publisher=ports.publisher, context=ports.context, clock=ports.clock)}
+
+
+def delivery_tick(ports: Ports, settings: ResponderSettings) -> Callable[[], Awaitable[int]]:
+    """The tick: stuck replies read back, retries sent, their outcomes published."""
+    return partial(deliver_due, outbox=ports.outbox, channel=ports.channel, publisher=ports.publisher,
+                   clock=ports.clock, stuck_after=timedelta(seconds=settings.responder_stuck_after_s))
+
+
+def bootstrap(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
+              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
+    """Topic → handler with its ports."""
+    return handlers_for(build_ports(settings, pool=pool, publisher=publisher, overrides=overrides))

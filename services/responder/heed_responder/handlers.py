@@ -7,6 +7,7 @@ The decisions (the reply, its visibility, what to report) are pure functions in 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from heed.contracts import topics
@@ -28,7 +29,7 @@ async def respond(batch: list[Incoming[RoutedCase]], *, outbox: Outbox, channel:
     """
     mention_ids = [item.event.mention_id for item in batch]
     await outbox.enqueue([plan(item.event, context) for item in batch])
-    rows = await _send_pending(await outbox.for_mentions(mention_ids), outbox, channel,
+    rows = await _send_pending(await outbox.for_mentions(mention_ids), outbox, channel, clock,
                                lambda: outbox.for_mentions(mention_ids))
     by_mention = {r.mention_id: r for r in rows}
     await _publish(publisher, [(by_mention[item.event.mention_id], item) for item in batch], clock)
@@ -40,21 +41,52 @@ async def send_answers(batch: list[Incoming[CaseAnswer]], *, outbox: Outbox, cha
     script, and publish the reply sent or failed (with its answer id, for the router)."""
     answer_ids = [item.event.answer_id for item in batch]
     await outbox.enqueue([plan_answer(item.event, context) for item in batch])
-    rows = await _send_pending(await outbox.for_answers(answer_ids), outbox, channel,
+    rows = await _send_pending(await outbox.for_answers(answer_ids), outbox, channel, clock,
                                lambda: outbox.for_answers(answer_ids))
     by_answer = {r.answer_id: r for r in rows}
     await _publish(publisher, [(by_answer[item.event.answer_id], item) for item in batch], clock)
 
 
-async def _send_pending(rows: list[OutboxRow], outbox: Outbox, channel: Channel,
+async def _send_pending(rows: list[OutboxRow], outbox: Outbox, channel: Channel, clock: Clock,
                         reread: Callable[[], Awaitable[list[OutboxRow]]]) -> list[OutboxRow]:
-    pending = [r for r in rows if r.status is OutboxStatus.PENDING]
+    now = clock.now()
+    pending = [r for r in rows if r.status is OutboxStatus.PENDING
+               and (r.next_attempt_at is None or r.next_attempt_at <= now)]
     if not pending:
         return rows
-    delivery = await channel.send(pending)
-    await outbox.mark_sent(delivery.sent)
-    await outbox.mark_failed(delivery.failed)
+    await _deliver(pending, outbox, channel, now, reported=True)
     return await reread()
+
+
+async def _deliver(pending: list[OutboxRow], outbox: Outbox, channel: Channel, now: datetime, *,
+                   reported: bool) -> None:
+    if not channel.idempotent:
+        # committed before the platform is called: a crash from here on is read back, never resent
+        claimed = await outbox.claim([r.reply_id for r in pending], now)
+        pending = [r for r in pending if r.reply_id in claimed]
+        if not pending:
+            return
+    await outbox.record(await channel.send(pending), now, reported=reported)
+
+
+async def deliver_due(*, outbox: Outbox, channel: Channel, publisher: EventPublisher, clock: Clock,
+                      stuck_after: timedelta = timedelta(seconds=30), limit: int = 200) -> int:
+    """The responder's tick: read back the replies a stopped responder left `sending`, send the
+    replies whose time to try again has come, and publish what became of them. Returns how many
+    replies it moved or reported."""
+    now = clock.now()
+    stuck = await outbox.stuck(now - stuck_after, limit)
+    if stuck:
+        await outbox.record(await channel.recover(stuck), now, reported=False)
+    due = await outbox.due(now, limit)
+    if due:
+        await _deliver(due, outbox, channel, now, reported=False)
+    done = await outbox.unreported(limit)
+    if done:
+        await publisher.publish([Outgoing(topics.REPLIES, reply, str(row.case_id))
+                                 for row in done if (reply := outcome(row, now)) is not None])
+        await outbox.mark_reported([row.reply_id for row in done])
+    return len(stuck) + len(due) + len(done)
 
 
 async def _publish(publisher: EventPublisher, rows: list[tuple[OutboxRow, Incoming[Any]]], clock: Clock) -> None:

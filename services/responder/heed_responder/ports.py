@@ -8,7 +8,7 @@ are in `tests/unit/responder/fakes.py`. The shared ports (EventPublisher, Clock)
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -33,32 +33,62 @@ class Outbox(Protocol):
         """The replies sending these answers (agents' answers, follow-ups), as they stand now."""
         ...
 
-    async def mark_sent(self, sent: Mapping[uuid.UUID, datetime]) -> None:
-        """Pending replies (by reply id) become sent at the time given; any other is left as it is."""
+    async def claim(self, reply_ids: Sequence[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+        """Move pending replies to `sending` (committed before the platform is called); returns the
+        ids this call moved, so two responders never both send one."""
         ...
 
-    async def mark_failed(self, failed: Mapping[uuid.UUID, str]) -> None:
-        """Pending replies (by reply id) become failed with the reason given; any other is left as it is."""
+    async def record(self, delivery: Delivery, now: datetime, *, reported: bool = True) -> None:
+        """Write what the channel did: sent (with the platform's id), failed, unknown, or back to
+        pending with a time to try again. A status moves only along TRANSITIONS. `reported=False`
+        marks the reply's event as still to publish (the tick publishes it)."""
+        ...
+
+    async def stuck(self, sending_before: datetime, limit: int) -> list[OutboxRow]:
+        """Replies left `sending` since before the time given: a responder stopped mid-send."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """Pending replies whose time to try again has come."""
+        ...
+
+    async def unreported(self, limit: int) -> list[OutboxRow]:
+        """Replies at an end (sent, failed, unknown) whose event the tick has not yet published."""
+        ...
+
+    async def mark_reported(self, reply_ids: Sequence[uuid.UUID]) -> None:
         ...
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a channel did with the replies it was given: sent (when) or failed (why)."""
+    """What a channel did with the replies it was given."""
 
     sent: dict[uuid.UUID, datetime] = field(default_factory=dict)
     failed: dict[uuid.UUID, str] = field(default_factory=dict)
+    unknown: dict[uuid.UUID, str] = field(default_factory=dict)
+    # not sent, try again: the reason and the time not to try before
+    retry: dict[uuid.UUID, tuple[str, datetime]] = field(default_factory=dict)
+    platform_ids: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 class Channel(Protocol):
-    """Sends replies to customers on their channel (a platform's API, or the sandbox).
+    """Sends replies to customers on their channel (the platforms' APIs, or the sandbox).
 
-    Chosen by HEED_RESPONDER_CHANNEL_ADAPTER in `bootstrap.py`. An adapter sends each reply at
-    most once per reply id (the platform's idempotency key, or the sandbox's primary key).
+    Chosen by HEED_RESPONDER_CHANNEL_ADAPTER in `bootstrap.py`. An `idempotent` channel may be
+    given the same reply again without sending it twice (the sandbox's primary key); any other is
+    given only replies the outbox has moved to `sending`, and after a crash `recover` reads the
+    platform back instead of sending again.
     """
+
+    idempotent: bool
 
     async def send(self, replies: Sequence[OutboxRow]) -> Delivery:
         """Send each reply on its channel to its recipient, in reply to its mention."""
+        ...
+
+    async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
+        """Replies a stopped responder left `sending`: what the platform shows of each."""
         ...
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
@@ -22,6 +23,8 @@ class FakeOutbox:
 
     def __init__(self) -> None:
         self.replies: dict[uuid.UUID, OutboxRow] = {}  # reply_id → the reply as it stands
+        self.sending_at: dict[uuid.UUID, datetime] = {}
+        self.unreported_ids: set[uuid.UUID] = set()
 
     async def enqueue(self, replies: Sequence[OutboxRow]) -> None:
         queued = {r.mention_id for r in self.replies.values() if r.kind == "auto"}
@@ -42,20 +45,50 @@ class FakeOutbox:
     async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         return [r for r in self.replies.values() if r.answer_id in set(answer_ids)]
 
-    async def mark_sent(self, sent: Mapping[uuid.UUID, datetime]) -> None:
-        for reply_id, at in sent.items():
-            if self._may_become(reply_id, OutboxStatus.SENT):
-                self.replies[reply_id] = replace(self.replies[reply_id], status=OutboxStatus.SENT, sent_at=at,
-                                                 error=None)
+    async def claim(self, reply_ids: Sequence[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+        moved = set()
+        for reply_id in reply_ids:
+            row = self.replies.get(reply_id)
+            if row is not None and row.status is OutboxStatus.PENDING:
+                self.replies[reply_id] = replace(row, status=OutboxStatus.SENDING, attempts=row.attempts + 1)
+                self.sending_at[reply_id] = now
+                moved.add(reply_id)
+        return moved
 
-    async def mark_failed(self, failed: Mapping[uuid.UUID, str]) -> None:
-        for reply_id, error in failed.items():
-            if self._may_become(reply_id, OutboxStatus.FAILED):
-                self.replies[reply_id] = replace(self.replies[reply_id], status=OutboxStatus.FAILED, error=error)
+    async def record(self, delivery: Delivery, now: datetime, *, reported: bool = True) -> None:
+        for reply_id, at in delivery.sent.items():
+            self._move(reply_id, OutboxStatus.SENT, reported, sent_at=at, error=None,
+                       platform_message_id=delivery.platform_ids.get(reply_id))
+        for reply_id, error in delivery.failed.items():
+            self._move(reply_id, OutboxStatus.FAILED, reported, error=error)
+        for reply_id, error in delivery.unknown.items():
+            self._move(reply_id, OutboxStatus.UNKNOWN, reported, error=error)
+        for reply_id, (error, at) in delivery.retry.items():
+            row = self.replies.get(reply_id)
+            if row is not None and row.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                self.replies[reply_id] = replace(row, status=OutboxStatus.PENDING, error=error, next_attempt_at=at)
 
-    def _may_become(self, reply_id: uuid.UUID, status: OutboxStatus) -> bool:
+    async def stuck(self, sending_before: datetime, limit: int) -> list[OutboxRow]:
+        return [r for r in self.replies.values()
+                if r.status is OutboxStatus.SENDING and self.sending_at[r.reply_id] < sending_before][:limit]
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        return [r for r in self.replies.values() if r.status is OutboxStatus.PENDING
+                and r.next_attempt_at is not None and r.next_attempt_at <= now][:limit]
+
+    async def unreported(self, limit: int) -> list[OutboxRow]:
+        return [self.replies[i] for i in sorted(self.unreported_ids, key=str)][:limit]
+
+    async def mark_reported(self, reply_ids: Sequence[uuid.UUID]) -> None:
+        self.unreported_ids.difference_update(reply_ids)
+
+    def _move(self, reply_id: uuid.UUID, status: OutboxStatus, reported: bool, **changes: object) -> None:
         row = self.replies.get(reply_id)
-        return row is not None and status in TRANSITIONS[row.status]
+        if row is None or status not in TRANSITIONS[row.status]:
+            return
+        self.replies[reply_id] = replace(row, status=status, **changes)  # type: ignore[arg-type]
+        if not reported:
+            self.unreported_ids.add(reply_id)
 
 
 class FakeChannel:
@@ -63,6 +96,8 @@ class FakeChannel:
 
     It does not deduplicate: its count of sends is what proves a reply was sent once.
     """
+
+    idempotent = True
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -82,3 +117,49 @@ class FakeChannel:
         return Delivery(sent={r.reply_id: self.clock.now() for r in replies})
 
 
+
+    async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
+        return await self.send(replies)
+
+
+class CrashingPlatform:
+    """A platform that cannot recognise a resent request (not idempotent), with a read-back or not.
+
+    `accept_then_crash` makes the next send reach the platform and then raise, as a responder
+    killed after the platform accepted and before it recorded anything. `requests` counts every
+    send that reached it: the proof of "sent once".
+    """
+
+    idempotent = False
+
+    def __init__(self, clock: Clock, *, readable: bool) -> None:
+        self.clock = clock
+        self.readable = readable
+        self.requests: Counter[uuid.UUID] = Counter()
+        self.accepted: dict[uuid.UUID, str] = {}
+        self.crash_next = False
+        self.busy_until: datetime | None = None
+
+    def accept_then_crash(self) -> None:
+        self.crash_next = True
+
+    async def send(self, replies: Sequence[OutboxRow]) -> Delivery:
+        now = self.clock.now()
+        if self.busy_until is not None and now < self.busy_until:
+            return Delivery(retry={r.reply_id: ("rate limited", self.busy_until) for r in replies})
+        for r in replies:
+            self.requests[r.reply_id] += 1
+            self.accepted[r.reply_id] = f"msg-{len(self.accepted) + 1}"
+        if self.crash_next:
+            self.crash_next = False
+            raise ConnectionResetError("the responder stopped here")
+        return Delivery(sent={r.reply_id: now for r in replies},
+                        platform_ids={r.reply_id: self.accepted[r.reply_id] for r in replies})
+
+    async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
+        if not self.readable:
+            return Delivery(unknown={r.reply_id: "the platform offers no read-back: an agent checks" for r in replies})
+        now = self.clock.now()
+        found = {r.reply_id: self.accepted[r.reply_id] for r in replies if r.reply_id in self.accepted}
+        return Delivery(sent={i: now for i in found}, platform_ids=found,
+                        retry={r.reply_id: ("never arrived", now) for r in replies if r.reply_id not in found})

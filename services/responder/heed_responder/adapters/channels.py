@@ -18,6 +18,8 @@ from heed_responder.ports import Delivery
 class SandboxChannel:
     """The default Channel: what would have been posted goes to `sandbox_messages`, keyed by reply."""
 
+    idempotent = True  # a reply given twice is one row (its primary key), so no `sending` stage
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
@@ -35,3 +37,6 @@ class SandboxChannel:
             "SELECT reply_id, sent_at FROM sandbox_messages WHERE reply_id = ANY($1::uuid[])",
             [r.reply_id for r in replies])
         return Delivery(sent={uuid.UUID(str(r["reply_id"])): r["sent_at"] for r in rows})
+
+    async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
+        return await self.send(replies)

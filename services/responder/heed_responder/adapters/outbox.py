@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
 
 from heed_responder.domain.outbox import OutboxRow, OutboxStatus
+from heed_responder.ports import Delivery
 
 _COLUMNS = ("reply_id", "mention_id", "case_id", "channel", "visibility", "mode", "in_reply_to", "recipient",
             "text", "language", "script", "template_id", "status", "received_at", "sla_due_at", "kind", "author",
-            "answer_id", "substantive", "error")
+            "answer_id", "substantive", "error", "account", "thread_root")
 # error too: an answer refused before sending (too long for the channel) is written failed with its reason
 _TYPES = ("uuid", "uuid", "uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean", "text")
+          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean", "text", "text", "text")
+_READ = ", ".join(_COLUMNS) + ", sent_at, platform_message_id, attempts, next_attempt_at"
 
 
 class PostgresOutbox:
@@ -38,31 +40,66 @@ class PostgresOutbox:
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         rows = await self.pool.fetch(
-            f"SELECT {', '.join(_COLUMNS)}, sent_at FROM replies"
-            " WHERE mention_id = ANY($1::uuid[]) AND kind = 'auto'", list(mention_ids))
+            f"SELECT {_READ} FROM replies WHERE mention_id = ANY($1::uuid[]) AND kind = 'auto'", list(mention_ids))
         return [_from_record(r) for r in rows]
 
     async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         rows = await self.pool.fetch(
-            f"SELECT {', '.join(_COLUMNS)}, sent_at FROM replies WHERE answer_id = ANY($1::uuid[])",
-            list(answer_ids))
+            f"SELECT {_READ} FROM replies WHERE answer_id = ANY($1::uuid[])", list(answer_ids))
         return [_from_record(r) for r in rows]
 
-    async def mark_sent(self, sent: Mapping[uuid.UUID, datetime]) -> None:
-        if sent:
-            await self.pool.execute(
-                "UPDATE replies SET status = 'sent', sent_at = s.sent_at, error = NULL"
-                " FROM unnest($1::uuid[], $2::timestamptz[]) AS s(reply_id, sent_at)"
-                " WHERE replies.reply_id = s.reply_id AND replies.status = 'pending'",
-                list(sent), list(sent.values()))
+    async def claim(self, reply_ids: Sequence[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+        rows = await self.pool.fetch(
+            "UPDATE replies SET status = 'sending', sending_at = $2, attempts = attempts + 1"
+            " WHERE reply_id = ANY($1::uuid[]) AND status = 'pending' RETURNING reply_id", list(reply_ids), now)
+        return {r["reply_id"] for r in rows}
 
-    async def mark_failed(self, failed: Mapping[uuid.UUID, str]) -> None:
-        if failed:
-            await self.pool.execute(
-                "UPDATE replies SET status = 'failed', error = s.error"
-                " FROM unnest($1::uuid[], $2::text[]) AS s(reply_id, error)"
-                " WHERE replies.reply_id = s.reply_id AND replies.status = 'pending'",
-                list(failed), list(failed.values()))
+    async def record(self, delivery: Delivery, now: datetime, *, reported: bool = True) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if delivery.sent:
+                ids = list(delivery.sent)
+                await conn.execute(
+                    "UPDATE replies SET status = 'sent', sent_at = s.sent_at, platform_message_id = s.pid,"
+                    " error = NULL, reported = $4"
+                    " FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS s(reply_id, sent_at, pid)"
+                    " WHERE replies.reply_id = s.reply_id AND replies.status IN ('pending', 'sending', 'unknown')",
+                    ids, [delivery.sent[i] for i in ids], [delivery.platform_ids.get(i) for i in ids], reported)
+            for status, reasons, sources in (
+                    ("failed", delivery.failed, "('pending', 'sending', 'unknown')"),
+                    ("unknown", delivery.unknown, "('sending')")):
+                if reasons:
+                    await conn.execute(
+                        f"UPDATE replies SET status = '{status}', error = s.error, reported = $3"
+                        " FROM unnest($1::uuid[], $2::text[]) AS s(reply_id, error)"
+                        f" WHERE replies.reply_id = s.reply_id AND replies.status IN {sources}",
+                        list(reasons), list(reasons.values()), reported)
+            if delivery.retry:
+                ids = list(delivery.retry)
+                await conn.execute(
+                    "UPDATE replies SET status = 'pending', error = s.error, next_attempt_at = s.at"
+                    " FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS s(reply_id, error, at)"
+                    " WHERE replies.reply_id = s.reply_id AND replies.status IN ('pending', 'sending')",
+                    ids, [delivery.retry[i][0] for i in ids], [delivery.retry[i][1] for i in ids])
+
+    async def stuck(self, sending_before: datetime, limit: int) -> list[OutboxRow]:
+        rows = await self.pool.fetch(
+            f"SELECT {_READ} FROM replies WHERE status = 'sending' AND sending_at < $1"
+            " ORDER BY sending_at LIMIT $2", sending_before, limit)
+        return [_from_record(r) for r in rows]
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        rows = await self.pool.fetch(
+            f"SELECT {_READ} FROM replies WHERE status = 'pending' AND next_attempt_at <= $1"
+            " ORDER BY next_attempt_at LIMIT $2", now, limit)
+        return [_from_record(r) for r in rows]
+
+    async def unreported(self, limit: int) -> list[OutboxRow]:
+        rows = await self.pool.fetch(f"SELECT {_READ} FROM replies WHERE NOT reported LIMIT $1", limit)
+        return [_from_record(r) for r in rows]
+
+    async def mark_reported(self, reply_ids: Sequence[uuid.UUID]) -> None:
+        await self.pool.execute("UPDATE replies SET reported = true WHERE reply_id = ANY($1::uuid[])",
+                                list(reply_ids))
 
 
 def _column(row: OutboxRow, column: str) -> object:
@@ -77,4 +114,6 @@ def _from_record(r: asyncpg.Record) -> OutboxRow:
         in_reply_to=r["in_reply_to"], recipient=r["recipient"], text=r["text"], language=r["language"],
         script=r["script"], template_id=r["template_id"], status=OutboxStatus(r["status"]),
         received_at=r["received_at"], sla_due_at=r["sla_due_at"], sent_at=r["sent_at"], error=r["error"],
-        kind=r["kind"], author=r["author"], answer_id=r["answer_id"], substantive=r["substantive"])
+        kind=r["kind"], author=r["author"], answer_id=r["answer_id"], substantive=r["substantive"],
+        account=r["account"], thread_root=r["thread_root"], platform_message_id=r["platform_message_id"],
+        attempts=r["attempts"], next_attempt_at=r["next_attempt_at"])

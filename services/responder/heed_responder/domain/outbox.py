@@ -1,9 +1,17 @@
 """A reply in the outbox and the statuses it moves through.
 
 Every routed mention gets one automatic outbox reply, and every CaseAnswer (an agent's answer, a
-follow-up) one reply of its own, written before anything is sent: `pending` until the
-channel sends it (`sent`) or refuses it (`failed`); spam is `ignored` and never sent. A status
-changes only along TRANSITIONS, so a redelivered mention can never send or fail a reply twice.
+follow-up) one reply of its own, written before anything is sent: `pending` until the channel
+sends it (`sent`) or refuses it (`failed`); spam is `ignored` and never sent. A status changes
+only along TRANSITIONS, so a redelivered mention can never send or fail a reply twice.
+
+A platform that cannot tell a resent request from a new one is called only for a reply that has
+first moved to `sending` (committed). A crash leaves it there; it is never sent again blindly: the
+platform is read back, and a reply it shows becomes `sent`, one it cannot show `unknown` (an
+agent decides), one it shows never arrived goes back to `pending`. A platform's "not now" (rate
+limit, a 5xx before it accepted anything) also puts the reply back to `pending` with a time to
+try again. The sandbox is idempotent by its primary key, so its replies go straight from
+`pending` to `sent`.
 """
 
 from __future__ import annotations
@@ -16,18 +24,26 @@ from enum import StrEnum
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    UNKNOWN = "unknown"
     IGNORED = "ignored"
 
 
 # status → the statuses it may move to; the PostgreSQL outbox's updates hold the same rule
 TRANSITIONS: dict[OutboxStatus, frozenset[OutboxStatus]] = {
-    OutboxStatus.PENDING: frozenset({OutboxStatus.SENT, OutboxStatus.FAILED}),
+    OutboxStatus.PENDING: frozenset({OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED}),
+    OutboxStatus.SENDING: frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN,
+                                     OutboxStatus.PENDING}),
+    OutboxStatus.UNKNOWN: frozenset({OutboxStatus.SENT, OutboxStatus.FAILED}),
     OutboxStatus.SENT: frozenset(),
     OutboxStatus.FAILED: frozenset(),
     OutboxStatus.IGNORED: frozenset(),
 }
+
+# what the router and crm-sync hear of: a reply that has reached an end (or needs a person)
+REPORTED = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN})
 
 
 @dataclass(frozen=True)
@@ -56,3 +72,5 @@ class OutboxRow:
     account: str | None = None  # the brand account the mention addressed (chooses credentials and sender)
     thread_root: str | None = None  # native id of the conversation's first post (LinkedIn comments on it)
     platform_message_id: str | None = None  # the platform's id for the reply once sent
+    attempts: int = 0  # platform calls made for it
+    next_attempt_at: datetime | None = None  # a pending reply the platform asked to wait: not before then

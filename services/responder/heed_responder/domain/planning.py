@@ -18,7 +18,7 @@ from heed.contracts.events import (
     Visibility,
     derive_id,
 )
-from heed_responder.domain.outbox import OutboxRow, OutboxStatus
+from heed_responder.domain.outbox import REPORTED, OutboxRow, OutboxStatus
 from heed_responder.domain.templates import in_script, limit_for, render_follow_up, render_reply
 
 
@@ -51,7 +51,7 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
         channel=m.channel.value, visibility=reply_visibility(routed).value, mode=routed.handling_mode.value,
         in_reply_to=m.native_id, recipient=m.author.platform_id, received_at=m.received_at,
         sla_due_at=routed.sla_due_at, text=None, language=None, script=None, template_id=None,
-        status=OutboxStatus.IGNORED)
+        status=OutboxStatus.IGNORED, account=m.account, thread_root=m.thread_root)
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
     rendered = render_reply(m, routed.classification, routed.handling_mode, routed.department,
@@ -90,7 +90,7 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
         in_reply_to=answer.in_reply_to, recipient=answer.recipient_platform_id, received_at=answer.received_at,
         sla_due_at=None, text=text, language=language, script=script, template_id=template_id, status=status,
         error=error, kind=answer.kind.value, author=answer.author, answer_id=answer.answer_id,
-        substantive=answer.kind is AnswerKind.AGENT)
+        substantive=answer.kind is AnswerKind.AGENT, thread_root=answer.thread_root)
 
 
 def reply_event(row: OutboxRow, now: datetime) -> Reply:
@@ -107,11 +107,11 @@ def reply_event(row: OutboxRow, now: datetime) -> Reply:
 
 
 def outcome(row: OutboxRow, now: datetime) -> Reply | None:
-    """The reply event once the reply is sent or failed (None while pending or ignored).
+    """The reply event once the reply is sent, failed or unknown (None while pending, sending or ignored).
 
     Its id derives from the reply and its status, so a redelivery reports the same event. What the
     reply did to the case (acknowledged, answered, first response) is the router's to announce.
     """
-    if row.status not in (OutboxStatus.SENT, OutboxStatus.FAILED):
+    if row.status not in REPORTED:
         return None
     return reply_event(row, now)
