@@ -50,10 +50,10 @@ def write_jsonl(path: Path, lines: list[dict[str, object] | bytes]) -> Path:
 
 
 def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = None) -> dict[str, Service]:
-    from heed.runtime.settings import HeedSettings
     from heed_classifier.app import ClassifierService
     from heed_classifier.settings import ClassifierSettings
     from heed_crm_sync.app import CrmSyncService
+    from heed_crm_sync.settings import CrmSyncSettings
     from heed_ingest.app import IngestService
     from heed_ingest.settings import IngestSettings
     from heed_responder.app import ResponderService
@@ -67,7 +67,7 @@ def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = Non
         "classifier": lambda: ClassifierService(ClassifierSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "router": lambda: RouterService(RouterSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "responder": lambda: ResponderService(ResponderSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
-        "crm-sync": lambda: CrmSyncService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
+        "crm-sync": lambda: CrmSyncService(CrmSyncSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
     }
     return {n: f() for n, f in factories.items() if names is None or n in names}
 
