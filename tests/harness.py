@@ -108,3 +108,20 @@ async def count(dsn: str, sql: str, *args: object) -> int:
 
 def client_publisher(bootstrap: str) -> AbstractAsyncContextManager[Publisher]:
     return open_publisher(bootstrap, "heed-test")
+
+
+async def columns_holding(dsn: str, schema: str, needle: str) -> list[str]:
+    """Every `table.column` of `schema` with a value that holds `needle` (as text, or as UTF-8 bytes)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        tables = [r["table_name"] for r in await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)]
+        found = set()
+        for table in tables:
+            for row in await conn.fetch(f'SELECT * FROM "{schema}"."{table}"'):
+                for column, value in row.items():
+                    if (isinstance(value, bytes) and needle.encode() in value) or needle in str(value):
+                        found.add(f"{table}.{column}")
+        return sorted(found)
+    finally:
+        await conn.close()
