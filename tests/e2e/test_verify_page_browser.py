@@ -137,6 +137,20 @@ async def fonts_of(page: Page, selector: str) -> dict[str, int]:
     return {f["familyName"]: f["glyphCount"] for f in fonts["fonts"]}
 
 
+async def fill_in(page: Page, *, order: str = ORDER, last4: str = "5678", details: str = SECRET) -> None:
+    """Type into the form as the customer would."""
+    await page.fill("#order_number", order)
+    await page.fill("#last4", last4)
+    await page.fill("#details", details)
+
+
+async def send(page: Page) -> str:
+    """Send the form; which page came back."""
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    return str(await page.get_attribute("body", "data-page"))
+
+
 async def crm_value(dsn: str, sql: str, *args: object) -> Any:
     conn = await asyncpg.connect(dsn, server_settings={"search_path": "crm"})
     try:
@@ -161,12 +175,8 @@ async def test_a_customer_verifies_in_traditional_chinese_and_only_ciphertext_is
         assert any(family.startswith("Noto Sans CJK TC") and glyphs == 6
                    for family, glyphs in (await fonts_of(page, "h1")).items())
 
-        await page.fill("#order_number", "tw-2026-0042")
-        await page.fill("#last4", "5678")
-        await page.fill("#details", SECRET)
-        async with page.expect_navigation():
-            await page.click("button[type=submit]")
-        assert await page.get_attribute("body", "data-page") == "verified"
+        await fill_in(page, order="tw-2026-0042")  # as typed: case and dashes do not matter
+        assert await send(page) == "verified"
         assert await page.inner_text("h1") == "謝謝，您的身分已驗證"
 
         # reused: the same link opened again is refused
@@ -201,13 +211,9 @@ async def test_a_link_that_expires_while_the_form_is_open_shows_the_expired_page
         assert await page.get_attribute("body", "data-page") == "form"
         assert any(family in ("Waree", "Loma", "Garuda") and glyphs > 0
                    for family, glyphs in (await fonts_of(page, "h1")).items())
-        await page.fill("#order_number", ORDER)
-        await page.fill("#last4", "5678")
-        await page.fill("#details", SECRET)
+        await fill_in(page)
         await asyncio.sleep(3.5)  # the customer stepped away
-        async with page.expect_navigation():
-            await page.click("button[type=submit]")
-        assert await page.get_attribute("body", "data-page") == "expired"
+        assert await send(page) == "expired"
         assert await page.inner_text("h1") == "ลิงก์นี้หมดอายุแล้ว"
     for table in ("sensitive_details", "case_verifications"):
         assert await count(crm_site.dsn, f"SELECT count(*) FROM crm.{table} WHERE case_id = $1", case_id) == 0
@@ -219,12 +225,8 @@ async def test_a_wrong_last_4_counts_an_attempt_and_says_how_many_are_left(crm_s
     async with chromium() as browser:
         page = await browser.new_page(locale="en-GB", extra_http_headers={"accept-language": "en-GB,en;q=0.9"})
         await page.goto(url)
-        await page.fill("#order_number", ORDER)
-        await page.fill("#last4", "1234")
-        await page.fill("#details", SECRET)
-        async with page.expect_navigation():
-            await page.click("button[type=submit]")
-        assert await page.get_attribute("body", "data-page") == "form"
+        await fill_in(page, last4="1234")
+        assert await send(page) == "form"
         assert await page.inner_text("[role=alert]") == "Those details don't match our records. Attempts left: 4."
         # nothing typed is sent back into the page
         assert await page.input_value("#details") == "" and SECRET not in await page.content()
