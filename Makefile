@@ -5,7 +5,7 @@ UV := .uv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install lock run test test-unit lint bench model asyncapi dev-up dev-down clean
+.PHONY: install lock run test test-unit lint bench model asyncapi dev-up dev-down clean browser
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -27,7 +27,22 @@ install: $(BIN)/heed
 run: install
 	$(BIN)/heed demo
 
-test: install
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser); the
+# fonts render the verification page's Chinese and Thai. Installed with apt-get only when missing,
+# the package lists refreshed only when the install cannot find a package.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-thai-tlwg
+SUDO := $(shell test "$$(id -u)" -eq 0 || echo sudo)
+browser:
+	@missing="$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y --no-install-recommends $$missing \
+			|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+	@command -v chromium >/dev/null
+
+test: install browser
 	$(BIN)/pytest -q
 
 test-unit: install

@@ -50,10 +50,10 @@ def write_jsonl(path: Path, lines: list[dict[str, object] | bytes]) -> Path:
 
 
 def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = None) -> dict[str, Service]:
-    from heed.runtime.settings import HeedSettings
     from heed_classifier.app import ClassifierService
     from heed_classifier.settings import ClassifierSettings
     from heed_crm_sync.app import CrmSyncService
+    from heed_crm_sync.settings import CrmSyncSettings
     from heed_ingest.app import IngestService
     from heed_ingest.settings import IngestSettings
     from heed_responder.app import ResponderService
@@ -67,7 +67,7 @@ def build_services(bootstrap: str, dsn: str, names: tuple[str, ...] | None = Non
         "classifier": lambda: ClassifierService(ClassifierSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "router": lambda: RouterService(RouterSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
         "responder": lambda: ResponderService(ResponderSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
-        "crm-sync": lambda: CrmSyncService(HeedSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
+        "crm-sync": lambda: CrmSyncService(CrmSyncSettings(kafka_bootstrap=bootstrap, database_url=dsn)),
     }
     return {n: f() for n, f in factories.items() if names is None or n in names}
 
@@ -108,3 +108,20 @@ async def count(dsn: str, sql: str, *args: object) -> int:
 
 def client_publisher(bootstrap: str) -> AbstractAsyncContextManager[Publisher]:
     return open_publisher(bootstrap, "heed-test")
+
+
+async def columns_holding(dsn: str, schema: str, needle: str) -> list[str]:
+    """Every `table.column` of `schema` with a value that holds `needle` (as text, or as UTF-8 bytes)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        tables = [r["table_name"] for r in await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)]
+        found = set()
+        for table in tables:
+            for row in await conn.fetch(f'SELECT * FROM "{schema}"."{table}"'):
+                for column, value in row.items():
+                    if (isinstance(value, bytes) and needle.encode() in value) or needle in str(value):
+                        found.add(f"{table}.{column}")
+        return sorted(found)
+    finally:
+        await conn.close()

@@ -63,6 +63,9 @@ SECRET_KEYS = {
     "HEED_ALERT_WEBHOOK_SECRET": "",
     # router: the cases API's bearer tokens, name:role:token (roles agent, supervisor, reader, system)
     "HEED_API_TOKENS": "",
+    # crm-sync's verification page: link keys (shared with the responder) and the data keys at rest
+    "HEED_SECURE_LINK_KEY": "",
+    "HEED_CRM_DATA_KEY": "",
 }
 # The routing rules operations edit: deploy/config/routing-rules.yaml, copied here (kustomize reads
 # files only below its own folder) into a ConfigMap mounted read-only into the router. An apply
@@ -186,7 +189,8 @@ def render() -> dict[str, str]:
     files["secrets.env.example"] = (
         "# Copy to secrets.env (git-ignored), fill in, then: kubectl apply -k deploy/k8s\n"
         "# Required: HEED_DATABASE_URL and HEED_INGEST_API_TOKENS. The channel secrets may stay empty\n"
-        "# until that channel is connected; without HEED_API_TOKENS the cases API answers 503.\n"
+        "# until that channel is connected; without HEED_API_TOKENS the cases API answers 503, and without\n"
+        "# HEED_SECURE_LINK_KEY and HEED_CRM_DATA_KEY (base64 keys, newest first) the verification page does.\n"
         + "".join(f"{key}={value}\n" for key, value in SECRET_KEYS.items()))
     return files
 

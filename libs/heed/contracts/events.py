@@ -342,6 +342,26 @@ class CustomerUpdate(Event):
                                           "is not refused")
 
 
+class VerificationMethod(StrEnum):
+    ORDER_AND_PHONE = "order_and_phone_last4"  # an order number and the last 4 digits of the phone on record
+
+
+class CustomerVerified(Event):
+    """A customer proved who they are through a secure verification link for one case.
+
+    Ids and the outcome only: what the customer typed stays in crm-sync, encrypted. One event per
+    link (`event_id` is derived from `link_id`), keyed by case id.
+    """
+
+    customer_id: uuid.UUID
+    case_id: uuid.UUID
+    link_id: uuid.UUID = Field(description="The secure link used; each is honoured once")
+    method: VerificationMethod = VerificationMethod.ORDER_AND_PHONE
+    verified_at: datetime
+    details_received: bool = Field(description="The customer left details for the team; agents read them "
+                                                "in crm-sync, never from an event")
+
+
 class DeadLetter(Event):
     """An event that could not be processed after retries: its original bytes and why."""
 

@@ -29,6 +29,7 @@ CASE_EVENTS = "heed.cases.events"
 CASE_ANSWERS = "heed.cases.answers"
 REPLIES = "heed.replies"
 CRM_CUSTOMERS = "heed.crm.customers"
+CRM_VERIFICATIONS = "heed.crm.verifications"
 ALERTS = "heed.alerts"
 DLQ = "heed.dlq"
 
@@ -52,6 +53,9 @@ TOPICS: tuple[Topic, ...] = (
           "Replies sent (or failed) to the customer on their channel."),
     Topic(CRM_CUSTOMERS, events.CustomerUpdate, 3,
           "Customer record changes (tier, owner, preferences) for the other services."),
+    Topic(CRM_VERIFICATIONS, events.CustomerVerified, 3,
+          "A customer verified their identity through a secure link for a case (ids and outcome, never "
+          "the details they typed). Keyed by case id."),
     Topic(ALERTS, events.Alert, 1,
           "Crisis incidents: negative mentions on a topic far above its baseline; opened, updated, "
           "resolved. Keyed by alert id."),

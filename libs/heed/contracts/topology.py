@@ -66,8 +66,8 @@ SERVICES: tuple[ServiceNode, ...] = (
     ServiceNode(
         "crm-sync", "heed_crm_sync", "heed_crm_sync.app:CrmSyncService", "crm", 8084,
         consumes=(t.MENTIONS, t.CASES_ROUTED, t.REPLIES, t.CASE_EVENTS),
-        publishes=(t.CRM_CUSTOMERS, t.DLQ),
-        role="the customer record: identities and every interaction"),
+        publishes=(t.CRM_CUSTOMERS, t.CRM_VERIFICATIONS, t.DLQ),
+        role="the customer record: identities and every interaction; the secure verification page"),
 )
 
 BY_SERVICE: dict[str, ServiceNode] = {s.name: s for s in SERVICES}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,3 +59,28 @@ class HeedSettings(BaseSettings):
                 f"No {key}: set HEED_{key.upper()} or start the dev stack with `heed dev up` "
                 f"(looked for {path})") from None
         return str(value)
+
+
+class KeyRingError(ValueError):
+    """A key setting cannot be used; the message names the setting and the entry, never a key."""
+
+
+def key_ring(secret: SecretStr, *, env: str, size: int | None = None, min_size: int = 32) -> tuple[bytes, ...]:
+    """Keys from a setting holding comma-separated base64 keys, newest first: the first signs or
+    encrypts, the others are kept to verify or decrypt what older keys made (rotation)."""
+    entries = [e.strip() for e in secret.get_secret_value().split(",") if e.strip()]
+    if not entries:
+        raise KeyRingError(f"{env} is empty: give at least one base64 key")
+    keys = []
+    for position, entry in enumerate(entries, start=1):
+        try:
+            key = base64.b64decode(entry.replace("-", "+").replace("_", "/") + "=" * (-len(entry) % 4),
+                                   validate=True)
+        except (binascii.Error, ValueError):
+            raise KeyRingError(f"{env}: entry {position} is not base64") from None
+        if size is not None and len(key) != size:
+            raise KeyRingError(f"{env}: entry {position} is {len(key)} bytes; it must be {size}")
+        if len(key) < min_size:
+            raise KeyRingError(f"{env}: entry {position} is {len(key)} bytes; at least {min_size} are needed")
+        keys.append(key)
+    return tuple(keys)

@@ -15,9 +15,18 @@ import asyncpg
 from heed.contracts import topics
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import EventPublisher
+from heed.runtime.settings import key_ring
 from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
-from heed_crm_sync.handlers import record_case_events, record_mentions, record_replies, record_routing
-from heed_crm_sync.ports import CustomerRecords
+from heed_crm_sync.data_keys import KEY_BYTES, DataKeys
+from heed_crm_sync.handlers import (
+    VerificationPolicy,
+    record_case_events,
+    record_mentions,
+    record_replies,
+    record_routing,
+)
+from heed_crm_sync.ports import CustomerRecords, Verifications
+from heed_crm_sync.settings import CrmSyncSettings
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class Overrides:
 
     records: CustomerRecords | None = None
     publisher: EventPublisher | None = None
+    verifications: Verifications | None = None
 
 
 def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
@@ -39,3 +49,14 @@ def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
         topics.REPLIES: partial(record_replies, records=records),
         topics.CASE_EVENTS: partial(record_case_events, records=records),
     }
+
+
+def verification_policy(settings: CrmSyncSettings) -> VerificationPolicy | None:
+    """The verification page's keys and limits; None when either key is unset (the page answers 503).
+    A key that is set but unusable stops the service at once, naming the setting."""
+    if settings.crm_data_key is None or settings.secure_link_key is None:
+        return None
+    return VerificationPolicy(
+        data_keys=DataKeys(key_ring(settings.crm_data_key, env="HEED_CRM_DATA_KEY", size=KEY_BYTES)),
+        link_keys=key_ring(settings.secure_link_key, env="HEED_SECURE_LINK_KEY"),
+        max_attempts=settings.verify_max_attempts, form_ttl_s=settings.verify_form_ttl_s)

@@ -6,10 +6,17 @@ memory. The shared ports (EventPublisher, Clock) are in `heed.runtime.ports`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from heed.contracts.events import CaseEvent, CustomerUpdate, Mention, Reply, RoutedCase
+from heed.contracts.events import CaseEvent, CustomerUpdate, CustomerVerified, Mention, Reply, RoutedCase
+from heed.secure_link import LinkClaims
+from heed_crm_sync.data_keys import Sealed
+from heed_crm_sync.verification import LinkUse
 
 
 class CustomerRecords(Protocol):
@@ -41,4 +48,64 @@ class CustomerRecords(Protocol):
 
     async def record_case_events(self, events: Sequence[CaseEvent]) -> None:
         """Case events on the customer's timeline, each once (by event id)."""
+        ...
+
+
+@dataclass(frozen=True)
+class IdentityOnRecord:
+    """What a customer's identity is checked against: whether the order is theirs, and their phones
+    (sealed; only the handler that compares them opens them)."""
+
+    order_known: bool
+    phones: list[Sealed]
+
+
+class LinkAttempt(Protocol):
+    """One submission of a verification link, judged alone: no other submission of the same link is
+    judged until this one is done, and what it records is kept together or not at all."""
+
+    @property
+    def failures(self) -> int:
+        """Wrong identity checks recorded for the link so far."""
+        ...
+
+    @property
+    def spent(self) -> LinkUse | None:
+        """How the link was spent, if it was."""
+        ...
+
+    async def identity_on_record(self, customer_id: uuid.UUID, order_hashes: Sequence[bytes]) -> IdentityOnRecord:
+        """The customer's phones, and whether one of `order_hashes` (one per data key) is their order."""
+        ...
+
+    async def refuse(self, now: datetime) -> int:
+        """Count a wrong identity check; the failures so far."""
+        ...
+
+    async def lock(self, claims: LinkClaims, now: datetime) -> None:
+        """Spend the link without verifying anyone."""
+        ...
+
+    async def verify(self, claims: LinkClaims, details: Sealed | None, now: datetime) -> None:
+        """Spend the link, keep the sealed details, and mark the customer and the case verified."""
+        ...
+
+
+class Verifications(Protocol):
+    """Secure verification links' use, the details customers typed, and the verifications to announce."""
+
+    def attempt(self, link_id: uuid.UUID) -> AbstractAsyncContextManager[LinkAttempt]:
+        """Judge one submission of the link; leaving the block keeps what it recorded, an error drops it."""
+        ...
+
+    async def spent(self, link_id: uuid.UUID) -> LinkUse | None:
+        """How the link was spent, if it was."""
+        ...
+
+    async def unpublished(self) -> list[CustomerVerified]:
+        """Verifications not yet announced on heed.crm.verifications, oldest first, at most 500."""
+        ...
+
+    async def mark_published(self, events: Sequence[CustomerVerified]) -> None:
+        """Remember that these verifications were announced."""
         ...

@@ -8,25 +8,32 @@ joined only when read, so arrival order never matters.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from heed.contracts.events import (
     CaseEvent,
     CustomerTier,
     CustomerUpdate,
+    CustomerVerified,
     Mention,
     Reply,
     ReplyKind,
     ReplyStatus,
     RoutedCase,
 )
+from heed.secure_link import LinkClaims
+from heed_crm_sync.data_keys import DataKeys, Sealed
 from heed_crm_sync.domain import announcement, customer_id_for
+from heed_crm_sync.ports import IdentityOnRecord
+from heed_crm_sync.verification import LinkUse, contact_context, normalise_order_number, verified_event
 
 # the publisher port is shared; so is its fake (the classifier's tests wrote it first)
 from tests.unit.classifier.fakes import FakePublisher
 
-__all__ = ["FakeCustomerRecords", "FakePublisher"]
+__all__ = ["FakeCustomerRecords", "FakePublisher", "FakeVerifications"]
 
 
 @dataclass
@@ -122,3 +129,79 @@ class FakeCustomerRecords:
         return [Interaction(m, self.routing.get(mention_id), self.replies.get(mention_id))
                 for mention_id, (cid, m) in self.mentions.items() if cid == customer_id]
 
+
+
+class FakeLinkAttempt:
+    """LinkAttempt whose writes reach the FakeVerifications only when the attempt ends without an error,
+    as a transaction's do."""
+
+    def __init__(self, store: FakeVerifications, link_id: uuid.UUID) -> None:
+        self.store = store
+        self.link_id = link_id
+        self.failures = store.failures.get(link_id, 0)
+        self.spent = store.used.get(link_id)
+        self.writes: list[Callable[[], None]] = []
+
+    async def identity_on_record(self, customer_id: uuid.UUID, order_hashes: Sequence[bytes]) -> IdentityOnRecord:
+        known = any(h in self.store.orders.get(customer_id, set()) for h in order_hashes)
+        return IdentityOnRecord(known, list(self.store.phones.get(customer_id, [])))
+
+    async def refuse(self, now: datetime) -> int:
+        self.failures += 1
+        failures = self.failures
+        self.writes.append(lambda: self.store.failures.__setitem__(self.link_id, failures))
+        return failures
+
+    async def lock(self, claims: LinkClaims, now: datetime) -> None:
+        self.spent = LinkUse.LOCKED
+        self.writes.append(lambda: self.store.used.__setitem__(claims.link_id, LinkUse.LOCKED))
+
+    async def verify(self, claims: LinkClaims, details: Sealed | None, now: datetime) -> None:
+        if claims.link_id in self.store.used:
+            raise AssertionError("used_links: duplicate key")  # the primary key refuses a second use
+        self.spent = LinkUse.VERIFIED
+
+        def write() -> None:
+            self.store.used[claims.link_id] = LinkUse.VERIFIED
+            if details is not None:
+                self.store.details[claims.link_id] = (claims.customer_id, claims.case_id, details)
+            self.store.verifications[claims.link_id] = verified_event(claims, now, details is not None)
+            self.store.customers_verified[claims.customer_id] = now
+        self.writes.append(write)
+
+
+class FakeVerifications:
+    """Verifications in dictionaries keyed as the tables are (link id for use, attempts, details)."""
+
+    def __init__(self) -> None:
+        self.failures: dict[uuid.UUID, int] = {}
+        self.used: dict[uuid.UUID, LinkUse] = {}
+        self.details: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, Sealed]] = {}
+        self.verifications: dict[uuid.UUID, CustomerVerified] = {}
+        self.customers_verified: dict[uuid.UUID, datetime] = {}
+        self.published: set[uuid.UUID] = set()
+        self.orders: dict[uuid.UUID, set[bytes]] = {}
+        self.phones: dict[uuid.UUID, list[Sealed]] = {}
+
+    def add_phone(self, keys: DataKeys, customer_id: uuid.UUID, phone: str) -> None:
+        self.phones.setdefault(customer_id, []).append(keys.seal(phone.encode(), contact_context(customer_id, "phone")))
+
+    def add_order(self, keys: DataKeys, customer_id: uuid.UUID, order_number: str) -> None:
+        self.orders.setdefault(customer_id, set()).add(
+            keys.lookup_hashes("order", normalise_order_number(order_number))[0])
+
+    @asynccontextmanager
+    async def attempt(self, link_id: uuid.UUID) -> AsyncIterator[FakeLinkAttempt]:
+        attempt = FakeLinkAttempt(self, link_id)
+        yield attempt
+        for write in attempt.writes:
+            write()
+
+    async def spent(self, link_id: uuid.UUID) -> LinkUse | None:
+        return self.used.get(link_id)
+
+    async def unpublished(self) -> list[CustomerVerified]:
+        return [v for link, v in self.verifications.items() if link not in self.published]
+
+    async def mark_published(self, events: Sequence[CustomerVerified]) -> None:
+        self.published.update(e.link_id for e in events)

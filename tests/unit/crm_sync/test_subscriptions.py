@@ -6,9 +6,9 @@ from faststream.kafka import TestKafkaBroker
 
 from heed.contracts import topics
 from heed.contracts.events import Author, CustomerUpdate, ReplyStatus
-from heed.runtime.settings import HeedSettings
 from heed_crm_sync.app import CrmSyncService
 from heed_crm_sync.bootstrap import Overrides
+from heed_crm_sync.settings import CrmSyncSettings
 from tests.unit.crm_sync.builders import reply_to, routed_case
 from tests.unit.crm_sync.fakes import FakeCustomerRecords
 from tests.unit.factories import mention
@@ -16,7 +16,7 @@ from tests.unit.factories import mention
 
 async def test_a_reply_routing_and_mention_on_the_broker_make_one_interaction_and_announce_the_customer_once():
     records = FakeCustomerRecords()
-    service = CrmSyncService(HeedSettings(kafka_bootstrap="127.0.0.1:1"), overrides=Overrides(records=records))
+    service = CrmSyncService(CrmSyncSettings(kafka_bootstrap="127.0.0.1:1"), overrides=Overrides(records=records))
     service.register()
     announced: list[CustomerUpdate] = []
 
