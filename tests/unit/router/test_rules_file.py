@@ -204,7 +204,7 @@ def test_an_edit_is_swapped_in_and_a_bad_edit_keeps_the_last_good_table(tmp_path
     assert rules.check() is False
     assert rules.current() is good
     assert rules.problem is not None and "line 9, rule 'vip-complaints': unknown mode 'privat'" in rules.problem
-    assert "keeping the last good table" in caplog.text
+    assert "keeping the last good version" in caplog.text
 
     _edit(path, VALID)
     assert rules.check() is True and rules.problem is None

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from heed.contracts.events import (
     Category,
@@ -36,6 +34,7 @@ from heed.contracts.events import (
     Mention,
     Urgency,
 )
+from heed.runtime.config_file import ConfigError, ItemProblem, parse_yaml
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
 _UNITS = {"s": timedelta(seconds=1), "m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1),
@@ -320,12 +319,8 @@ class BusinessHours(BaseModel):
         return _DAYS[day.weekday()] in self.days and day not in self.holidays
 
 
-class RuleProblem(ValueError):
+class RuleProblem(ItemProblem):
     """A table-level problem that belongs to one rule (its index in the file)."""
-
-    def __init__(self, index: int, message: str) -> None:
-        super().__init__(message)
-        self.index = index
 
 
 class RuleTable(BaseModel):
@@ -395,103 +390,11 @@ def route(table: RuleTable, mention: Mention, c: Classification, tier: CustomerT
                     escalation=policy.escalation)
 
 
-class RulesError(ValueError):
+class RulesError(ConfigError):
     """A routing-rules file that cannot be used; each line of the message names a line and a rule."""
-
-
-@dataclass(frozen=True)
-class _Where:
-    line: int
-    rule_id: str | None
-
-
-class _RulesLoader(yaml.SafeLoader):
-    """YAML 1.1 without its surprises for this file: `18:00` stays a time of day (not the base-60
-    number 1080) and `2026-13-01` stays text (not a date the loader fails to build, with no line);
-    pydantic then checks each value and names its line."""
-
-
-_RulesLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_RulesLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
 def parse_rules(text: str, name: str) -> RuleTable:
     """The table in YAML `text`; `name` (the file's name) starts each problem in a `RulesError`."""
-    try:
-        loader = _RulesLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise RulesError(f"{name}{line}: not valid YAML: {e.problem or e}") from None
-    except (yaml.YAMLError, ValueError, TypeError) as e:  # a value the loader could not build
-        raise RulesError(f"{name}: not valid YAML: {e}") from None
-    if node is None or not isinstance(data, dict):
-        raise RulesError(f"{name} line 1: expected a mapping with `sla_policies` and `rules`")
-    try:
-        return RuleTable.model_validate(data)
-    except ValidationError as e:
-        problems = [_describe(error, node, name) for error in e.errors()]
-        raise RulesError("\n".join(problems)) from None
-
-
-def _describe(error: Any, root: yaml.Node, name: str) -> str:
-    loc = tuple(error["loc"])
-    cause = error.get("ctx", {}).get("error")
-    if isinstance(cause, RuleProblem):
-        loc = ("rules", cause.index)
-    where = _locate(root, loc)
-    rule = f", rule {where.rule_id!r}" if where.rule_id else ""
-    return f"{name} line {where.line}{rule}: {_message(error, loc, cause)}"
-
-
-def _message(error: Any, loc: tuple[Any, ...], cause: object) -> str:
-    if isinstance(cause, ValueError):
-        return str(cause)
-    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
-    if error["type"] == "extra_forbidden":
-        return f"unknown key {field!r}"
-    if error["type"] == "missing":
-        return f"missing key {field!r}"
-    label = field.replace("_", " ")
-    if error["type"] in ("enum", "literal_error"):
-        return f"unknown {label} {error['input']!r} ({error['msg'][0].lower()}{error['msg'][1:]})"
-    return f"{label}: {error['msg']} (got {error['input']!r})" if not isinstance(error["input"], dict | list) \
-        else f"{label}: {error['msg']}"
-
-
-def _locate(root: yaml.Node, loc: tuple[Any, ...]) -> _Where:
-    """The line of the deepest node `loc` reaches (a key's own line for a key) and the rule it is in."""
-    node, line, rule_id = root, root.start_mark.line + 1, None
-    for depth, part in enumerate(loc):
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    line, child = key.start_mark.line + 1, value
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-            line = child.start_mark.line + 1
-            if depth == 1 and loc[0] == "rules":
-                rule_id = _rule_id(child)
-        if child is None:
-            break
-        node = child
-    return _Where(line, rule_id)
-
-
-def _rule_id(node: yaml.Node) -> str | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "id" and isinstance(value, yaml.ScalarNode):
-                return str(value.value)
-    return None
+    return parse_yaml(text, name, RuleTable, items="rules", expected="a mapping with `sla_policies` and `rules`",
+                      error=RulesError)
