@@ -18,21 +18,24 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from tests.standins.graph import GraphStandIn
 from tests.standins.x import XStandIn
 
 
 @dataclass
 class StandIns:
     x: XStandIn = field(default_factory=XStandIn)
+    graph: GraphStandIn = field(default_factory=GraphStandIn)
     url: str = ""
 
     def app(self) -> Starlette:
         return Starlette(routes=[
             Mount("/x", routes=self.x.routes()),
+            Mount("/graph", routes=self.graph.routes()),
         ])
 
     def reset(self) -> None:
-        for stand_in in (self.x,):
+        for stand_in in (self.x, self.graph):
             stand_in.reset()
 
 

@@ -34,7 +34,7 @@ def platform_settings(stand_ins: StandIns, **values: Any) -> PlatformSettings:
     base = stand_ins.url
     defaults: dict[str, Any] = dict(
         platform_timeout_s=TIMEOUT_S, platform_max_wait_s=3.0, platform_attempts=3, platform_backoff_s=0.05,
-        x_base_url=f"{base}/x",
+        x_base_url=f"{base}/x", graph_base_url=f"{base}/graph",
     )
     defaults.update(values)
     return PlatformSettings(**defaults)
