@@ -15,11 +15,13 @@ T = TypeVar("T")
 
 # Meta (Messenger, Instagram) and WhatsApp: a business may answer freely for 24 hours after the
 # customer's last message; Meta allows a human agent (HUMAN_AGENT tag) 7 days; a private reply to a
-# comment is possible once, within 7 days of the comment; WeChat customer-service messages 48 hours.
+# comment is possible once, within 7 days of the comment; WeChat customer-service messages and
+# Weibo fans-service messages 48 hours.
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 WECHAT_WINDOW = timedelta(hours=48)
+WEIBO_WINDOW = timedelta(hours=48)
 
 WINDOW_CLOSED = "messaging window closed"
 
