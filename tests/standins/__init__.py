@@ -19,6 +19,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from tests.standins.graph import GraphStandIn
+from tests.standins.linkedin import LinkedInStandIn
+from tests.standins.wechat import WeChatStandIn
+from tests.standins.weibo import WeiboStandIn
 from tests.standins.x import XStandIn
 
 
@@ -26,16 +29,23 @@ from tests.standins.x import XStandIn
 class StandIns:
     x: XStandIn = field(default_factory=XStandIn)
     graph: GraphStandIn = field(default_factory=GraphStandIn)
+    weibo: WeiboStandIn = field(default_factory=WeiboStandIn)
+    wechat: WeChatStandIn = field(default_factory=WeChatStandIn)
+    linkedin: LinkedInStandIn = field(default_factory=LinkedInStandIn)
     url: str = ""
 
     def app(self) -> Starlette:
         return Starlette(routes=[
             Mount("/x", routes=self.x.routes()),
             Mount("/graph", routes=self.graph.routes()),
+            Mount("/weibo-fans", routes=self.weibo.fans_routes()),
+            Mount("/weibo", routes=self.weibo.routes()),
+            Mount("/wechat", routes=self.wechat.routes()),
+            Mount("/linkedin", routes=self.linkedin.routes()),
         ])
 
     def reset(self) -> None:
-        for stand_in in (self.x, self.graph):
+        for stand_in in (self.x, self.graph, self.weibo, self.wechat, self.linkedin):
             stand_in.reset()
 
 

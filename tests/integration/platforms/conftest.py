@@ -34,7 +34,9 @@ def platform_settings(stand_ins: StandIns, **values: Any) -> PlatformSettings:
     base = stand_ins.url
     defaults: dict[str, Any] = dict(
         platform_timeout_s=TIMEOUT_S, platform_max_wait_s=3.0, platform_attempts=3, platform_backoff_s=0.05,
-        x_base_url=f"{base}/x", graph_base_url=f"{base}/graph",
+        x_base_url=f"{base}/x", graph_base_url=f"{base}/graph", weibo_base_url=f"{base}/weibo",
+        weibo_fans_base_url=f"{base}/weibo-fans", wechat_base_url=f"{base}/wechat",
+        linkedin_base_url=f"{base}/linkedin",
     )
     defaults.update(values)
     return PlatformSettings(**defaults)
