@@ -26,6 +26,10 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from heed_responder.domain.sending import Outcome, SendResult
 
 log = logging.getLogger("heed.responder.platforms")
+# httpx logs every request's full URL at INFO and httpcore its headers at DEBUG: a recipient is in
+# the path of a DM, WeChat's and Weibo's access tokens are in the query string. Keep them quiet.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 Judge = Callable[[httpx.Response], SendResult]
 HoldFor = Callable[[httpx.Response], float | None]
