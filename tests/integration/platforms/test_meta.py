@@ -9,6 +9,7 @@ import pytest
 
 from heed_responder.adapters.platforms.facebook import FacebookClient, MessengerClient
 from heed_responder.adapters.platforms.instagram import InstagramClient
+from heed_responder.adapters.platforms.meta import GraphClient
 from heed_responder.adapters.platforms.whatsapp import WhatsAppClient
 from heed_responder.domain.sending import Outcome
 from tests.integration.platforms.conftest import platform_settings, reply_row
@@ -20,7 +21,7 @@ PHONE, WA_TOKEN = "5511", "wa-token"
 
 
 @pytest.fixture
-async def clients(stand_ins: StandIns) -> AsyncIterator[dict[str, object]]:
+async def clients(stand_ins: StandIns) -> AsyncIterator[dict[str, GraphClient]]:
     stand_ins.graph.grant_page(PAGE_TOKEN, PAGE)
     stand_ins.graph.grant_instagram(IG_TOKEN, IG)
     stand_ins.graph.grant_whatsapp(WA_TOKEN, PHONE)
@@ -29,30 +30,30 @@ async def clients(stand_ins: StandIns) -> AsyncIterator[dict[str, object]]:
         instagram_accounts={IG: {"access_token": IG_TOKEN}},
         whatsapp_numbers={PHONE: {"access_token": WA_TOKEN}}, whatsapp_template_name="care_follow_up",
         whatsapp_template_language="zh_HK")
-    made = {"facebook": FacebookClient(settings), "messenger": MessengerClient(settings),
+    made: dict[str, GraphClient] = {"facebook": FacebookClient(settings), "messenger": MessengerClient(settings),
             "instagram": InstagramClient(settings), "whatsapp": WhatsAppClient(settings)}
     yield made
     for client in made.values():
-        await client.aclose()  # type: ignore[attr-defined]
+        await client.aclose()
 
 
 @pytest.fixture
-def facebook(clients: dict[str, object]) -> FacebookClient:
+def facebook(clients: dict[str, GraphClient]) -> FacebookClient:
     return clients["facebook"]  # type: ignore[return-value]
 
 
 @pytest.fixture
-def messenger(clients: dict[str, object]) -> MessengerClient:
+def messenger(clients: dict[str, GraphClient]) -> MessengerClient:
     return clients["messenger"]  # type: ignore[return-value]
 
 
 @pytest.fixture
-def instagram(clients: dict[str, object]) -> InstagramClient:
+def instagram(clients: dict[str, GraphClient]) -> InstagramClient:
     return clients["instagram"]  # type: ignore[return-value]
 
 
 @pytest.fixture
-def whatsapp(clients: dict[str, object]) -> WhatsAppClient:
+def whatsapp(clients: dict[str, GraphClient]) -> WhatsAppClient:
     return clients["whatsapp"]  # type: ignore[return-value]
 
 

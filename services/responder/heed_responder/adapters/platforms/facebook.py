@@ -15,8 +15,9 @@ See `meta.py` for errors, usage headers and windows.
 
 from __future__ import annotations
 
-from heed_responder.adapters.platforms.http import Call, PlatformHttp, ReadFailed
+from heed_responder.adapters.platforms.http import Call, ReadFailed
 from heed_responder.adapters.platforms.meta import (
+    GraphClient,
     Now,
     bearer,
     dm_window,
@@ -24,20 +25,16 @@ from heed_responder.adapters.platforms.meta import (
     find_in_conversation,
     judge_id,
     send_message,
-    usage_hold,
 )
 from heed_responder.adapters.platforms.rules import (
     PRIVATE_REPLY_WINDOW,
     WINDOW_CLOSED,
-    account_for,
     since_received,
     utcnow,
 )
 from heed_responder.adapters.platforms.settings import PlatformSettings
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import SendResult
-
-SETTING = "HEED_FACEBOOK_PAGES"
 
 
 def private_reply_recipient(reply: OutboxRow, now: Now) -> dict[str, str] | SendResult:
@@ -48,28 +45,19 @@ def private_reply_recipient(reply: OutboxRow, now: Now) -> dict[str, str] | Send
     return {"post_id" if is_post else "comment_id": reply.in_reply_to}
 
 
-class FacebookClient:
+class FacebookClient(GraphClient):
     """PlatformClient for Facebook Page comments: public comment replies and private replies."""
 
     channel = "facebook"
 
     def __init__(self, settings: PlatformSettings, *, now: Now = utcnow) -> None:
-        self.pages = settings.facebook_pages
-        self.hold = usage_hold(settings.meta_usage_hold_s)
-        self.http = PlatformHttp(self.channel, settings.graph_base_url, settings.http_policy(), hold_for=self.hold)
-        self._now = now
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        super().__init__(settings, settings.facebook_pages, now=now)
 
     async def send(self, reply: OutboxRow) -> SendResult:
-        found = account_for(self.pages, reply, SETTING)
-        if isinstance(found, SendResult):
-            return found
-        page_id, page = found
-        token = page.access_token.get_secret_value()
-        if not reply.text:
-            return SendResult.failed("the reply has no text")
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult):
+            return sender
+        page_id, token = sender
         if reply.visibility == "private":
             recipient = private_reply_recipient(reply, self._now)
             if isinstance(recipient, SendResult):
@@ -82,52 +70,42 @@ class FacebookClient:
                                     reply_ref=str(reply.reply_id))
 
     async def read_back(self, reply: OutboxRow) -> SendResult | None:
-        found = account_for(self.pages, reply, SETTING)
-        if isinstance(found, SendResult) or reply.visibility == "private":
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult) or reply.visibility == "private":
             return None
-        page_id, page = found
+        page_id, token = sender
         try:
-            return await find_comment_reply(
-                self.http, "Facebook", f"/{reply.in_reply_to}/comments", page_id, page.access_token.get_secret_value(),
-                reply, text_field="message", endpoint="GET /{object-id}/comments")
+            return await find_comment_reply(self.http, "Facebook", f"/{reply.in_reply_to}/comments", page_id, token,
+                                            reply, text_field="message", endpoint="GET /{object-id}/comments")
         except ReadFailed as error:
             return SendResult.unknown(f"read-back failed: {error}")
 
 
-class MessengerClient:
+class MessengerClient(GraphClient):
     """PlatformClient for Messenger: direct messages from the Page, inside Meta's windows."""
 
     channel = "messenger"
 
     def __init__(self, settings: PlatformSettings, *, now: Now = utcnow) -> None:
-        self.pages = settings.facebook_pages
-        self.hold = usage_hold(settings.meta_usage_hold_s)
-        self.http = PlatformHttp(self.channel, settings.graph_base_url, settings.http_policy(), hold_for=self.hold)
-        self._now = now
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        super().__init__(settings, settings.facebook_pages, now=now)
 
     async def send(self, reply: OutboxRow) -> SendResult:
-        found = account_for(self.pages, reply, SETTING)
-        if isinstance(found, SendResult):
-            return found
-        page_id, page = found
-        if not reply.text:
-            return SendResult.failed("the reply has no text")
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult):
+            return sender
+        page_id, token = sender
         messaging = dm_window(reply, self._now())
         if isinstance(messaging, SendResult):
             return messaging
-        return await send_message(self.http, self.hold, "Messenger", page_id, page.access_token.get_secret_value(),
-                                  {"id": reply.recipient}, messaging, reply)
+        return await send_message(self.http, self.hold, "Messenger", page_id, token, {"id": reply.recipient},
+                                  messaging, reply)
 
     async def read_back(self, reply: OutboxRow) -> SendResult | None:
-        found = account_for(self.pages, reply, SETTING)
-        if isinstance(found, SendResult):
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult):
             return None
-        page_id, page = found
+        page_id, token = sender
         try:
-            return await find_in_conversation(self.http, "Messenger", "messenger", page_id,
-                                              page.access_token.get_secret_value(), reply)
+            return await find_in_conversation(self.http, "Messenger", "messenger", page_id, token, reply)
         except ReadFailed as error:
             return SendResult.unknown(f"read-back failed: {error}")

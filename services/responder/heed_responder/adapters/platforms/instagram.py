@@ -15,8 +15,9 @@ See `meta.py` for errors, usage headers and windows.
 from __future__ import annotations
 
 from heed_responder.adapters.platforms.facebook import private_reply_recipient
-from heed_responder.adapters.platforms.http import Call, PlatformHttp, ReadFailed
+from heed_responder.adapters.platforms.http import Call, ReadFailed
 from heed_responder.adapters.platforms.meta import (
+    GraphClient,
     Now,
     bearer,
     dm_window,
@@ -24,14 +25,11 @@ from heed_responder.adapters.platforms.meta import (
     find_in_conversation,
     judge_id,
     send_message,
-    usage_hold,
 )
-from heed_responder.adapters.platforms.rules import account_for, is_direct_message, utcnow
+from heed_responder.adapters.platforms.rules import is_direct_message, utcnow
 from heed_responder.adapters.platforms.settings import PlatformSettings
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import SendResult
-
-SETTING = "HEED_INSTAGRAM_ACCOUNTS"
 
 
 def _on_media(reply: OutboxRow) -> bool:
@@ -39,28 +37,20 @@ def _on_media(reply: OutboxRow) -> bool:
     return reply.thread_root is None or reply.thread_root == reply.in_reply_to
 
 
-class InstagramClient:
+class InstagramClient(GraphClient):
     """PlatformClient for Instagram: comment replies, private replies and direct messages."""
 
     channel = "instagram"
+    setting = "HEED_INSTAGRAM_ACCOUNTS"
 
     def __init__(self, settings: PlatformSettings, *, now: Now = utcnow) -> None:
-        self.accounts = settings.instagram_accounts
-        self.hold = usage_hold(settings.meta_usage_hold_s)
-        self.http = PlatformHttp(self.channel, settings.graph_base_url, settings.http_policy(), hold_for=self.hold)
-        self._now = now
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        super().__init__(settings, settings.instagram_accounts, now=now)
 
     async def send(self, reply: OutboxRow) -> SendResult:
-        found = account_for(self.accounts, reply, SETTING)
-        if isinstance(found, SendResult):
-            return found
-        ig_user_id, account = found
-        token = account.access_token.get_secret_value()
-        if not reply.text:
-            return SendResult.failed("the reply has no text")
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult):
+            return sender
+        ig_user_id, token = sender
         if is_direct_message(reply):
             messaging = dm_window(reply, self._now())
             if isinstance(messaging, SendResult):
@@ -80,11 +70,10 @@ class InstagramClient:
                                     reply_ref=str(reply.reply_id))
 
     async def read_back(self, reply: OutboxRow) -> SendResult | None:
-        found = account_for(self.accounts, reply, SETTING)
-        if isinstance(found, SendResult):
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult):
             return None
-        ig_user_id, account = found
-        token = account.access_token.get_secret_value()
+        ig_user_id, token = sender
         try:
             if is_direct_message(reply):
                 return await find_in_conversation(self.http, "Instagram", "instagram", ig_user_id, token, reply)

@@ -22,7 +22,7 @@ Endpoint facts (developers.facebook.com), in short:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +33,12 @@ from heed_responder.adapters.platforms.rules import (
     HUMAN_AGENT_WINDOW,
     STANDARD_WINDOW,
     WINDOW_CLOSED,
+    account_for,
     same_text,
     since_received,
+    utcnow,
 )
+from heed_responder.adapters.platforms.settings import MetaAccount, PlatformSettings, WhatsAppNumber
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import SendResult
 
@@ -191,3 +194,29 @@ def _data_of(page: Any) -> list[dict[str, Any]]:
 
 
 Now = Callable[[], datetime]
+
+
+class GraphClient:
+    """What every Graph API client holds: its accounts, its HTTP client with Meta's usage holds, a clock."""
+
+    channel = "graph"
+    setting = "HEED_FACEBOOK_PAGES"
+
+    def __init__(self, settings: PlatformSettings, accounts: Mapping[str, MetaAccount | WhatsAppNumber],
+                 *, now: Now = utcnow) -> None:
+        self.accounts = accounts
+        self.hold = usage_hold(settings.meta_usage_hold_s)
+        self.http = PlatformHttp(self.channel, settings.graph_base_url, settings.http_policy(), hold_for=self.hold)
+        self._now = now
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def sender(self, reply: OutboxRow) -> tuple[str, str] | SendResult:
+        """The sending account's id and token, or why the reply cannot go (no credentials, no text)."""
+        found = account_for(self.accounts, reply, self.setting)
+        if isinstance(found, SendResult):
+            return found
+        if not reply.text:
+            return SendResult.failed("the reply has no text")
+        return found[0], found[1].access_token.get_secret_value()

@@ -16,43 +16,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from heed_responder.adapters.platforms.http import Call, PlatformHttp
-from heed_responder.adapters.platforms.meta import Now, bearer, judge_id, usage_hold
-from heed_responder.adapters.platforms.rules import STANDARD_WINDOW, WINDOW_CLOSED, account_for, since_received, utcnow
+from heed_responder.adapters.platforms.http import Call
+from heed_responder.adapters.platforms.meta import GraphClient, Now, bearer, judge_id
+from heed_responder.adapters.platforms.rules import STANDARD_WINDOW, WINDOW_CLOSED, since_received, utcnow
 from heed_responder.adapters.platforms.settings import PlatformSettings, WhatsAppNumber
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import SendResult
 
 
-class WhatsAppClient:
+class WhatsAppClient(GraphClient):
     """PlatformClient for WhatsApp: free text inside the 24-hour window, a template outside it."""
 
     channel = "whatsapp"
+    setting = "HEED_WHATSAPP_NUMBERS"
 
     def __init__(self, settings: PlatformSettings, *, now: Now = utcnow) -> None:
+        super().__init__(settings, settings.whatsapp_numbers, now=now)
         self.numbers = settings.whatsapp_numbers
         self.template_name = settings.whatsapp_template_name
         self.template_language = settings.whatsapp_template_language
         self.text_parameter = settings.whatsapp_template_text_parameter
-        self.hold = usage_hold(settings.meta_usage_hold_s)
-        self.http = PlatformHttp(self.channel, settings.graph_base_url, settings.http_policy(), hold_for=self.hold)
-        self._now = now
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     async def send(self, reply: OutboxRow) -> SendResult:
-        found = account_for(self.numbers, reply, "HEED_WHATSAPP_NUMBERS")
-        if isinstance(found, SendResult):
-            return found
-        number_id, number = found
-        if not reply.text:
-            return SendResult.failed("the reply has no text")
-        content = self._content(reply, number)
+        sender = self.sender(reply)
+        if isinstance(sender, SendResult):
+            return sender
+        number_id, token = sender
+        content = self._content(reply, self.numbers[number_id])
         if isinstance(content, SendResult):
             return content
         call = Call("POST", f"/{number_id}/messages", number_id, "POST /{phone-number-id}/messages",
-                    headers=bearer(number.access_token.get_secret_value()),
+                    headers=bearer(token),
                     json={"messaging_product": "whatsapp", "recipient_type": "individual", "to": reply.recipient,
                           **content})
         return await self.http.send(call, lambda r: judge_id(r, self.hold, "WhatsApp", "id"),
