@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,7 +41,7 @@ def mention_line(i: int, prefix: str = "t", **overrides: object) -> dict[str, ob
     return line
 
 
-def write_jsonl(path: Path, lines: list[dict[str, object] | bytes]) -> Path:
+def write_jsonl(path: Path, lines: Sequence[dict[str, object] | bytes]) -> Path:
     with path.open("wb") as f:
         for line in lines:
             f.write(line if isinstance(line, bytes) else json.dumps(line, ensure_ascii=False).encode())

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import queue
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -68,3 +70,30 @@ async def serve_standins() -> AsyncIterator[StandIns]:
         stand_ins.reset()  # releases hanging requests
         server.should_exit = True
         await task
+
+
+@contextlib.contextmanager
+def standins_in_thread() -> Iterator[StandIns]:
+    """The stand-ins on their own event loop in a thread: for tests whose services are processes
+    and whose body is synchronous. Their counts are plain lists, read under the GIL."""
+    ready: queue.Queue[StandIns | BaseException] = queue.Queue()
+    stop = threading.Event()
+
+    async def serve() -> None:
+        try:
+            async with serve_standins() as stand_ins:
+                ready.put(stand_ins)
+                await asyncio.to_thread(stop.wait)
+        except BaseException as error:  # handed to the test, which raises it
+            ready.put(error)
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), name="stand-ins", daemon=True)
+    thread.start()
+    got = ready.get(timeout=30)
+    if isinstance(got, BaseException):
+        raise got
+    try:
+        yield got
+    finally:
+        stop.set()
+        thread.join(timeout=10)

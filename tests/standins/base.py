@@ -28,6 +28,7 @@ class StandIn:
     """One platform's loopback double: subclasses add the platform's routes and shapes."""
 
     hang_s = 3.0  # longer than the adapters' timeout in the tests
+    delay_s = 0.0  # every accepted request answers this much later: widens the window a crash can land in
 
     def __init__(self) -> None:
         self._ids = itertools.count(1_900_000_000_000_000_001)
@@ -97,6 +98,8 @@ class StandIn:
 
     async def maybe_hang(self) -> None:
         """After storing: when scripted, sleep past the client's timeout (accepted, answer lost)."""
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if self._hangs:
             self._hangs -= 1
             try:

@@ -27,6 +27,9 @@ class ServiceNode:
     consumes: tuple[str, ...]
     publishes: tuple[str, ...]
     role: str
+    # consumed topics that are bookkeeping no customer waits on: their batches wait while the
+    # service's other consumers are behind (the router takes routing before acknowledgements)
+    deferred: tuple[str, ...] = ()
 
     @property
     def internal_port(self) -> int:
@@ -57,7 +60,8 @@ SERVICES: tuple[ServiceNode, ...] = (
         consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS, t.REPLIES),
         publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.CASE_ANSWERS, t.ALERTS, t.DLQ),
         role="cases and their lifecycle, departments, fair queues, SLA timers, follow-ups; the cases API; "
-             "crisis alerts"),
+             "crisis alerts",
+        deferred=(t.REPLIES,)),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
         consumes=(t.CASES_ROUTED, t.CASE_ANSWERS),

@@ -10,6 +10,7 @@ Offsets are committed only after the batch is handled or dead-lettered: at-least
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -336,16 +337,27 @@ class Stage:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     instruments: StageMetrics = field(init=False)
 
+    # how long a deferred consumer's batch waits at most for the others to catch up
+    defer_max_s: float = 2.0
+
     def __post_init__(self) -> None:
         self.publisher = Publisher(self.broker, allowed=None if self.publishes is None else frozenset(self.publishes))
         self.instruments = StageMetrics(self.registry)
+        # the undeferred consumers' batches in hand, and the records each topic had still to fetch
+        self._pressing = 0
+        self._behind: dict[str, int] = {}
+        self._caught_up = asyncio.Event()
+        self._caught_up.set()
 
     def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None,
-                kinds: frozenset[str] | None = None) -> None:
+                kinds: frozenset[str] | None = None, deferred: bool = False) -> None:
         """Register a batch consumer of `topic` decoding `model`, handled by `handler`.
 
         With `kinds`, a record whose `heed-kind` header names another kind is passed over (counted
         handled, committed) without being decoded or traced: the handler would have ignored it.
+        A `deferred` consumer's batch waits (at most `defer_max_s`) while the service's other
+        consumers have a batch in hand or records still to fetch: bookkeeping no customer waits on
+        yields the process to the work a customer does wait on.
         """
         group_id = group or f"heed-{self.service}.{topic}"
 
@@ -366,7 +378,14 @@ class Stage:
         async def _consume(message: KafkaMessage) -> None:
             raw = message.raw_message
             records = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-            await self._measure_lag(message.consumer, records)
+            behind = await self._measure_lag(message.consumer, records)
+            if deferred:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._caught_up.wait(), self.defer_max_s)
+            else:
+                self._behind[topic] = behind
+                self._pressing += 1
+                self._caught_up.clear()
             started = time.perf_counter()
             try:
                 if kinds is not None:
@@ -378,11 +397,17 @@ class Stage:
                 await self._handle_records(records, model, handler)
             finally:
                 self.instruments.batch_seconds.labels(self.service, topic).observe(time.perf_counter() - started)
+                if not deferred:
+                    self._pressing -= 1
+                    if self._pressing == 0 and not any(self._behind.values()):
+                        self._caught_up.set()
 
-    async def _measure_lag(self, consumer: object, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        """heed_consumer_lag of the batch's partitions: the consumer's highwater minus its position."""
+    async def _measure_lag(self, consumer: object, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+        """heed_consumer_lag of the batch's partitions: the consumer's highwater minus its position.
+        Returns their sum: the records of these partitions still to fetch."""
+        total = 0
         if not isinstance(consumer, AIOKafkaConsumer):
-            return  # faststream's in-memory test broker has no Kafka consumer
+            return total  # faststream's in-memory test broker has no Kafka consumer
         for tp in {TopicPartition(r.topic, r.partition) for r in records}:
             # revoked by a rebalance since the fetch: its lag is now another consumer's to tell
             if tp not in consumer.assignment():
@@ -391,6 +416,8 @@ class Stage:
             if highwater is not None:  # a partition this consumer fetched from: its position is known
                 behind = highwater - await consumer.position(tp)
                 self.instruments.lag.labels(self.service, tp.topic, str(tp.partition)).set(max(0, behind))
+                total += max(0, behind)
+        return total
 
     async def _handle_records(self, records: list[ConsumerRecord[bytes, bytes]], model: type[E],
                               handler: Handler[E]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from heed.runtime.messaging import Handler
 from heed.runtime.service import Service
-from heed_responder.bootstrap import Overrides, build_ports, delivery_tick, handlers_for
+from heed_responder.bootstrap import Overrides, Ports, build_ports, delivery_tick, handlers_for
 from heed_responder.settings import ResponderSettings
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,12 @@ class ResponderService(Service):
         self.overrides = overrides
         self._tick: Callable[[], Awaitable[int]] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._ports: Ports | None = None
 
     def handlers(self) -> dict[str, Handler[Any]]:
         ports = build_ports(self.settings, pool=lambda: self.pool, publisher=self.stage.publisher,
                             overrides=self.overrides)
+        self._ports = ports
         self._tick = delivery_tick(ports, self.settings)
         return handlers_for(ports)
 
@@ -59,3 +61,6 @@ class ResponderService(Service):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        close = getattr(self._ports.channel, "aclose", None) if self._ports is not None else None
+        if close is not None:
+            await close()  # the platforms' HTTP connections

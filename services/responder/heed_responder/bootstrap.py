@@ -19,14 +19,23 @@ from heed.runtime.messaging import Handler
 from heed.runtime.ports import Clock, EventPublisher, SystemClock
 from heed_responder.adapters.channels import SandboxChannel
 from heed_responder.adapters.outbox import PostgresOutbox
+from heed_responder.adapters.platforms.channel import PlatformChannel
+from heed_responder.adapters.platforms.clients import build_clients
+from heed_responder.adapters.platforms.settings import PlatformSettings
 from heed_responder.domain.planning import ReplyContext
 from heed_responder.handlers import deliver_due, respond, send_answers
 from heed_responder.ports import Channel, Outbox
 from heed_responder.settings import ResponderSettings
 
-# HEED_RESPONDER_CHANNEL_ADAPTER → the adapter, built over the responder's pool
-CHANNEL_ADAPTERS: dict[str, Callable[[asyncpg.Pool], Channel]] = {
-    "sandbox": SandboxChannel,
+
+def _platforms(pool: Callable[[], asyncpg.Pool]) -> Channel:
+    return PlatformChannel(build_clients(PlatformSettings()), SystemClock())
+
+
+# HEED_RESPONDER_CHANNEL_ADAPTER → the adapter (given the pool, for one that keeps its messages there)
+CHANNEL_ADAPTERS: dict[str, Callable[[Callable[[], asyncpg.Pool]], Channel]] = {
+    "sandbox": lambda pool: SandboxChannel(pool()),
+    "platforms": _platforms,  # the platforms' send APIs, accounts from HEED_* platform settings
 }
 
 
@@ -47,7 +56,7 @@ def channel_adapter(name: str, pool: Callable[[], asyncpg.Pool]) -> Channel:
     except KeyError:
         raise ValueError(f"unknown channel adapter {name!r} (HEED_RESPONDER_CHANNEL_ADAPTER); "
                          f"available: {', '.join(CHANNEL_ADAPTERS)}") from None
-    return build(pool())
+    return build(pool)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ class ResponderSettings(HeedSettings):
     responder_brand: str = Field(default="Lumo", description="The brand name used in replies")
     responder_hotline: str = Field(default="400-820-0000", description="Public hotline named in holding replies")
     responder_channel_adapter: str = Field(
-        default="sandbox", description="Outbound adapter; `sandbox` records every sent message in PostgreSQL")
+        default="sandbox", description="Outbound adapter: `sandbox` records every message in PostgreSQL instead of "
+                                      "sending it; `platforms` sends through each platform's API")
     responder_tick_s: float = Field(
         default=2.0, gt=0, description="How often the responder reads back replies left `sending` by a stopped "
                                        "responder, sends replies a platform asked to retry, and reports them")

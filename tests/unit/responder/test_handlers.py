@@ -142,7 +142,7 @@ async def test_a_public_answer_too_long_for_the_channel_fails_with_the_reason_an
     assert responder.channel.sent == []
     [reply] = responder.replies()
     assert reply.status is ReplyStatus.FAILED
-    assert reply.error == "answer is 141 characters; weibo allows 140 in a public reply"
+    assert reply.error == "held by the reply guard: length: 141 of 140 weighted characters on weibo (public reply)"
 
 
 async def test_a_private_answer_may_be_longer_than_a_public_one():

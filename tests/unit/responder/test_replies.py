@@ -11,15 +11,18 @@ from heed.contracts.events import (
     RoutedCase,
     Visibility,
 )
-from heed_responder.domain.planning import ReplyContext, plan
+from heed_responder.domain.outbox import OutboxStatus
+from heed_responder.domain.planning import ReplyContext, customer_values, plan
 from heed_responder.domain.templates import render_reply
 from tests.unit.factories import classification, mention
 
-DUE = "2026-11-20 08:30 UTC"
+DUE_AT = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+DUE = "08:30 (UTC) on 20 Nov"
 
 
-def render(text, c, mode=HandlingMode.HOLDING, channel=Channel.WEIBO, department="logistics"):
-    return render_reply(mention(text, channel), c, mode, department, "AB12CD34", DUE, "Lumo", "400-820-0000")
+def render(text, c, mode=HandlingMode.HOLDING, channel=Channel.WEIBO, department="logistics", **kw):
+    return render_reply(mention(text, channel), c, mode, department, "AB12CD34", DUE_AT, "Lumo", "400-820-0000",
+                        **kw)
 
 
 def test_traditional_posts_get_traditional_replies_and_simplified_posts_simplified():
@@ -37,12 +40,57 @@ def test_holding_replies_name_the_department_the_case_and_the_hotline():
     assert "การจัดส่ง" in th.text and th.language == "th"
 
 
-def test_replies_fit_the_channel_limit():
+def test_a_reply_too_long_for_the_channel_is_held_for_a_person_never_cut():
     long_name = mention("late", Channel.X).model_copy(update={"author": mention().author.model_copy(
         update={"name": "N" * 400})})
-    r = render_reply(long_name, classification(Category.COMPLAINT), HandlingMode.HOLDING, "logistics",
-                     "AB12CD34", DUE, "Lumo", "400")
-    assert len(r.text) == 280 and r.text.endswith("…")
+    routed = _routed(HandlingMode.HOLDING).model_copy(update={"mention": long_name})
+    row = plan(routed, LUMO)
+    assert row.status is OutboxStatus.FAILED and row.text is not None and "…" not in row.text
+    assert row.error is not None and row.error.startswith("held by the reply guard: length:")
+
+
+def test_due_times_are_in_the_brands_time_zone_and_the_customers_date_format():
+    c = classification(Category.COMPLAINT)
+    assert "16:30 (UTC+8) on 20 Nov" in render("late", c, time_zone="Asia/Shanghai").text
+    zh = render("还没到", classification(Category.COMPLAINT, language="zh", script="Hans"), time_zone="Asia/Shanghai")
+    assert "11月20日 16:30" in zh.text and "UTC" not in zh.text
+    th = render("ของยังไม่มา", classification(Category.COMPLAINT, language="th"), time_zone="Asia/Bangkok")
+    assert "20 พ.ย. 15:30 น." in th.text
+
+
+def test_hong_kong_and_taiwan_posts_get_their_own_traditional_and_the_name_stays_as_written():
+    author = mention().author.model_copy(update={"name": "台北阿凱"})
+    hk = mention("你哋嘅客服真係好差，等咗三日都冇人理", Channel.FACEBOOK).model_copy(update={"author": author})
+    r = render_reply(hk, classification(Category.COMPLAINT, language="zh", script="Hant"), HandlingMode.HOLDING,
+                     "customer-service", "AB12CD34", DUE_AT, "Lumo", "400-820-0000")
+    assert "台北阿凱" in r.text and "臺北阿凱" not in r.text
+    assert "爲" not in r.text and "裏" not in r.text
+    tw = mention("請問台北捷運站附近的門市軟體更新要多久", Channel.FACEBOOK)
+    r = render_reply(tw, classification(Category.QUESTION, language="zh", script="Hant"), HandlingMode.ANSWER,
+                     "technical-support", "AB12CD34", DUE_AT, "Lumo", "400-820-0000")
+    assert "技術支援" in r.text or "技術支持" in r.text
+
+
+def test_a_sales_lead_is_welcomed_not_apologised_to():
+    r = render("I'd like a quote for 40 suites for our company retreat", classification(Category.SALES_LEAD),
+               channel=Channel.X, department="sales")
+    assert "sorry" not in r.text.lower() and "interest" in r.text
+
+
+def test_a_private_message_is_never_told_to_move_to_private_messages():
+    row = plan(_routed(HandlingMode.PRIVATE, visibility=Visibility.PRIVATE), LUMO)
+    assert row.status is OutboxStatus.PENDING and row.visibility == "private"
+    assert row.text is not None and "private message" not in row.text and "reply here" in row.text
+
+
+def test_an_empty_post_gets_no_public_reply_but_goes_to_a_person():
+    routed = _routed(HandlingMode.ANSWER).model_copy(update={"mention": mention("  🙂 ", Channel.WEIBO)})
+    row = plan(routed, LUMO)
+    assert row.status is OutboxStatus.FAILED and row.error is not None and "empty-post" in row.error
+
+
+def test_the_customers_phone_is_never_echoed_in_public():
+    assert customer_values("call me on 138 0013 8000 or a@b.cn, order 2211") == ["a@b.cn", "138 0013 8000"]
 
 
 def test_unknown_languages_get_english_and_praise_gets_thanks():

@@ -3,12 +3,14 @@ customer sees it, and the events that report what became of it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from heed.contracts.events import (
     AnswerKind,
     CaseAnswer,
+    Category,
     Channel,
     HandlingMode,
     Reply,
@@ -18,8 +20,10 @@ from heed.contracts.events import (
     Visibility,
     derive_id,
 )
+from heed_responder.domain.guard import GuardInput, Verdict, check
 from heed_responder.domain.outbox import REPORTED, OutboxRow, OutboxStatus
-from heed_responder.domain.templates import in_script, limit_for, render_follow_up, render_reply
+from heed_responder.domain.regional import region_of
+from heed_responder.domain.templates import in_script, render_follow_up, render_reply
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class ReplyContext:
 
     brand: str
     hotline: str
+    time_zone: str = "UTC"  # the brand's: due times are written in it
+    market: str | None = None  # the brand's market (HK, TW, …): the Traditional standard when a post shows none
 
 
 def reply_visibility(routed: RoutedCase) -> Visibility:
@@ -54,12 +60,37 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
         status=OutboxStatus.IGNORED, account=m.account, thread_root=m.thread_root)
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
-    rendered = render_reply(m, routed.classification, routed.handling_mode, routed.department,
-                            case_ref=str(routed.case_id)[:8].upper(),
-                            due=routed.sla_due_at.strftime("%Y-%m-%d %H:%M UTC"), brand=context.brand,
-                            hotline=context.hotline)
+    c = routed.classification
+    rendered = render_reply(m, c, routed.handling_mode, routed.department, case_ref=str(routed.case_id)[:8].upper(),
+                            due=routed.sla_due_at, brand=context.brand, hotline=context.hotline,
+                            time_zone=context.time_zone, market=context.market)
+    private = reply_visibility(routed) is Visibility.PRIVATE
+    verdict = check(GuardInput(
+        text=rendered.text, channel=m.channel.value, private=private, automatic=True,
+        mode=routed.handling_mode.value, category=c.category.value, sentiment=c.sentiment,
+        sales_lead=c.category is Category.SALES_LEAD, post_text=m.text,
+        post_private=m.visibility is Visibility.PRIVATE, script=rendered.script,
+        customer_pii=customer_values(m.text), protected=[v for v in (m.author.name, m.author.handle) if v]))
+    status, error = (OutboxStatus.PENDING, None) if verdict.ok else (OutboxStatus.FAILED, held(verdict))
     return replace(ignored, text=rendered.text, language=rendered.language, script=rendered.script,
-                   template_id=rendered.template_id, status=OutboxStatus.PENDING)
+                   template_id=rendered.template_id, status=status, error=error)
+
+
+def held(verdict: Verdict) -> str:
+    """The reason a reply the guard refused goes to a person instead (names no customer data)."""
+    return "held by the reply guard: " + "; ".join(verdict.reasons)
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NUMBER = re.compile(r"[A-Za-z]{0,3}\d[\d\s-]{4,}\d")
+
+
+def customer_values(text: str) -> list[str]:
+    """What the customer wrote that a public reply must never repeat: emails, and numbers of six
+    digits or more (phones, orders, bookings, cards) with any letters before them."""
+    found = _EMAIL.findall(text)
+    found += [n for n in _NUMBER.findall(text) if sum(ch.isdigit() for ch in n) >= 6]
+    return found
 
 
 def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
@@ -73,16 +104,20 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
         rendered = render_follow_up(answer.language, answer.script, context.brand)
         text, language, script, template_id = rendered.text, rendered.language, rendered.script, rendered.template_id
     else:
-        text = in_script(answer.text or "", answer.script if answer.language == "zh" else None)
+        text = in_script(answer.text or "", answer.script if answer.language == "zh" else None,
+                         region_of("", market=context.market))
         language, script, template_id = answer.language, answer.script, "agent"
-    limit = limit_for(answer.channel, private)
     status, error = OutboxStatus.PENDING, None
     if not text.strip():
         status, error = OutboxStatus.FAILED, "the answer is empty"
-    elif len(text) > limit:
-        status = OutboxStatus.FAILED
-        error = (f"answer is {len(text)} characters; {answer.channel.value} allows {limit} in a "
-                 f"{'private message' if private else 'public reply'}")
+    else:
+        # an agent's answer: placeholders, length the platform's way, script; no template checks
+        verdict = check(GuardInput(
+            text=text, channel=answer.channel.value, private=private, automatic=False, mode=HandlingMode.ANSWER.value,
+            category=None, sentiment=None, sales_lead=False, post_text="", post_private=private,
+            script=script if language == "zh" else None))
+        if not verdict.ok:
+            status, error = OutboxStatus.FAILED, held(verdict)
     return OutboxRow(
         reply_id=derive_id("reply", "answer", answer.answer_id), mention_id=answer.mention_id,
         case_id=answer.case_id, channel=answer.channel.value, visibility=answer.visibility.value,

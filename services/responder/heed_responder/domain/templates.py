@@ -1,28 +1,27 @@
 """Reply templates per handling mode, category and language, rendered in the customer's script.
 
-Chinese templates are written once in Simplified; a post in Traditional script gets the reply
-converted with OpenCC, so the customer reads their own script.
+Chinese templates are written once in Simplified; a post in Traditional script gets the reply in
+its region's standard (Hong Kong or Taiwan, `regional.py`) with the customer's own name untouched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from opencc import OpenCC
+from heed.contracts.events import Category, Classification, HandlingMode, Mention, Visibility
+from heed_responder.domain.regional import region_of, to_simplified, to_traditional
 
-from heed.contracts.events import Category, Channel, Classification, HandlingMode, Mention
-
-# Characters a public reply may use on each channel (platform limits).
-CHANNEL_LIMITS: dict[Channel, int] = {
-    Channel.X: 280, Channel.WEIBO: 140, Channel.INSTAGRAM: 2200, Channel.FACEBOOK: 8000,
-    Channel.LINKEDIN: 1250, Channel.WECHAT: 600, Channel.WHATSAPP: 4096, Channel.MESSENGER: 2000,
-}
-
-# Characters a private message may use (the platforms' direct-message limits; others as public).
-PRIVATE_LIMITS: dict[Channel, int] = {
-    Channel.X: 10000, Channel.MESSENGER: 2000, Channel.WHATSAPP: 4096, Channel.WECHAT: 600,
-    Channel.INSTAGRAM: 1000, Channel.FACEBOOK: 2000,
+# A private conversation that needs private handling: it stays where it is (never "move to private").
+PRIVATE_IN_PLACE: dict[str, str] = {
+    "en": "Hi {name}, we're sorry about this and we're on it. Our {department} team has your case ({case}) and "
+          "will reply here by {due}. – {brand}",
+    "zh": "{name}您好，非常抱歉，我们正在处理。{department}团队已接手您的问题（编号 {case}），"
+          "将在 {due} 前在这里回复您。——{brand}",
+    "th": "สวัสดีค่ะคุณ{name} ขออภัยค่ะ ทีม{department}กำลังดูแลเรื่องของคุณ (เลขที่ {case}) และจะตอบกลับที่นี่ภายใน {due} "
+          "– {brand}",
 }
 
 # The check-back after a case is resolved: one digit back is a rating (the router reads it).
@@ -75,6 +74,18 @@ TEMPLATES: dict[tuple[HandlingMode, Category | None], dict[str, str]] = {
         "th": "สวัสดีค่ะคุณ{name} เราอยากช่วยดูแลเรื่องนี้เป็นการส่วนตัว ได้ส่งข้อความส่วนตัวถึงคุณแล้ว "
               "กรุณาคุยต่อทางข้อความเพื่อความเป็นส่วนตัวของข้อมูลคุณค่ะ – {brand}",
     },
+    # a sales lead is welcomed, never apologised to
+    (HandlingMode.HOLDING, Category.SALES_LEAD): {
+        "en": "Hi {name}, thanks for your interest! Our {department} team will get in touch by {due} with "
+              "the details. – {brand}",
+        "zh": "{name}您好，感谢您的关注！{department}团队将在 {due} 前与您联系，为您介绍详情。——{brand}",
+        "th": "สวัสดีค่ะคุณ{name} ขอบคุณที่สนใจนะคะ ทีม{department}จะติดต่อกลับภายใน {due} พร้อมรายละเอียดค่ะ – {brand}",
+    },
+    (HandlingMode.ANSWER, Category.SALES_LEAD): {
+        "en": "Hi {name}, thanks for your interest! Our {department} team will reply here shortly. – {brand}",
+        "zh": "{name}您好，感谢您的关注！{department}团队会尽快在这里回复您。——{brand}",
+        "th": "สวัสดีค่ะคุณ{name} ขอบคุณที่สนใจนะคะ ทีม{department}จะตอบกลับที่นี่โดยเร็วค่ะ – {brand}",
+    },
     (HandlingMode.ACKNOWLEDGE, Category.PRAISE): {
         "en": "Thank you so much, {name}! Made our day. We'll pass your kind words to the team. – {brand}",
         "zh": "谢谢{name}的肯定！我们会把您的鼓励转达给团队。——{brand}",
@@ -101,28 +112,14 @@ class RenderedReply:
     template_id: str
 
 
-@lru_cache(maxsize=1)
-def _to_traditional() -> OpenCC:
-    return OpenCC("s2t")
-
-
-@lru_cache(maxsize=1)
-def _to_simplified() -> OpenCC:
-    return OpenCC("t2s")
-
-
-def in_script(text: str, script: str | None) -> str:
-    """A person's text in the customer's Chinese script (an agent may type either); other text as it is."""
+def in_script(text: str, script: str | None, region: str | None = None, keep: Sequence[str] = ()) -> str:
+    """A person's text in the customer's Chinese script and region's standard (an agent may type
+    either script); what `keep` names (a quoted name, an order reference) stays as written."""
     if script == "Hant":
-        return str(_to_traditional().convert(text))
+        return to_traditional(text, region, keep=keep)
     if script == "Hans":
-        return str(_to_simplified().convert(text))
+        return to_simplified(text, keep=keep)
     return text
-
-
-def limit_for(channel: Channel, private: bool) -> int:
-    return PRIVATE_LIMITS.get(channel, CHANNEL_LIMITS.get(channel, 2000)) if private \
-        else CHANNEL_LIMITS.get(channel, 2000)
 
 
 def render_follow_up(language: str, script: str | None, brand: str) -> RenderedReply:
@@ -140,24 +137,45 @@ def template_language(c: Classification) -> str:
     return c.language if c.language in ("en", "zh", "th") else "en"
 
 
-def fit(text: str, limit: int) -> str:
-    """Trim to the channel's limit at a character boundary, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def render_reply(mention: Mention, c: Classification, mode: HandlingMode, department: str, case_ref: str,
-                 due: str, brand: str, hotline: str) -> RenderedReply:
-    """The reply for a routed mention, in the customer's language and script, within channel limits."""
+                 due: datetime, brand: str, hotline: str, time_zone: str = "UTC", market: str | None = None
+                 ) -> RenderedReply:
+    """The reply for a routed mention, in the customer's language and script (Traditional in their
+    region's standard, their own name as they wrote it) with the due time in the brand's time zone.
+
+    Never cut to fit: the reply guard refuses a reply too long for the channel.
+    """
     lang = template_language(c)
-    key = (mode, c.category) if (mode, c.category) in TEMPLATES else (mode, None)
-    template = TEMPLATES[key][lang]
+    private_post = mention.visibility is Visibility.PRIVATE
+    if mode is HandlingMode.PRIVATE and private_post:
+        template, key_id = PRIVATE_IN_PLACE[lang], f"{mode.value}/in-place/{lang}"
+    else:
+        key = (mode, c.category) if (mode, c.category) in TEMPLATES else (mode, None)
+        template = TEMPLATES[key][lang]
+        key_id = f"{mode.value}/{key[1].value if key[1] else 'any'}/{lang}"
     name = mention.author.name or mention.author.handle or ("there" if lang == "en" else "")
     dept = DEPARTMENTS[lang].get(department, department)
-    text = template.format(name=name, department=dept, case=case_ref, due=due, hotline=hotline, brand=brand)
+    text = template.format(name=name, department=dept, case=case_ref, due=local_time(due, lang, time_zone),
+                           hotline=hotline, brand=brand)
     script = None
     if lang == "zh":
         script = c.script or "Hans"
         if script == "Hant":
-            text = _to_traditional().convert(text)
-    template_id = f"{mode.value}/{key[1].value if key[1] else 'any'}/{lang}"
-    return RenderedReply(fit(text, CHANNEL_LIMITS.get(mention.channel, 2000)), lang, script, template_id)
+            text = to_traditional(text, region_of(mention.text, market=market), keep=[name])
+    return RenderedReply(text, lang, script, key_id)
+
+
+_THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+
+
+def local_time(at: datetime, language: str, time_zone: str) -> str:
+    """A due time as the customer reads it: in the brand's time zone, in their language's format."""
+    local = at.astimezone(ZoneInfo(time_zone))
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    zone = "UTC" if hours == 0 else f"UTC{hours:+d}"
+    if language == "zh":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    if language == "th":
+        return f"{local.day} {_THAI_MONTHS[local.month - 1]} {local:%H:%M} น."
+    return f"{local:%H:%M} ({zone}) on {local.day} {local:%b}"
