@@ -41,6 +41,7 @@ from heed.runtime.messaging import Outgoing, open_publisher
 from heed_ops import relay
 from heed_ops.processes import stop_processes
 from heed_ops.progress import Progress, progress_bars
+from heed_ops.report import DUPLICATE_SENDS
 from heed_ops.session import Session, Stack, services, stack
 from heed_ops.waiting import poll_until
 
@@ -96,13 +97,10 @@ async def measure(dsn: str, since: datetime, first_publish: float) -> dict[str, 
             "SELECT count(*) AS n,"
             " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - received_at) * 1000) AS p50,"
             " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - received_at) * 1000) AS p99"
-            " FROM responder.replies WHERE status = 'sent' AND received_at >= $1", since)
+            " FROM responder.replies WHERE status = 'sent' AND kind = 'auto' AND received_at >= $1", since)
         handled = await conn.fetchval(
-            "SELECT count(*) FROM responder.replies WHERE received_at >= $1", since)
-        dup = await conn.fetchval(
-            "SELECT count(*) - count(DISTINCT coalesce(r.answer_id, r.mention_id)) FROM responder.sandbox_messages s"
-            " JOIN responder.replies r USING (reply_id) WHERE s.sent_at >= $1",
-            since)
+            "SELECT count(*) FROM responder.replies WHERE kind = 'auto' AND received_at >= $1", since)
+        dup = await conn.fetchval(DUPLICATE_SENDS, since)
     finally:
         await conn.close()
     assert crm is not None and rep is not None

@@ -24,6 +24,12 @@ from typing import Any
 
 import asyncpg
 
+# what was sent twice: an automatic reply and its handoff message per mention, an answer or
+# follow-up per answer id (the sandbox's count: a platform counts its own at its end)
+DUPLICATE_SENDS = ("SELECT count(*) - count(DISTINCT (r.kind, coalesce(r.answer_id, r.mention_id)))"
+                   " FROM responder.sandbox_messages s JOIN responder.replies r USING (reply_id)"
+                   " WHERE s.sent_at >= $1")
+
 QUERIES: dict[str, str] = {
     "mentions": "SELECT count(*) FROM ingest.mentions WHERE published AND received_at >= $1",
     "duplicates_dropped": "SELECT coalesce(sum(seen - 1), 0) FROM ingest.mentions WHERE received_at >= $1",
@@ -34,10 +40,7 @@ QUERIES: dict[str, str] = {
     "replies_failed": "SELECT count(*) FROM responder.replies WHERE status = 'failed' AND received_at >= $1",
     "ignored": "SELECT count(*) FROM responder.replies WHERE status = 'ignored' AND received_at >= $1",
     "sandbox_messages": "SELECT count(*) FROM responder.sandbox_messages WHERE sent_at >= $1",
-    # what was sent twice: an automatic reply per mention, an answer or follow-up per answer id
-    "duplicate_sends": "SELECT count(*) - count(DISTINCT coalesce(r.answer_id, r.mention_id))"
-                       " FROM responder.sandbox_messages s JOIN responder.replies r USING (reply_id)"
-                       " WHERE s.sent_at >= $1",
+    "duplicate_sends": DUPLICATE_SENDS,
     "crm_interactions": "SELECT count(*) FROM crm.interactions WHERE recorded_at >= $1",
     "customers": "SELECT count(*) FROM crm.customers WHERE created_at >= $1",
     "dlq": "SELECT count(*) FROM ingest.dead_letters WHERE failed_at >= $1",

@@ -41,7 +41,8 @@ async def test_answers_share_the_outbox_with_automatic_replies_and_keep_their_re
         assert rows[first.answer_id].status is OutboxStatus.PENDING and rows[first.answer_id].kind == "agent"
         refused = rows[too_long.answer_id]
         assert refused.status is OutboxStatus.FAILED
-        assert refused.error == "held by the reply guard: length: 141 of 140 weighted characters on weibo (public reply)"
+        assert refused.error == ("held by the reply guard: length: 141 of 140 weighted characters on weibo"
+                                 " (public reply)")
         assert await pool.fetchval("SELECT count(*) FROM replies WHERE mention_id = $1", mention_id) == 2
         assert await outbox.for_mentions([mention_id]) == []  # no automatic reply for it
     finally:

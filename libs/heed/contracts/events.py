@@ -24,6 +24,12 @@ def derive_id(kind: str, *parts: object) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, kind + "\x1f" + "\x1f".join(str(p) for p in parts))
 
 
+def customer_id_for(channel: str, platform_id: str) -> uuid.UUID:
+    """The customer id crm-sync gives a channel identity, the same however often it is seen (the
+    responder names it in a secure link; crm-sync owns the record)."""
+    return derive_id("customer", channel, platform_id)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -236,6 +242,8 @@ class CaseEventKind(StrEnum):
     REOPENED = "reopened"
     FOLLOW_UP_SENT = "follow_up_sent"
     RATED = "rated"
+    # the customer confirmed who they are through the case's secure link (details stay in crm-sync)
+    VERIFIED = "verified"
 
 
 class CaseEvent(Event):
@@ -299,6 +307,9 @@ class ReplyKind(StrEnum):
     AUTO = "auto"  # the responder's automatic reply to a routed mention
     AGENT = "agent"  # a department's answer (CaseAnswer)
     FOLLOW_UP = "follow_up"  # the check-back asking for a rating (CaseAnswer)
+    # the private message that goes with a public acknowledgement to an angry or sensitive post,
+    # carrying the secure verification link (the public reply says only that it was sent)
+    HANDOFF = "handoff"
 
 
 class Reply(Event):

@@ -57,7 +57,7 @@ SERVICES: tuple[ServiceNode, ...] = (
         role="language, script, category, issue type, sentiment, urgency, PII"),
     ServiceNode(
         "router", "heed_router", "heed_router.app:RouterService", "router", 8082,
-        consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS, t.REPLIES),
+        consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS, t.REPLIES, t.CRM_VERIFICATIONS),
         publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.CASE_ANSWERS, t.ALERTS, t.DLQ),
         role="cases and their lifecycle, departments, fair queues, SLA timers, follow-ups; the cases API; "
              "crisis alerts",

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 
 from heed.contracts.events import Channel, CustomerTier, CustomerUpdate, derive_id
+from heed.contracts.events import customer_id_for as shared_customer_id
 
 
 def customer_id_for(channel: Channel, platform_id: str) -> uuid.UUID:
     """One customer per channel identity, the same id however often the identity is seen."""
-    return derive_id("customer", channel.value, platform_id)
+    return shared_customer_id(channel.value, platform_id)
 
 
 def announcement(customer_id: uuid.UUID, identities: list[str], tier: CustomerTier, owner: str | None,

@@ -17,6 +17,7 @@ import asyncpg
 from heed.contracts import topics
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import Clock, EventPublisher, SystemClock
+from heed.runtime.settings import key_ring
 from heed_responder.adapters.channels import SandboxChannel
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.adapters.platforms.channel import PlatformChannel
@@ -81,7 +82,18 @@ def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool]
         channel=channel,
         publisher=overrides.publisher if overrides.publisher is not None else publisher,
         clock=overrides.clock if overrides.clock is not None else SystemClock(),
-        context=ReplyContext(brand=settings.responder_brand, hotline=settings.responder_hotline))
+        context=reply_context(settings))
+
+
+def reply_context(settings: ResponderSettings) -> ReplyContext:
+    """What replies say about the brand; a secure-link key that is set but unusable stops the
+    service at once, naming the setting (never the key)."""
+    keys = (key_ring(settings.secure_link_key, env="HEED_SECURE_LINK_KEY")
+            if settings.secure_link_key is not None else ())
+    return ReplyContext(brand=settings.responder_brand, hotline=settings.responder_hotline,
+                        time_zone=settings.responder_time_zone, market=settings.responder_market, link_keys=keys,
+                        verify_url=settings.responder_verify_url,
+                        link_ttl=timedelta(seconds=settings.responder_link_ttl_s))
 
 
 def handlers_for(ports: Ports) -> dict[str, Handler[Any]]:

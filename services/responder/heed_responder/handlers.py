@@ -15,24 +15,27 @@ from heed.contracts.events import CaseAnswer, RoutedCase
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher
 from heed_responder.domain.outbox import OutboxRow, OutboxStatus
-from heed_responder.domain.planning import ReplyContext, outcome, plan, plan_answer
+from heed_responder.domain.planning import ReplyContext, outcome, plan, plan_answer, plan_handoff
 from heed_responder.ports import Channel, Outbox
 
 
 async def respond(batch: list[Incoming[RoutedCase]], *, outbox: Outbox, channel: Channel,
                   publisher: EventPublisher, context: ReplyContext, clock: Clock) -> None:
-    """Queue each routed mention's automatic reply in the outbox, send the pending ones through the
-    channel, and publish each reply sent or failed.
+    """Queue each routed mention's automatic reply in the outbox (with the private message that goes
+    with a public acknowledgement of an angry or sensitive post), send the pending ones through the
+    channel, and publish each reply sent, failed or unknown.
 
     The outbox is written before anything is sent and only pending replies are sent, so a
     redelivered mention is never answered twice; it publishes the same events again.
     """
     mention_ids = [item.event.mention_id for item in batch]
-    await outbox.enqueue([plan(item.event, context) for item in batch])
+    planned = [plan(item.event, context) for item in batch]
+    planned += [row for item in batch if (row := plan_handoff(item.event, context)) is not None]
+    await outbox.enqueue(planned)
     rows = await _send_pending(await outbox.for_mentions(mention_ids), outbox, channel, clock,
                                lambda: outbox.for_mentions(mention_ids))
-    by_mention = {r.mention_id: r for r in rows}
-    await _publish(publisher, [(by_mention[item.event.mention_id], item) for item in batch], clock)
+    by_mention = {item.event.mention_id: item for item in batch}
+    await _publish(publisher, [(row, by_mention[row.mention_id]) for row in rows], clock)
 
 
 async def send_answers(batch: list[Incoming[CaseAnswer]], *, outbox: Outbox, channel: Channel,

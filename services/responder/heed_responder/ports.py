@@ -26,7 +26,7 @@ class Outbox(Protocol):
         ...
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
-        """The automatic replies of these mentions, as they stand now."""
+        """The automatic replies of these mentions (with their handoff messages), as they stand now."""
         ...
 
     async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:

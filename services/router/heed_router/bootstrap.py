@@ -19,7 +19,14 @@ from heed_router.adapters.alert_webhook import NoAlertNotifier, WebhookAlertNoti
 from heed_router.adapters.postgres import PostgresCases
 from heed_router.domain.alerts import AlertDetector, AlertParameters
 from heed_router.domain.rules import RuleTable
-from heed_router.handlers import fire_timers, learn_customers, publish_leftovers, route, track_replies
+from heed_router.handlers import (
+    fire_timers,
+    learn_customers,
+    publish_leftovers,
+    route,
+    track_replies,
+    track_verifications,
+)
 from heed_router.ports import AlertNotifier, CaseDesk, CaseStore
 from heed_router.settings import RouterSettings
 
@@ -86,4 +93,5 @@ def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool
                                             alerts=alerting.detector, notifier=alerting.notifier),
         topics.CRM_CUSTOMERS: partial(learn_customers, store=store),
         topics.REPLIES: partial(track_replies, rules=rules, store=store, publisher=publisher, clock=clock),
+        topics.CRM_VERIFICATIONS: partial(track_verifications, store=store, publisher=publisher, clock=clock),
     }, tick=tick)

@@ -17,7 +17,15 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 
 from heed.contracts import topics
-from heed.contracts.events import CaseAnswer, CaseEvent, CaseEventKind, ClassifiedMention, CustomerUpdate, Reply
+from heed.contracts.events import (
+    CaseAnswer,
+    CaseEvent,
+    CaseEventKind,
+    ClassifiedMention,
+    CustomerUpdate,
+    CustomerVerified,
+    Reply,
+)
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher
 from heed_router.domain.alerts import AlertDetector
@@ -29,7 +37,7 @@ from heed_router.domain.cases import (
     posting_order,
     routed_case,
 )
-from heed_router.domain.lifecycle import Change, Timer, accumulate, on_reply, on_timer
+from heed_router.domain.lifecycle import Change, Timer, accumulate, on_reply, on_timer, on_verified
 from heed_router.domain.rules import RuleTable
 from heed_router.ports import AlertNotifier, CaseStore
 
@@ -124,6 +132,24 @@ async def track_replies(batch: list[Incoming[Reply]], *, rules: Callable[[], Rul
         await unit.save(list(changes.values()), published=True)
         await unit.answer_outcomes([r for r in replies if r.answer_id is not None])
         # published before the commit: a failed publish rolls the change back and the batch comes again
+        await publisher.publish(outgoing([e for c in changes.values() for e in c.events], [],
+                                         batch[-1].context if batch else None))
+
+
+async def track_verifications(batch: list[Incoming[CustomerVerified]], *, store: CaseStore,
+                              publisher: EventPublisher, clock: Clock) -> None:
+    """Say on each case that its customer confirmed who they are (crm-sync's secure page)."""
+    now = clock.now()
+    async with store.unit() as unit:
+        cases = await unit.cases(sorted({item.event.case_id for item in batch}))
+        changes: dict[uuid.UUID, Change] = {}
+        for item in batch:
+            case = cases.get(item.event.case_id)
+            if case is not None:  # a case this router never saw: nothing to say it on
+                change = on_verified(case, item.event, now)
+                cases[case.case_id] = change.case
+                accumulate(changes, change)
+        await unit.save(list(changes.values()), published=True)
         await publisher.publish(outgoing([e for c in changes.values() for e in c.events], [],
                                          batch[-1].context if batch else None))
 

@@ -27,20 +27,21 @@ class FakeOutbox:
         self.unreported_ids: set[uuid.UUID] = set()
 
     async def enqueue(self, replies: Sequence[OutboxRow]) -> None:
-        queued = {r.mention_id for r in self.replies.values() if r.kind == "auto"}
+        queued = {(r.kind, r.mention_id) for r in self.replies.values() if r.kind in ("auto", "handoff")}
         answered: set[uuid.UUID | None] = {r.answer_id for r in self.replies.values() if r.answer_id is not None}
         for r in replies:
             if r.reply_id in self.replies:
                 continue
-            if r.kind == "auto" and r.mention_id not in queued:
-                self.replies[r.reply_id] = r
-                queued.add(r.mention_id)
-            elif r.kind != "auto" and r.answer_id not in answered:
+            if r.kind in ("auto", "handoff"):
+                if (r.kind, r.mention_id) not in queued:
+                    self.replies[r.reply_id] = r
+                    queued.add((r.kind, r.mention_id))
+            elif r.answer_id not in answered:
                 self.replies[r.reply_id] = r
                 answered.add(r.answer_id)
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
-        return [r for r in self.replies.values() if r.mention_id in set(mention_ids) and r.kind == "auto"]
+        return [r for r in self.replies.values() if r.mention_id in set(mention_ids) and r.kind in ("auto", "handoff")]
 
     async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         return [r for r in self.replies.values() if r.answer_id in set(answer_ids)]

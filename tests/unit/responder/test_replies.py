@@ -10,9 +10,12 @@ from heed.contracts.events import (
     HandlingMode,
     RoutedCase,
     Visibility,
+    customer_id_for,
+    derive_id,
 )
+from heed.secure_link import verify
 from heed_responder.domain.outbox import OutboxStatus
-from heed_responder.domain.planning import ReplyContext, customer_values, plan
+from heed_responder.domain.planning import ReplyContext, customer_values, plan, plan_handoff
 from heed_responder.domain.templates import render_reply
 from tests.unit.factories import classification, mention
 
@@ -110,8 +113,9 @@ def _routed(mode: HandlingMode, visibility=Visibility.PUBLIC) -> RoutedCase:
 LUMO = ReplyContext(brand="Lumo", hotline="1")
 
 
-def test_private_handling_and_private_conversations_are_answered_privately_and_spam_not_at_all():
-    assert plan(_routed(HandlingMode.PRIVATE), LUMO).visibility == "private"
+def test_private_conversations_are_answered_privately_public_posts_publicly_and_spam_not_at_all():
+    assert plan(_routed(HandlingMode.PRIVATE), LUMO).visibility == "public"  # the acknowledgement; see handoff
+    assert plan(_routed(HandlingMode.PRIVATE, Visibility.PRIVATE), LUMO).visibility == "private"
     assert plan(_routed(HandlingMode.ANSWER, Visibility.PRIVATE), LUMO).visibility == "private"
     assert plan(_routed(HandlingMode.ANSWER), LUMO).visibility == "public"
     spam = plan(_routed(HandlingMode.IGNORE), LUMO)
@@ -121,3 +125,38 @@ def test_private_handling_and_private_conversations_are_answered_privately_and_s
 def test_the_reply_id_is_the_same_however_often_a_mention_is_planned():
     routed = _routed(HandlingMode.ANSWER)
     assert plan(routed, LUMO).reply_id == plan(routed, LUMO).reply_id
+
+
+KEY = b"k" * 32
+LINKED = ReplyContext(brand="Lumo", hotline="1", link_keys=(KEY,), verify_url="https://care.example.com/verify")
+
+
+def test_an_angry_public_post_gets_a_short_public_acknowledgement_and_a_private_message_with_a_secure_link():
+    routed = _routed(HandlingMode.PRIVATE)
+    public, private = plan(routed, LINKED), plan_handoff(routed, LINKED)
+    assert public.visibility == "public" and public.kind == "auto" and "https://" not in (public.text or "")
+    assert private is not None and private.kind == "handoff" and private.visibility == "private"
+    assert private.status is OutboxStatus.PENDING and private.recipient == routed.mention.author.platform_id
+    [url] = [w for w in (private.text or "").split() if w.startswith("https://care.example.com/verify/")]
+    claims = verify(KEY, url.rsplit("/", 1)[1], now=routed.mention.received_at)
+    assert (claims.case_id, claims.link_id) == (routed.case_id, derive_id("secure-link", routed.mention_id))
+    assert claims.customer_id == customer_id_for("weibo", routed.mention.author.platform_id)
+    assert claims.expires_at == routed.mention.received_at.replace(microsecond=0) + timedelta(hours=24)
+    assert plan_handoff(routed, LINKED) == private  # planned again (a redelivery): the same message and link
+
+
+def test_without_a_verification_page_the_private_message_says_the_team_continues_there():
+    private = plan_handoff(_routed(HandlingMode.PRIVATE), LUMO)
+    assert private is not None and "https://" not in (private.text or "") and private.template_id is not None
+    assert private.template_id.startswith("private/handoff-no-link/")
+
+
+def test_a_private_conversation_gets_the_link_in_its_own_reply_and_no_second_message():
+    routed = _routed(HandlingMode.PRIVATE, visibility=Visibility.PRIVATE)
+    assert plan_handoff(routed, LINKED) is None
+    row = plan(routed, LINKED)
+    assert row.visibility == "private" and "https://care.example.com/verify/" in (row.text or "")
+
+
+def test_only_private_handling_gets_a_handoff():
+    assert plan_handoff(_routed(HandlingMode.HOLDING), LINKED) is None

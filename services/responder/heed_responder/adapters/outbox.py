@@ -29,9 +29,11 @@ class PostgresOutbox:
     async def enqueue(self, replies: Sequence[OutboxRow]) -> None:
         params = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_TYPES))
         automatic = [r for r in replies if r.kind == "auto"]
-        answers = [r for r in replies if r.kind != "auto"]
-        # the first reply written for a mention (automatic) or an answer wins; a redelivery adds nothing
-        for rows, conflict in ((automatic, "(mention_id) WHERE kind = 'auto'"), (answers, "(answer_id)")):
+        handoffs = [r for r in replies if r.kind == "handoff"]
+        answers = [r for r in replies if r.kind not in ("auto", "handoff")]
+        # the first reply written for a mention (automatic, handoff) or an answer wins; a redelivery adds nothing
+        for rows, conflict in ((automatic, "(mention_id) WHERE kind = 'auto'"),
+                               (handoffs, "(mention_id) WHERE kind = 'handoff'"), (answers, "(answer_id)")):
             if rows:
                 await self.pool.execute(
                     f"INSERT INTO replies ({', '.join(_COLUMNS)}) SELECT * FROM unnest({params})"
@@ -40,7 +42,8 @@ class PostgresOutbox:
 
     async def for_mentions(self, mention_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:
         rows = await self.pool.fetch(
-            f"SELECT {_READ} FROM replies WHERE mention_id = ANY($1::uuid[]) AND kind = 'auto'", list(mention_ids))
+            f"SELECT {_READ} FROM replies WHERE mention_id = ANY($1::uuid[]) AND kind IN ('auto', 'handoff')",
+            list(mention_ids))
         return [_from_record(r) for r in rows]
 
     async def for_answers(self, answer_ids: Sequence[uuid.UUID]) -> list[OutboxRow]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from heed.contracts.events import (
     AnswerKind,
@@ -18,8 +18,10 @@ from heed.contracts.events import (
     ReplyStatus,
     RoutedCase,
     Visibility,
+    customer_id_for,
     derive_id,
 )
+from heed.secure_link import issue
 from heed_responder.domain.guard import GuardInput, Verdict, check
 from heed_responder.domain.outbox import REPORTED, OutboxRow, OutboxStatus
 from heed_responder.domain.regional import region_of
@@ -34,13 +36,29 @@ class ReplyContext:
     hotline: str
     time_zone: str = "UTC"  # the brand's: due times are written in it
     market: str | None = None  # the brand's market (HK, TW, …): the Traditional standard when a post shows none
+    link_keys: tuple[bytes, ...] = ()  # HEED_SECURE_LINK_KEY: none, no secure links
+    verify_url: str | None = None  # the verification page up to the token (crm-sync's /verify)
+    link_ttl: timedelta = timedelta(hours=24)
+
+    def secure_link(self, routed: RoutedCase, language: str, script: str | None) -> str | None:
+        """The verification link for this case and customer, or None when none is configured.
+        Derived from the mention alone (its id names the link, its receipt starts the link's life),
+        so planning the mention again gives the same link."""
+        if not self.link_keys or not self.verify_url:
+            return None
+        m = routed.mention
+        page_language = f"zh-{script or 'Hans'}" if language == "zh" else language if language in ("en", "th") \
+            else None
+        return issue(self.link_keys, case_id=routed.case_id, customer_id=customer_id_for(m.channel.value,
+                     m.author.platform_id), link_id=derive_id("secure-link", routed.mention_id),
+                     expires_at=m.received_at + self.link_ttl, base_url=self.verify_url, language=page_language)
 
 
 def reply_visibility(routed: RoutedCase) -> Visibility:
-    """Private handling and private conversations are answered in private messages."""
-    if routed.handling_mode is HandlingMode.PRIVATE or routed.mention.visibility is Visibility.PRIVATE:
-        return Visibility.PRIVATE
-    return Visibility.PUBLIC
+    """Where the automatic reply goes: where the customer wrote. Private handling of a public post
+    is a short public acknowledgement plus a private message (`plan_handoff`), never a private
+    message alone: the thread sees the brand answer."""
+    return Visibility.PRIVATE if routed.mention.visibility is Visibility.PRIVATE else Visibility.PUBLIC
 
 
 def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
@@ -61,19 +79,47 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
     c = routed.classification
+    in_place = routed.handling_mode is HandlingMode.PRIVATE and m.visibility is Visibility.PRIVATE
+    link = context.secure_link(routed, c.language, c.script) if in_place else None
     rendered = render_reply(m, c, routed.handling_mode, routed.department, case_ref=str(routed.case_id)[:8].upper(),
                             due=routed.sla_due_at, brand=context.brand, hotline=context.hotline,
-                            time_zone=context.time_zone, market=context.market)
-    private = reply_visibility(routed) is Visibility.PRIVATE
+                            time_zone=context.time_zone, market=context.market, link=link)
+    return _guarded(replace(ignored, text=rendered.text, language=rendered.language, script=rendered.script,
+                            template_id=rendered.template_id, status=OutboxStatus.PENDING), routed)
+
+
+def plan_handoff(routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
+    """The private message that goes with the public acknowledgement of an angry or sensitive
+    public post, carrying the secure verification link; None for any other mention."""
+    m = routed.mention
+    if routed.handling_mode is not HandlingMode.PRIVATE or m.visibility is Visibility.PRIVATE:
+        return None
+    c = routed.classification
+    link = context.secure_link(routed, c.language, c.script)
+    rendered = render_reply(m, c, routed.handling_mode, routed.department, case_ref=str(routed.case_id)[:8].upper(),
+                            due=routed.sla_due_at, brand=context.brand, hotline=context.hotline,
+                            time_zone=context.time_zone, market=context.market, link=link, handoff=True)
+    row = OutboxRow(
+        reply_id=derive_id("reply", "handoff", routed.mention_id), mention_id=routed.mention_id,
+        case_id=routed.case_id, channel=m.channel.value, visibility=Visibility.PRIVATE.value,
+        mode=routed.handling_mode.value, in_reply_to=m.native_id, recipient=m.author.platform_id,
+        received_at=m.received_at, sla_due_at=routed.sla_due_at, text=rendered.text, language=rendered.language,
+        script=rendered.script, template_id=rendered.template_id, status=OutboxStatus.PENDING,
+        kind=ReplyKind.HANDOFF.value, account=m.account, thread_root=m.thread_root)
+    return _guarded(row, routed)
+
+
+def _guarded(row: OutboxRow, routed: RoutedCase) -> OutboxRow:
+    """The row as it is if the guard lets it go, else held for a person with the guard's reasons."""
+    m, c = routed.mention, routed.classification
+    private = row.visibility == Visibility.PRIVATE.value
     verdict = check(GuardInput(
-        text=rendered.text, channel=m.channel.value, private=private, automatic=True,
+        text=row.text or "", channel=row.channel, private=private, automatic=True,
         mode=routed.handling_mode.value, category=c.category.value, sentiment=c.sentiment,
         sales_lead=c.category is Category.SALES_LEAD, post_text=m.text,
-        post_private=m.visibility is Visibility.PRIVATE, script=rendered.script,
+        post_private=m.visibility is Visibility.PRIVATE, script=row.script,
         customer_pii=customer_values(m.text), protected=[v for v in (m.author.name, m.author.handle) if v]))
-    status, error = (OutboxStatus.PENDING, None) if verdict.ok else (OutboxStatus.FAILED, held(verdict))
-    return replace(ignored, text=rendered.text, language=rendered.language, script=rendered.script,
-                   template_id=rendered.template_id, status=status, error=error)
+    return row if verdict.ok else replace(row, status=OutboxStatus.FAILED, error=held(verdict))
 
 
 def held(verdict: Verdict) -> str:

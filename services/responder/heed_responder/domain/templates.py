@@ -24,6 +24,32 @@ PRIVATE_IN_PLACE: dict[str, str] = {
           "– {brand}",
 }
 
+# The private message that goes with the public acknowledgement of an angry or sensitive post.
+HANDOFF: dict[str, str] = {
+    "en": "Hi {name}, this is {brand} customer care, following up on your post in private. So we can sort out "
+          "your case ({case}), please confirm a few details on our secure page: {link} (it works once, for "
+          "24 hours). – {brand}",
+    "zh": "{name}您好，这里是{brand}客服，就您发布的内容私信跟进。为处理您的问题（编号 {case}），"
+          "请在安全页面确认信息：{link}（仅可使用一次，24小时内有效）。——{brand}",
+    "th": "สวัสดีค่ะคุณ{name} ทีมดูแลลูกค้า {brand} ติดต่อมาเป็นการส่วนตัวเรื่องโพสต์ของคุณ เพื่อดูแลเรื่อง (เลขที่ {case}) "
+          "กรุณายืนยันข้อมูลในหน้าที่ปลอดภัย: {link} (ใช้ได้ครั้งเดียว ภายใน 24 ชั่วโมง) – {brand}",
+}
+# …when no verification page is configured: the team continues in private.
+HANDOFF_NO_LINK: dict[str, str] = {
+    "en": "Hi {name}, this is {brand} customer care, following up on your post in private. Our {department} "
+          "team has your case ({case}) and will continue with you here. – {brand}",
+    "zh": "{name}您好，这里是{brand}客服，就您发布的内容私信跟进。{department}团队已接手您的问题（编号 {case}），"
+          "会在这里继续为您处理。——{brand}",
+    "th": "สวัสดีค่ะคุณ{name} ทีมดูแลลูกค้า {brand} ติดต่อมาเป็นการส่วนตัวเรื่องโพสต์ของคุณ ทีม{department}ดูแลเรื่องของคุณ "
+          "(เลขที่ {case}) และจะคุยต่อกับคุณที่นี่ค่ะ – {brand}",
+}
+# …and a private conversation handled privately gets the link in its own reply.
+LINK_IN_PLACE: dict[str, str] = {
+    "en": " To share details safely, use our secure page: {link}",
+    "zh": "如需提供个人信息，请使用安全页面：{link}",
+    "th": " หากต้องการแจ้งข้อมูลส่วนตัว กรุณาใช้หน้าที่ปลอดภัย: {link}",
+}
+
 # The check-back after a case is resolved: one digit back is a rating (the router reads it).
 FOLLOW_UP: dict[str, str] = {
     "en": "We hope this is sorted now. How did we do? Reply with one number from 1 (poor) to 5 (excellent). "
@@ -138,17 +164,23 @@ def template_language(c: Classification) -> str:
 
 
 def render_reply(mention: Mention, c: Classification, mode: HandlingMode, department: str, case_ref: str,
-                 due: datetime, brand: str, hotline: str, time_zone: str = "UTC", market: str | None = None
-                 ) -> RenderedReply:
+                 due: datetime, brand: str, hotline: str, time_zone: str = "UTC", market: str | None = None,
+                 link: str | None = None, handoff: bool = False) -> RenderedReply:
     """The reply for a routed mention, in the customer's language and script (Traditional in their
     region's standard, their own name as they wrote it) with the due time in the brand's time zone.
 
-    Never cut to fit: the reply guard refuses a reply too long for the channel.
+    `handoff` renders the private message that goes with a public acknowledgement; `link` is the
+    secure verification link for private handling. Never cut to fit: the reply guard refuses a
+    reply too long for the channel.
     """
     lang = template_language(c)
     private_post = mention.visibility is Visibility.PRIVATE
-    if mode is HandlingMode.PRIVATE and private_post:
-        template, key_id = PRIVATE_IN_PLACE[lang], f"{mode.value}/in-place/{lang}"
+    if handoff:
+        template = HANDOFF[lang] if link else HANDOFF_NO_LINK[lang]
+        key_id = f"{mode.value}/handoff{'' if link else '-no-link'}/{lang}"
+    elif mode is HandlingMode.PRIVATE and private_post:
+        template = PRIVATE_IN_PLACE[lang] + (LINK_IN_PLACE[lang] if link else "")
+        key_id = f"{mode.value}/in-place{'+link' if link else ''}/{lang}"
     else:
         key = (mode, c.category) if (mode, c.category) in TEMPLATES else (mode, None)
         template = TEMPLATES[key][lang]
@@ -156,12 +188,12 @@ def render_reply(mention: Mention, c: Classification, mode: HandlingMode, depart
     name = mention.author.name or mention.author.handle or ("there" if lang == "en" else "")
     dept = DEPARTMENTS[lang].get(department, department)
     text = template.format(name=name, department=dept, case=case_ref, due=local_time(due, lang, time_zone),
-                           hotline=hotline, brand=brand)
+                           hotline=hotline, brand=brand, link=link or "")
     script = None
     if lang == "zh":
         script = c.script or "Hans"
         if script == "Hant":
-            text = to_traditional(text, region_of(mention.text, market=market), keep=[name])
+            text = to_traditional(text, region_of(mention.text, market=market), keep=[name, *([link] if link else [])])
     return RenderedReply(text, lang, script, key_id)
 
 

@@ -37,6 +37,7 @@ from heed.contracts.events import (
     CaseEventKind,
     CaseStatus,
     Channel,
+    CustomerVerified,
     HandlingMode,
     Mention,
     Reply,
@@ -342,6 +343,8 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
     change = Change(case)
     cause = (reply.reply_id, reply.status.value)
     sent = reply.status is ReplyStatus.SENT
+    if reply.kind is ReplyKind.HANDOFF:
+        return change  # the private message beside the public acknowledgement: the acknowledgement moves the case
     if reply.kind is ReplyKind.FOLLOW_UP:
         if sent and case.follow_up_sent_at is None:
             change.case = replace(case, follow_up_sent_at=reply.sent_at or now)
@@ -379,6 +382,17 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
     else:
         change.move(CaseStatus.PENDING_DEPARTMENT, CaseEventKind.QUEUED, cause, now, actor=ROUTER,
                     due_at=case.sla_due_at)
+    return change
+
+
+def on_verified(case: Case, verified: CustomerVerified, now: datetime) -> Change:
+    """The customer confirmed who they are through the case's secure link: said on the case, once
+    per link; the case stays where it is (the team reads what they left in crm-sync)."""
+    change = Change(case)
+    detail = "identity confirmed through the secure link"
+    if verified.details_received:
+        detail += "; details left for the team (read them in the customer record)"
+    change.emit(CaseEventKind.VERIFIED, verified.link_id, now, actor="customer", detail=detail)
     return change
 
 
