@@ -67,12 +67,14 @@ SECRET_KEYS = {
     "HEED_SECURE_LINK_KEY": "",
     "HEED_CRM_DATA_KEY": "",
 }
-# The routing rules operations edit: deploy/config/routing-rules.yaml, copied here (kustomize reads
-# files only below its own folder) into a ConfigMap mounted read-only into the router. An apply
-# updates the mounted file in place and the router reloads it within HEED_ROUTER_RULES_POLL_S.
-RULES_SOURCE = HERE.parent / "config" / "routing-rules.yaml"
-RULES_DIR = "/etc/heed/rules"
-RULES_FILE = "routing-rules.yaml"
+# The files operations edit, from deploy/config/, each copied here (kustomize reads files only
+# below its own folder) into a ConfigMap mounted read-only into its service. An apply updates the
+# mounted file in place and the service reloads it within its poll interval.
+# service → (file, its setting, the ConfigMap, the folder it is mounted in)
+CONFIG_FILES: dict[str, tuple[str, str, str, str]] = {
+    "router": ("routing-rules.yaml", "HEED_ROUTER_RULES", "heed-router-rules", "/etc/heed/rules"),
+    "responder": ("replies.yaml", "HEED_RESPONDER_TEMPLATES", "heed-responder-replies", "/etc/heed/replies"),
+}
 
 
 def _meta(name: str, **labels: str) -> dict[str, Any]:
@@ -118,13 +120,15 @@ def deployment(name: str, replicas: int, cpu: str, memory: str) -> dict[str, Any
     }
 
 
-def with_rules(deployment: dict[str, Any]) -> dict[str, Any]:
-    """The router's Deployment with the rules ConfigMap mounted and HEED_ROUTER_RULES pointing at it."""
+def with_config_file(deployment: dict[str, Any], service: str) -> dict[str, Any]:
+    """A Deployment with its service's file ConfigMap mounted and the setting pointing at the file."""
+    file, setting, config_map, folder = CONFIG_FILES[service]
+    volume = file.removesuffix(".yaml")
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    container["env"] = [{"name": "HEED_ROUTER_RULES", "value": f"{RULES_DIR}/{RULES_FILE}"}]
-    container["volumeMounts"] = [{"name": "routing-rules", "mountPath": RULES_DIR, "readOnly": True}]
-    pod["volumes"] = [{"name": "routing-rules", "configMap": {"name": "heed-router-rules"}}]
+    container["env"] = [{"name": setting, "value": f"{folder}/{file}"}]
+    container["volumeMounts"] = [{"name": volume, "mountPath": folder, "readOnly": True}]
+    pod["volumes"] = [{"name": volume, "configMap": {"name": config_map}}]
     return deployment
 
 
@@ -148,7 +152,8 @@ def manifests() -> dict[str, dict[str, Any]]:
     }
     for name, spec in SERVICES.items():
         docs[f"deployment-{name}.yaml"] = deployment(name, *spec)
-    docs["deployment-router.yaml"] = with_rules(docs["deployment-router.yaml"])
+    for service in CONFIG_FILES:
+        docs[f"deployment-{service}.yaml"] = with_config_file(docs[f"deployment-{service}.yaml"], service)
     # the public port only: webhooks and the API; readiness and metrics stay on the pods' internal port
     docs["service-ingest.yaml"] = {
         "apiVersion": "v1", "kind": "Service", "metadata": _meta("ingest"),
@@ -180,12 +185,14 @@ def render() -> dict[str, str]:
         "namespace": NAMESPACE,
         "resources": list(docs),
         "secretGenerator": [{"name": "heed-secrets", "envs": ["secrets.env"]}],
-        # no hash suffix: the mounted file changes in place and the router reloads it, no restart
-        "configMapGenerator": [{"name": "heed-router-rules", "files": [f"{RULES_FILE}=rules/{RULES_FILE}"],
-                                "options": {"disableNameSuffixHash": True}}],
+        # no hash suffix: the mounted file changes in place and the service reloads it, no restart
+        "configMapGenerator": [{"name": config_map, "files": [f"{file}=config/{file}"],
+                                "options": {"disableNameSuffixHash": True}}
+                               for file, _, config_map, _ in CONFIG_FILES.values()],
     }
     files["kustomization.yaml"] = HEADER + _dump(kustomization)
-    files[f"rules/{RULES_FILE}"] = RULES_SOURCE.read_text(encoding="utf-8")
+    for file, *_ in CONFIG_FILES.values():
+        files[f"config/{file}"] = (HERE.parent / "config" / file).read_text(encoding="utf-8")
     files["secrets.env.example"] = (
         "# Copy to secrets.env (git-ignored), fill in, then: kubectl apply -k deploy/k8s\n"
         "# Required: HEED_DATABASE_URL and HEED_INGEST_API_TOKENS. The channel secrets may stay empty\n"

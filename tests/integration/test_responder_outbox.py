@@ -12,13 +12,14 @@ from heed.contracts.events import AnswerKind, CaseAnswer, Channel, Visibility
 from heed.runtime.db import create_pool, migrate
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.domain.outbox import OutboxStatus
-from heed_responder.domain.planning import ReplyContext, plan_answer
+from heed_responder.domain.planning import plan_answer
 from heed_responder.ports import Delivery
+from tests.unit.responder.fakes import shipped_context
 
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-LUMO = ReplyContext(brand="Lumo", hotline="400-820-0000")
+LUMO = shipped_context()
 
 
 def answer(text: str, mention_id: uuid.UUID) -> CaseAnswer:

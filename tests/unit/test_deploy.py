@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 import yaml
 
 from heed.contracts import topics
@@ -168,27 +169,31 @@ def test_the_kustomization_lists_every_manifest_and_generates_the_secret():
     assert "secrets.env" in (K8S / ".gitignore").read_text().split()
 
 
-def test_the_router_reads_the_rules_from_a_configmap_of_the_shipped_file():
+@pytest.mark.parametrize(("service", "setting", "config_map", "file"), [
+    ("router", "HEED_ROUTER_RULES", "heed-router-rules", "routing-rules.yaml"),
+    ("responder", "HEED_RESPONDER_TEMPLATES", "heed-responder-replies", "replies.yaml"),
+])
+def test_each_file_operations_edit_reaches_its_service_from_a_configmap_of_the_shipped_file(
+        service: str, setting: str, config_map: str, file: str):
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    [generator] = kustomization["configMapGenerator"]
-    assert generator["name"] == "heed-router-rules"
+    [generator] = [g for g in kustomization["configMapGenerator"] if g["name"] == config_map]
     [entry] = generator["files"]
     key, _, source = entry.partition("=")
-    # the copy kustomize packs is the file operations edit (render.py copies it; the test below keeps it so)
-    assert (K8S / source).read_text() == (DEPLOY / "config" / "routing-rules.yaml").read_text()
-    pod = _deployments()["router"]["spec"]["template"]["spec"]
+    # the copy kustomize packs is the file operations edit (render.py copies it; this keeps it so)
+    assert (K8S / source).read_text() == (DEPLOY / "config" / file).read_text()
+    pod = _deployments()[service]["spec"]["template"]["spec"]
     [volume] = pod["volumes"]
-    assert volume["configMap"]["name"] == "heed-router-rules"
+    assert volume["configMap"]["name"] == config_map
     [container] = pod["containers"]
     [mount] = container["volumeMounts"]
     assert mount["name"] == volume["name"] and mount["readOnly"] is True
     env = {e["name"]: e["value"] for e in container["env"]}
-    assert env["HEED_ROUTER_RULES"] == f"{mount['mountPath']}/{key}"
-    router = _compose()["services"]["router"]
-    path = router["environment"]["HEED_ROUTER_RULES"]
+    assert env[setting] == f"{mount['mountPath']}/{key}"
+    composed = _compose()["services"][service]
+    path = composed["environment"][setting]
     # the folder is mounted (an editor's rename-on-save would leave a file mount on the old file)
-    assert any(v.startswith("./config:") and path == f"{v.split(':')[1]}/routing-rules.yaml" and v.endswith(":ro")
-               for v in router["volumes"])
+    assert any(v.startswith("./config:") and path == f"{v.split(':')[1]}/{file}" and v.endswith(":ro")
+               for v in composed["volumes"])
 
 
 def test_the_committed_kubernetes_files_are_the_rendered_ones():

@@ -293,6 +293,8 @@ class CaseAnswer(Event):
     received_at: datetime = Field(description="When Heed received the mention answered")
     thread_root: NativeId | None = Field(default=None, description="Native id of the conversation's first "
                                                                    "post (a LinkedIn comment goes on it)")
+    account: StoredText | None = Field(default=None, description="The brand account the customer wrote to: "
+                                                                 "the answer is sent from it, in its brand's words")
 
 
 class ReplyStatus(StrEnum):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from heed.contracts.events import Event
 from heed.runtime.ports import Clock
+from heed_responder.adapters.replies_file import load_catalog, shipped_replies_path
+from heed_responder.domain.catalog import Catalog
 from heed_responder.domain.outbox import TRANSITIONS, OutboxRow, OutboxStatus
+from heed_responder.domain.planning import ReplyContext
 from heed_responder.ports import Delivery
 from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
 
@@ -164,3 +168,14 @@ class CrashingPlatform:
         found = {r.reply_id: self.accepted[r.reply_id] for r in replies if r.reply_id in self.accepted}
         return Delivery(sent={i: now for i in found}, platform_ids=found,
                         retry={r.reply_id: ("never arrived", now) for r in replies if r.reply_id not in found})
+
+
+@functools.cache
+def _shipped_catalog() -> Catalog:
+    return load_catalog(shipped_replies_path())
+
+
+def shipped_context(**fields: Any) -> ReplyContext:
+    """The replies as shipped (deploy/config/replies.yaml), with any ReplyContext field given."""
+    catalog = _shipped_catalog()
+    return ReplyContext(catalogs=lambda: catalog, **fields)

@@ -25,14 +25,13 @@ from heed.contracts.events import (
 )
 from heed_responder.bootstrap import bootstrap
 from heed_responder.domain.outbox import OutboxStatus
-from heed_responder.domain.planning import ReplyContext
 from heed_responder.handlers import respond, send_answers
 from heed_responder.settings import ResponderSettings
 from tests.unit.factories import batch, classification, mention
-from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FakePublisher, FixedClock
+from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FakePublisher, FixedClock, shipped_context
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-LUMO = ReplyContext(brand="Lumo", hotline="400-820-0000")
+LUMO = shipped_context()
 CASE = uuid.uuid4()
 
 

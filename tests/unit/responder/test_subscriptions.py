@@ -30,7 +30,7 @@ from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FixedClock
 async def test_a_routed_case_delivered_twice_on_the_broker_is_answered_once():
     clock = FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     channel = FakeChannel(clock)
-    service = ResponderService(ResponderSettings(kafka_bootstrap="127.0.0.1:1", responder_brand="Lumo"),
+    service = ResponderService(ResponderSettings(kafka_bootstrap="127.0.0.1:1"),
                                overrides=Overrides(outbox=FakeOutbox(), channel=channel, clock=clock))
     service.register()
     replies: list[Reply] = []

@@ -4,6 +4,7 @@ customer sees it, and the events that report what became of it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -22,23 +23,26 @@ from heed.contracts.events import (
     derive_id,
 )
 from heed.secure_link import issue
+from heed_responder.domain.catalog import KNOWN, Catalog, local_time
 from heed_responder.domain.guard import GuardInput, Verdict, check
 from heed_responder.domain.outbox import REPORTED, OutboxRow, OutboxStatus
 from heed_responder.domain.regional import region_of
-from heed_responder.domain.templates import in_script, render_follow_up, render_reply
+from heed_responder.domain.templates import in_script, template_language
 
 
 @dataclass(frozen=True)
 class ReplyContext:
-    """What replies say about the brand (from the responder's settings)."""
+    """What automatic replies say and how: the replies file (templates and brand per account), and
+    the secure links of private handling."""
 
-    brand: str
-    hotline: str
-    time_zone: str = "UTC"  # the brand's: due times are written in it
-    market: str | None = None  # the brand's market (HK, TW, …): the Traditional standard when a post shows none
+    catalogs: Callable[[], Catalog]  # the replies file as it stands (a reload applies to the next batch)
     link_keys: tuple[bytes, ...] = ()  # HEED_SECURE_LINK_KEY: none, no secure links
     verify_url: str | None = None  # the verification page up to the token (crm-sync's /verify)
     link_ttl: timedelta = timedelta(hours=24)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.catalogs()
 
     def secure_link(self, routed: RoutedCase, language: str, script: str | None) -> str | None:
         """The verification link for this case and customer, or None when none is configured.
@@ -78,14 +82,10 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
         status=OutboxStatus.IGNORED, account=m.account, thread_root=m.thread_root)
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
-    c = routed.classification
     in_place = routed.handling_mode is HandlingMode.PRIVATE and m.visibility is Visibility.PRIVATE
-    link = context.secure_link(routed, c.language, c.script) if in_place else None
-    rendered = render_reply(m, c, routed.handling_mode, routed.department, case_ref=str(routed.case_id)[:8].upper(),
-                            due=routed.sla_due_at, brand=context.brand, hotline=context.hotline,
-                            time_zone=context.time_zone, market=context.market, link=link)
-    return _guarded(replace(ignored, text=rendered.text, language=rendered.language, script=rendered.script,
-                            template_id=rendered.template_id, status=OutboxStatus.PENDING), routed)
+    mode = "private_in_place" if in_place else routed.handling_mode.value
+    link = context.secure_link(routed, *_language(routed, context)) if in_place else None
+    return _render(replace(ignored, status=OutboxStatus.PENDING), routed, context, mode, link)
 
 
 def plan_handoff(routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
@@ -94,32 +94,62 @@ def plan_handoff(routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
     m = routed.mention
     if routed.handling_mode is not HandlingMode.PRIVATE or m.visibility is Visibility.PRIVATE:
         return None
-    c = routed.classification
-    link = context.secure_link(routed, c.language, c.script)
-    rendered = render_reply(m, c, routed.handling_mode, routed.department, case_ref=str(routed.case_id)[:8].upper(),
-                            due=routed.sla_due_at, brand=context.brand, hotline=context.hotline,
-                            time_zone=context.time_zone, market=context.market, link=link, handoff=True)
+    link = context.secure_link(routed, *_language(routed, context))
     row = OutboxRow(
         reply_id=derive_id("reply", "handoff", routed.mention_id), mention_id=routed.mention_id,
         case_id=routed.case_id, channel=m.channel.value, visibility=Visibility.PRIVATE.value,
         mode=routed.handling_mode.value, in_reply_to=m.native_id, recipient=m.author.platform_id,
-        received_at=m.received_at, sla_due_at=routed.sla_due_at, text=rendered.text, language=rendered.language,
-        script=rendered.script, template_id=rendered.template_id, status=OutboxStatus.PENDING,
-        kind=ReplyKind.HANDOFF.value, account=m.account, thread_root=m.thread_root)
-    return _guarded(row, routed)
+        received_at=m.received_at, sla_due_at=routed.sla_due_at, text=None, language=None, script=None,
+        template_id=None, status=OutboxStatus.PENDING, kind=ReplyKind.HANDOFF.value, account=m.account,
+        thread_root=m.thread_root)
+    return _render(row, routed, context, "handoff" if link else "handoff_no_link", link)
 
 
-def _guarded(row: OutboxRow, routed: RoutedCase) -> OutboxRow:
-    """The row as it is if the guard lets it go, else held for a person with the guard's reasons."""
+def _language(routed: RoutedCase, context: ReplyContext) -> tuple[str, str | None]:
+    c = routed.classification
+    language, _ = template_language(c.language, context.catalog.brand_for(routed.mention.account).default_language)
+    return language, (c.script or "Hans") if language == "zh" else None
+
+
+def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str, link: str | None) -> OutboxRow:
+    """The row with the first variant of its template the reply guard lets through on the post's
+    channel; if none passes, the first, held for a person with the guard's reasons."""
     m, c = routed.mention, routed.classification
-    private = row.visibility == Visibility.PRIVATE.value
-    verdict = check(GuardInput(
-        text=row.text or "", channel=row.channel, private=private, automatic=True,
+    brand = context.catalog.brand_for(m.account)
+    language, script = _language(routed, context)
+    _, foreign = template_language(c.language, brand.default_language)
+    entry = context.catalog.pick(mode, c.category, c.issue_type)
+    name = m.author.name or m.author.handle or ("there" if language == "en" else "")
+    values = {"name": name, "department": brand.department(routed.department, language),
+              "case": str(routed.case_id)[:8].upper(), "due": local_time(routed.sla_due_at, language, brand.time_zone),
+              "hotline": brand.hotline, "brand": brand.name, "link": link or ""}
+    variants = context.catalog.render(entry, language, script=script, region=region_of(m.text, market=brand.market),
+                                      values=values, keep=[name, *([link] if link else [])])
+    if link and mode == "private_in_place":
+        [extra] = context.catalog.render(context.catalog.pick("link_in_place"), language, script=script,
+                                         region=region_of(m.text, market=brand.market), values=values)[:1]
+        variants = [replace(v, text=v.text + extra.text, template_id=v.template_id + "+link") for v in variants]
+    first: tuple[OutboxRow, Verdict] | None = None
+    for variant in variants:
+        template_id = variant.template_id + (f"+fallback-from-{foreign}" if foreign else "")
+        candidate = replace(row, text=variant.text, language=variant.language, script=variant.script,
+                            template_id=template_id)
+        verdict = _verdict(candidate, routed)
+        if verdict.ok:
+            return candidate
+        first = first or (candidate, verdict)
+    assert first is not None  # a template has at least one variant
+    return replace(first[0], status=OutboxStatus.FAILED, error=held(first[1]))
+
+
+def _verdict(row: OutboxRow, routed: RoutedCase) -> Verdict:
+    m, c = routed.mention, routed.classification
+    return check(GuardInput(
+        text=row.text or "", channel=row.channel, private=row.visibility == Visibility.PRIVATE.value, automatic=True,
         mode=routed.handling_mode.value, category=c.category.value, sentiment=c.sentiment,
         sales_lead=c.category is Category.SALES_LEAD, post_text=m.text,
         post_private=m.visibility is Visibility.PRIVATE, script=row.script,
         customer_pii=customer_values(m.text), protected=[v for v in (m.author.name, m.author.handle) if v]))
-    return row if verdict.ok else replace(row, status=OutboxStatus.FAILED, error=held(verdict))
 
 
 def held(verdict: Verdict) -> str:
@@ -146,12 +176,19 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
     than cut: an agent's answer is theirs to shorten, and the case goes back to the queue.
     """
     private = answer.visibility is Visibility.PRIVATE
+    brand = context.catalog.brand_for(answer.account)
     if answer.kind is AnswerKind.FOLLOW_UP:
-        rendered = render_follow_up(answer.language, answer.script, context.brand)
-        text, language, script, template_id = rendered.text, rendered.language, rendered.script, rendered.template_id
+        language, _ = template_language(answer.language, brand.default_language)
+        script = (answer.script or "Hans") if language == "zh" else None
+        [rendered] = context.catalog.render(context.catalog.pick("follow_up"), language, script=script,
+                                            region=region_of("", market=brand.market),
+                                            values={**dict.fromkeys(KNOWN, ""), "brand": brand.name,
+                                                    "hotline": brand.hotline, "case": str(answer.case_id)[:8].upper(),
+                                                    "department": brand.department(answer.department, language)})[:1]
+        text, template_id = rendered.text, rendered.template_id
     else:
         text = in_script(answer.text or "", answer.script if answer.language == "zh" else None,
-                         region_of("", market=context.market))
+                         region_of("", market=brand.market))
         language, script, template_id = answer.language, answer.script, "agent"
     status, error = OutboxStatus.PENDING, None
     if not text.strip():
@@ -171,7 +208,7 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
         in_reply_to=answer.in_reply_to, recipient=answer.recipient_platform_id, received_at=answer.received_at,
         sla_due_at=None, text=text, language=language, script=script, template_id=template_id, status=status,
         error=error, kind=answer.kind.value, author=answer.author, answer_id=answer.answer_id,
-        substantive=answer.kind is AnswerKind.AGENT, thread_root=answer.thread_root)
+        substantive=answer.kind is AnswerKind.AGENT, thread_root=answer.thread_root, account=answer.account)
 
 
 def reply_event(row: OutboxRow, now: datetime) -> Reply:
