@@ -70,10 +70,11 @@ SECRET_KEYS = {
 # The files operations edit, from deploy/config/, each copied here (kustomize reads files only
 # below its own folder) into a ConfigMap mounted read-only into its service. An apply updates the
 # mounted file in place and the service reloads it within its poll interval.
-# service → (file, its setting, the ConfigMap, the folder it is mounted in)
-CONFIG_FILES: dict[str, tuple[str, str, str, str]] = {
-    "router": ("routing-rules.yaml", "HEED_ROUTER_RULES", "heed-router-rules", "/etc/heed/rules"),
-    "responder": ("replies.yaml", "HEED_RESPONDER_TEMPLATES", "heed-responder-replies", "/etc/heed/replies"),
+# service → (its ConfigMap, the folder it is mounted in, {file: the setting naming it})
+CONFIG_FILES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "router": ("heed-router-rules", "/etc/heed/rules", {"routing-rules.yaml": "HEED_ROUTER_RULES"}),
+    "responder": ("heed-responder-replies", "/etc/heed/replies",
+                  {"replies.yaml": "HEED_RESPONDER_TEMPLATES", "knowledge.yaml": "HEED_RESPONDER_KNOWLEDGE"}),
 }
 
 
@@ -121,12 +122,12 @@ def deployment(name: str, replicas: int, cpu: str, memory: str) -> dict[str, Any
 
 
 def with_config_file(deployment: dict[str, Any], service: str) -> dict[str, Any]:
-    """A Deployment with its service's file ConfigMap mounted and the setting pointing at the file."""
-    file, setting, config_map, folder = CONFIG_FILES[service]
-    volume = file.removesuffix(".yaml")
+    """A Deployment with its service's files' ConfigMap mounted and each setting pointing at its file."""
+    config_map, folder, files = CONFIG_FILES[service]
+    volume = config_map.removeprefix("heed-")
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    container["env"] = [{"name": setting, "value": f"{folder}/{file}"}]
+    container["env"] = [{"name": setting, "value": f"{folder}/{file}"} for file, setting in files.items()]
     container["volumeMounts"] = [{"name": volume, "mountPath": folder, "readOnly": True}]
     pod["volumes"] = [{"name": volume, "configMap": {"name": config_map}}]
     return deployment
@@ -186,13 +187,14 @@ def render() -> dict[str, str]:
         "resources": list(docs),
         "secretGenerator": [{"name": "heed-secrets", "envs": ["secrets.env"]}],
         # no hash suffix: the mounted file changes in place and the service reloads it, no restart
-        "configMapGenerator": [{"name": config_map, "files": [f"{file}=config/{file}"],
+        "configMapGenerator": [{"name": config_map, "files": [f"{file}=config/{file}" for file in names],
                                 "options": {"disableNameSuffixHash": True}}
-                               for file, _, config_map, _ in CONFIG_FILES.values()],
+                               for config_map, _, names in CONFIG_FILES.values()],
     }
     files["kustomization.yaml"] = HEADER + _dump(kustomization)
-    for file, *_ in CONFIG_FILES.values():
-        files[f"config/{file}"] = (HERE.parent / "config" / file).read_text(encoding="utf-8")
+    for _, _, names in CONFIG_FILES.values():
+        for file in names:
+            files[f"config/{file}"] = (HERE.parent / "config" / file).read_text(encoding="utf-8")
     files["secrets.env.example"] = (
         "# Copy to secrets.env (git-ignored), fill in, then: kubectl apply -k deploy/k8s\n"
         "# Required: HEED_DATABASE_URL and HEED_INGEST_API_TOKENS. The channel secrets may stay empty\n"

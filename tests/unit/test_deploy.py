@@ -172,12 +172,13 @@ def test_the_kustomization_lists_every_manifest_and_generates_the_secret():
 @pytest.mark.parametrize(("service", "setting", "config_map", "file"), [
     ("router", "HEED_ROUTER_RULES", "heed-router-rules", "routing-rules.yaml"),
     ("responder", "HEED_RESPONDER_TEMPLATES", "heed-responder-replies", "replies.yaml"),
+    ("responder", "HEED_RESPONDER_KNOWLEDGE", "heed-responder-replies", "knowledge.yaml"),
 ])
 def test_each_file_operations_edit_reaches_its_service_from_a_configmap_of_the_shipped_file(
         service: str, setting: str, config_map: str, file: str):
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
     [generator] = [g for g in kustomization["configMapGenerator"] if g["name"] == config_map]
-    [entry] = generator["files"]
+    [entry] = [f for f in generator["files"] if f.startswith(f"{file}=")]
     key, _, source = entry.partition("=")
     # the copy kustomize packs is the file operations edit (render.py copies it; this keeps it so)
     assert (K8S / source).read_text() == (DEPLOY / "config" / file).read_text()

@@ -93,6 +93,8 @@ def _describe(error: Any, root: yaml.Node, name: str, items: str | None) -> str:
 
 
 def _singular(items: str) -> str:
+    if items.endswith("ies"):
+        return items[:-3] + "y"
     return items[:-1] if items.endswith("s") else items
 
 

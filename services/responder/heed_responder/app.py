@@ -16,7 +16,7 @@ from typing import Any
 
 from heed.runtime.messaging import Handler
 from heed.runtime.service import Service
-from heed_responder.adapters.replies_file import RepliesFile, shipped_replies_path
+from heed_responder.adapters.replies_file import KnowledgeBaseFile, RepliesFile, shipped_path, shipped_replies_path
 from heed_responder.bootstrap import Overrides, Ports, build_ports, delivery_tick, handlers_for
 from heed_responder.settings import ResponderSettings
 
@@ -33,30 +33,35 @@ class ResponderService(Service):
         # the replies file: a bad file at start stops the responder (there is no last good one)
         self.replies_file = RepliesFile(self.settings.responder_templates or shipped_replies_path(),
                                         self.settings.responder_templates_poll_s)
+        self.knowledge_file = KnowledgeBaseFile(self.settings.responder_knowledge or shipped_path("knowledge.yaml"),
+                                                self.settings.responder_templates_poll_s)
         self._tick: Callable[[], Awaitable[int]] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._watch: asyncio.Task[None] | None = None
+        self._watches: list[asyncio.Task[None]] = []
         self._ports: Ports | None = None
 
     def handlers(self) -> dict[str, Handler[Any]]:
         ports = build_ports(self.settings, pool=lambda: self.pool, publisher=self.stage.publisher,
-                            overrides=self.overrides, replies=self.replies_file.current)
+                            overrides=self.overrides, replies=self.replies_file.current,
+                            knowledge=self.knowledge_file.current)
         self._ports = ports
         self._tick = delivery_tick(ports, self.settings)
         return handlers_for(ports)
 
     async def on_started(self) -> None:
         self._task = asyncio.create_task(self._ticking(), name="responder-delivery")
-        self._watch = asyncio.create_task(self.replies_file.watch(), name="responder-replies-watcher")
+        self._watches = [asyncio.create_task(self.replies_file.watch(), name="responder-replies-watcher"),
+                         asyncio.create_task(self.knowledge_file.watch(), name="responder-knowledge-watcher")]
 
     async def readiness(self) -> dict[str, bool]:
-        """The shared checks, and `replies`: false while the replies file holds an edit that was refused
-        (the last good file still writes the replies)."""
-        return {**await super().readiness(), "replies": self.replies_file.problem is None}
+        """The shared checks, and `replies` and `knowledge`: false while that file holds an edit that
+        was refused (the last good file is still in use)."""
+        return {**await super().readiness(), "replies": self.replies_file.problem is None,
+                "knowledge": self.knowledge_file.problem is None}
 
     def readiness_reasons(self) -> dict[str, str]:
-        problem = self.replies_file.problem
-        return {"replies": problem} if problem is not None else {}
+        problems = {"replies": self.replies_file.problem, "knowledge": self.knowledge_file.problem}
+        return {check: problem for check, problem in problems.items() if problem is not None}
 
     async def _ticking(self) -> None:
         while True:
@@ -71,12 +76,12 @@ class ResponderService(Service):
             await asyncio.sleep(self.settings.responder_tick_s)
 
     async def on_stopping(self) -> None:
-        for task in (self._task, self._watch):
+        for task in (self._task, *self._watches):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._task = self._watch = None
+        self._task, self._watches = None, []
         close = getattr(self._ports.channel, "aclose", None) if self._ports is not None else None
         if close is not None:
             await close()  # the platforms' HTTP connections

@@ -23,8 +23,9 @@ from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.adapters.platforms.channel import PlatformChannel
 from heed_responder.adapters.platforms.clients import build_clients
 from heed_responder.adapters.platforms.settings import PlatformSettings
-from heed_responder.adapters.replies_file import load_catalog, shipped_replies_path
+from heed_responder.adapters.replies_file import load_catalog, load_knowledge, shipped_path, shipped_replies_path
 from heed_responder.domain.catalog import Catalog
+from heed_responder.domain.knowledge import Knowledge
 from heed_responder.domain.planning import ReplyContext
 from heed_responder.handlers import deliver_due, respond, send_answers
 from heed_responder.ports import Channel, Outbox
@@ -74,13 +75,17 @@ class Ports:
 
 
 def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-                overrides: Overrides = Overrides(), replies: Callable[[], Catalog] | None = None) -> Ports:
+                overrides: Overrides = Overrides(), replies: Callable[[], Catalog] | None = None,
+                knowledge: Callable[[], Knowledge] | None = None) -> Ports:
     """The real adapters, or what `overrides` gives. `pool` is called only if a real adapter needs it.
     `replies` gives the replies file as it stands (the service's watched file); by default it is
     read once from HEED_RESPONDER_TEMPLATES or the shipped example."""
     if replies is None:
         catalog = load_catalog(settings.responder_templates or shipped_replies_path())
         replies = lambda: catalog  # noqa: E731
+    if knowledge is None:
+        known = load_knowledge(settings.responder_knowledge or shipped_path("knowledge.yaml"))
+        knowledge = lambda: known  # noqa: E731
     # the channel first: a bad adapter setting is refused before anything touches the database
     channel = (overrides.channel if overrides.channel is not None
                else channel_adapter(settings.responder_channel_adapter, pool))
@@ -89,15 +94,16 @@ def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool]
         channel=channel,
         publisher=overrides.publisher if overrides.publisher is not None else publisher,
         clock=overrides.clock if overrides.clock is not None else SystemClock(),
-        context=reply_context(settings, replies))
+        context=reply_context(settings, replies, knowledge))
 
 
-def reply_context(settings: ResponderSettings, replies: Callable[[], Catalog]) -> ReplyContext:
+def reply_context(settings: ResponderSettings, replies: Callable[[], Catalog],
+                  knowledge: Callable[[], Knowledge]) -> ReplyContext:
     """How replies are written; a secure-link key that is set but unusable stops the service at
     once, naming the setting (never the key)."""
     keys = (key_ring(settings.secure_link_key, env="HEED_SECURE_LINK_KEY")
             if settings.secure_link_key is not None else ())
-    return ReplyContext(catalogs=replies, link_keys=keys, verify_url=settings.responder_verify_url,
+    return ReplyContext(catalogs=replies, knowledge=knowledge, link_keys=keys, verify_url=settings.responder_verify_url,
                         link_ttl=timedelta(seconds=settings.responder_link_ttl_s))
 
 

@@ -13,7 +13,11 @@ class ResponderSettings(HeedSettings):
     responder_templates: Path | None = Field(
         default=None, description="The replies file: templates and the brand per account (YAML, hot-reloaded); "
                                   "unset, the example shipped in deploy/config/replies.yaml")
-    responder_templates_poll_s: float = Field(default=3.0, gt=0, description="How often the replies file is checked")
+    responder_knowledge: Path | None = Field(
+        default=None, description="The knowledge base: checked answers to general questions (YAML, hot-reloaded); "
+                                  "unset, the example shipped in deploy/config/knowledge.yaml")
+    responder_templates_poll_s: float = Field(
+        default=3.0, gt=0, description="How often the replies file and the knowledge base are checked")
     responder_channel_adapter: str = Field(
         default="sandbox", description="Outbound adapter: `sandbox` records every message in PostgreSQL instead of "
                                       "sending it; `platforms` sends through each platform's API")

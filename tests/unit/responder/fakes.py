@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from heed.contracts.events import Event
 from heed.runtime.ports import Clock
-from heed_responder.adapters.replies_file import load_catalog, shipped_replies_path
+from heed_responder.adapters.replies_file import load_catalog, load_knowledge, shipped_path, shipped_replies_path
 from heed_responder.domain.catalog import Catalog
+from heed_responder.domain.knowledge import Knowledge
 from heed_responder.domain.outbox import TRANSITIONS, OutboxRow, OutboxStatus
 from heed_responder.domain.planning import ReplyContext
 from heed_responder.ports import Delivery
@@ -171,11 +172,11 @@ class CrashingPlatform:
 
 
 @functools.cache
-def _shipped_catalog() -> Catalog:
-    return load_catalog(shipped_replies_path())
+def _shipped() -> tuple[Catalog, Knowledge]:
+    return load_catalog(shipped_replies_path()), load_knowledge(shipped_path("knowledge.yaml"))
 
 
 def shipped_context(**fields: Any) -> ReplyContext:
-    """The replies as shipped (deploy/config/replies.yaml), with any ReplyContext field given."""
-    catalog = _shipped_catalog()
-    return ReplyContext(catalogs=lambda: catalog, **fields)
+    """The replies and knowledge base as shipped (deploy/config/), with any ReplyContext field given."""
+    catalog, knowledge = _shipped()
+    return ReplyContext(catalogs=lambda: catalog, knowledge=lambda: knowledge, **fields)

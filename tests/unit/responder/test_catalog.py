@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from heed_responder.adapters.replies_file import RepliesFile, shipped_replies_path
+from heed_responder.adapters.replies_file import RepliesFile, shipped_path, shipped_replies_path
 from heed_responder.domain.catalog import CatalogError, parse_catalog
+from heed_responder.domain.knowledge import KnowledgeError, parse_knowledge
 
 SHIPPED = shipped_replies_path().read_text(encoding="utf-8")
 
@@ -71,3 +72,16 @@ def test_an_edit_is_picked_up_and_a_bad_one_keeps_the_last_good_file(tmp_path: P
     assert not watched.check()
     assert watched.current().brand_for(None).hotline == "400-000-1111"
     assert watched.problem is not None and "unknown placeholder brnad" in watched.problem
+
+
+KNOWLEDGE = shipped_path("knowledge.yaml").read_text(encoding="utf-8")
+
+
+def test_the_knowledge_base_is_checked_with_the_line_and_entry_of_each_problem():
+    assert len(parse_knowledge(KNOWLEDGE, "knowledge.yaml").file.entries) == 3
+    bad_regex = KNOWLEDGE.replace('"重置|恢复出厂|复位"', '"重置|(恢复出厂"', 1)
+    with pytest.raises(KnowledgeError, match=r"knowledge.yaml line \d+, entry 'reset-vacuum': .*regular expression"):
+        parse_knowledge(bad_regex, "knowledge.yaml")
+    bad_answer = KNOWLEDGE.replace("/stores – {{ brand }}", "/stores – {{ shop }}", 1)
+    with pytest.raises(KnowledgeError, match=r"entry 'store-hours': en answer: unknown placeholder shop"):
+        parse_knowledge(bad_answer, "knowledge.yaml")

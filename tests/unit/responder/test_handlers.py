@@ -56,7 +56,7 @@ class Responder:
 
 def routed_case(mode: HandlingMode = HandlingMode.ANSWER, new_case: bool = True, native_id: str = "n1",
                 category: Category = Category.QUESTION) -> RoutedCase:
-    m = mention("How do I reset my robot vacuum?", native_id=native_id)
+    m = mention("Do you ship to Macau?", native_id=native_id)
     return RoutedCase(event_id=uuid.uuid4(), mention_id=m.mention_id, case_id=CASE, mention=m,
                       classification=classification(category), department="customer-service",
                       handling_mode=mode, priority=50, sla_due_at=m.received_at + timedelta(minutes=15),

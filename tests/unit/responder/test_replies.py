@@ -165,3 +165,22 @@ def test_a_private_conversation_gets_the_link_in_its_own_reply_and_no_second_mes
 
 def test_only_private_handling_gets_a_handoff():
     assert plan_handoff(_routed(HandlingMode.HOLDING), LINKED) is None
+
+
+def test_a_general_question_the_knowledge_base_knows_gets_the_answer_and_counts_as_answered():
+    row = render("請問你們門市週末幾點開門？", classification(Category.QUESTION, language="zh", script="Hant"),
+                 HandlingMode.ANSWER, Channel.FACEBOOK, "customer-service")
+    assert row.substantive and row.template_id is not None and row.template_id.startswith("kb:store-hours/zh")
+    assert row.text is not None and "10:00–22:00" in row.text and "門店" in row.text and "门店" not in row.text
+
+
+def test_a_question_below_the_threshold_gets_the_holding_promise_and_the_queue():
+    row = render("Do you sell gift cards in your store?", classification(Category.QUESTION), HandlingMode.ANSWER,
+                 Channel.FACEBOOK, "customer-service")  # "store" alone weighs 0.2
+    assert not row.substantive and row.template_id == "answer/en"
+
+
+def test_only_general_questions_get_knowledge_answers():
+    row = render("My robot vacuum broke after the reset, I want my money back", classification(Category.COMPLAINT),
+                 HandlingMode.HOLDING, Channel.FACEBOOK, "technical-support")
+    assert not row.substantive and row.template_id == "holding/en"

@@ -288,3 +288,13 @@ def test_the_same_cause_gives_the_same_event_ids():
 ])
 def test_a_rating_is_a_short_answer_that_is_only_a_rating(text, rating):
     assert lc.parse_rating(text) == rating
+
+
+def test_an_acknowledgement_in_the_brands_fallback_language_is_said_on_the_case():
+    case = opened().case
+    fallback = reply(case).model_copy(update={"template_id": "holding/en+fallback-from-fr", "language": "en"})
+    change = lc.on_reply(case, fallback, reopen_window=WINDOW, now=T0)
+    [acknowledged] = [e for e in change.events if e.kind is CaseEventKind.ACKNOWLEDGED]
+    assert acknowledged.detail.startswith("acknowledged in en: the brand has no fr replies")
+    plain = lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0)
+    assert [e.detail for e in plain.events if e.kind is CaseEventKind.ACKNOWLEDGED] == [""]

@@ -127,7 +127,7 @@ class CatalogFile(BaseModel):
                 raise ItemProblem(index, f"a {entry.mode} template takes no category or issue type")
             for lang in LANGUAGES:
                 for source in entry.variants(lang):
-                    problem = _template_problem(source, lang)
+                    problem = template_problem(source, lang)
                     if problem:
                         raise ItemProblem(index, f"{lang}: {problem}")
         missing = [mode for mode in REQUIRED if (mode, None, None) not in seen]
@@ -136,7 +136,7 @@ class CatalogFile(BaseModel):
         return self
 
 
-def _template_problem(source: str, language: str) -> str | None:
+def template_problem(source: str, language: str) -> str | None:
     """Why a template text cannot be used, or None: it parses, names only known placeholders, and
     rendered with sample values passes the guard's placeholder and script checks (Chinese in both
     scripts)."""
@@ -203,13 +203,20 @@ class Catalog:
         """
         out = []
         for index, source in enumerate(entry.variants(language)):
-            if language == "zh" and script == "Hant":
-                source = convert_template(source, region)
-                values = {**values, "department": to_traditional(values.get("department", ""), region)}
-            text = _compiled(source).render(**values).strip()
+            text = render_text(source, language, script=script, region=region, values=values)
             suffix = f"#{index + 1}" if index else ""
             out.append(Rendered(text, language, script if language == "zh" else None, f"{entry.id}{suffix}/{language}"))
         return out
+
+
+def render_text(source: str, language: str, *, script: str | None, region: str | None,
+                values: dict[str, str]) -> str:
+    """One template text with its values, in the customer's script: Traditional is made from the
+    template (the values — their name, the link — come out as given), the department converted."""
+    if language == "zh" and script == "Hant":
+        source = convert_template(source, region)
+        values = {**values, "department": to_traditional(values.get("department", ""), region)}
+    return _compiled(source).render(**values).strip()
 
 
 @lru_cache(maxsize=1024)

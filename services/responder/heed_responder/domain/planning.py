@@ -23,8 +23,9 @@ from heed.contracts.events import (
     derive_id,
 )
 from heed.secure_link import issue
-from heed_responder.domain.catalog import KNOWN, Catalog, local_time
+from heed_responder.domain.catalog import KNOWN, Brand, Catalog, local_time, render_text
 from heed_responder.domain.guard import GuardInput, Verdict, check
+from heed_responder.domain.knowledge import EMPTY, Knowledge
 from heed_responder.domain.outbox import REPORTED, OutboxRow, OutboxStatus
 from heed_responder.domain.regional import region_of
 from heed_responder.domain.templates import in_script, template_language
@@ -36,6 +37,7 @@ class ReplyContext:
     the secure links of private handling."""
 
     catalogs: Callable[[], Catalog]  # the replies file as it stands (a reload applies to the next batch)
+    knowledge: Callable[[], Knowledge] = lambda: EMPTY  # the knowledge base as it stands
     link_keys: tuple[bytes, ...] = ()  # HEED_SECURE_LINK_KEY: none, no secure links
     verify_url: str | None = None  # the verification page up to the token (crm-sync's /verify)
     link_ttl: timedelta = timedelta(hours=24)
@@ -69,9 +71,9 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
     """The outbox row for a routed mention: a rendered reply, or `ignored` for spam.
 
     Its reply id derives from the mention, so however often a mention is planned it is one reply.
-    None of today's templates answers the customer's question (they thank, acknowledge, promise
-    an answer or move to private messages), so no automatic reply is `substantive`: the case's
-    first response is still owed by the department.
+    A general question the knowledge base recognises gets its answer (`substantive`: the case is
+    answered); every other template thanks, acknowledges, promises an answer or hands over to
+    private messages, so the case's first response is still owed by the department.
     """
     m = routed.mention
     ignored = OutboxRow(
@@ -83,6 +85,9 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
     in_place = routed.handling_mode is HandlingMode.PRIVATE and m.visibility is Visibility.PRIVATE
+    answered = _answer(replace(ignored, status=OutboxStatus.PENDING), routed, context)
+    if answered is not None:
+        return answered
     mode = "private_in_place" if in_place else routed.handling_mode.value
     link = context.secure_link(routed, *_language(routed, context)) if in_place else None
     return _render(replace(ignored, status=OutboxStatus.PENDING), routed, context, mode, link)
@@ -105,6 +110,36 @@ def plan_handoff(routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
     return _render(row, routed, context, "handoff" if link else "handoff_no_link", link)
 
 
+def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
+    """The knowledge base's answer to a general question it recognises with enough confidence, as
+    a substantive reply (the case is answered by it); None when there is none, or when the guard
+    refuses it here (the holding reply goes instead)."""
+    c, m = routed.classification, routed.mention
+    if routed.handling_mode is not HandlingMode.ANSWER or c.category is not Category.QUESTION:
+        return None
+    language, script = _language(routed, context)
+    if language != c.language:
+        return None  # a question in a language the knowledge base has no patterns for
+    found = context.knowledge().match(m.text, language)
+    if found is None:
+        return None
+    brand = context.catalog.brand_for(m.account)
+    values = _values(routed, brand, language, link=None)
+    text = render_text(found.entry.answer[language], language, script=script,
+                       region=region_of(m.text, market=brand.market), values=values)
+    candidate = replace(row, text=text, language=language, script=script,
+                        template_id=f"kb:{found.entry.id}/{language}@{found.confidence}", substantive=True)
+    return candidate if _verdict(candidate, routed).ok else None
+
+
+def _values(routed: RoutedCase, brand: Brand, language: str, link: str | None) -> dict[str, str]:
+    m = routed.mention
+    name = m.author.name or m.author.handle or ("there" if language == "en" else "")
+    return {"name": name, "department": brand.department(routed.department, language),
+            "case": str(routed.case_id)[:8].upper(), "due": local_time(routed.sla_due_at, language, brand.time_zone),
+            "hotline": brand.hotline, "brand": brand.name, "link": link or ""}
+
+
 def _language(routed: RoutedCase, context: ReplyContext) -> tuple[str, str | None]:
     c = routed.classification
     language, _ = template_language(c.language, context.catalog.brand_for(routed.mention.account).default_language)
@@ -119,10 +154,8 @@ def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str
     language, script = _language(routed, context)
     _, foreign = template_language(c.language, brand.default_language)
     entry = context.catalog.pick(mode, c.category, c.issue_type)
-    name = m.author.name or m.author.handle or ("there" if language == "en" else "")
-    values = {"name": name, "department": brand.department(routed.department, language),
-              "case": str(routed.case_id)[:8].upper(), "due": local_time(routed.sla_due_at, language, brand.time_zone),
-              "hotline": brand.hotline, "brand": brand.name, "link": link or ""}
+    values = _values(routed, brand, language, link)
+    name = values["name"]
     variants = context.catalog.render(entry, language, script=script, region=region_of(m.text, market=brand.market),
                                       values=values, keep=[name, *([link] if link else [])])
     if link and mode == "private_in_place":

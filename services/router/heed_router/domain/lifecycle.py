@@ -374,8 +374,11 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
                     detail=f"the automatic reply failed ({reply.error or 'no reason given'}): a person answers")
         return change
     change.case = replace(case, acknowledged_at=reply.sent_at or now)
+    _, fallback, foreign = reply.template_id.partition("+fallback-from-")
     change.move(CaseStatus.ACKNOWLEDGED, CaseEventKind.ACKNOWLEDGED, cause, now, actor=reply.author,
-                mention_id=reply.mention_id)
+                mention_id=reply.mention_id,
+                detail=f"acknowledged in {reply.language}: the brand has no {foreign} replies; answer in "
+                       f"{foreign} if the team can" if fallback else "")
     if case.mode is HandlingMode.ACKNOWLEDGE:
         _resolve(change, ROUTER, "the acknowledgement is the whole answer to praise and suggestions", cause, now,
                  reopen_window=reopen_window, follow_up=False)
