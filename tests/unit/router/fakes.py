@@ -53,7 +53,7 @@ class FakeUnit:
                 found[case_id] = ReplyTarget(
                     mention_id=row.mention_id, channel=Channel(case.channel), native_id=row.native_id,
                     author_id=row.author_id, visibility=row.visibility, language=row.language, script=row.script,
-                    received_at=row.received_at)
+                    received_at=row.received_at, account=row.account)
         return found
 
     async def take_due_timers(self, now: datetime, limit: int) -> list[DueTimer]:

@@ -59,7 +59,7 @@ def reply(case: Case, *, kind: ReplyKind = ReplyKind.AUTO, status: ReplyStatus =
 def target() -> ReplyTarget:
     m = customer_mention()
     return ReplyTarget(mention_id=m.mention_id, channel=Channel.X, native_id="p1", author_id="u1",
-                       visibility=Visibility.PUBLIC, language="zh", script="Hant", received_at=T0)
+                       visibility=Visibility.PUBLIC, language="zh", script="Hant", received_at=T0, account="lumo_hk")
 
 
 def kinds(change: lc.Change) -> list[CaseEventKind]:
@@ -120,6 +120,8 @@ def test_an_agents_answer_goes_to_the_responder_and_its_sending_is_the_first_res
     [out] = answered.answers
     assert out.kind is AnswerKind.AGENT and out.script == "Hant" and out.visibility is Visibility.PUBLIC
     assert out.in_reply_to == "p1" and out.recipient_platform_id == "u1" and out.author == "agent:li"
+    # sent from the brand account the customer wrote to, on the conversation's thread
+    assert (out.account, out.thread_root) == ("lumo_hk", case.thread_root)
     assert answered.case.status is CaseStatus.ANSWERED and answered.case.claimed_by is None
     sent = lc.on_reply(answered.case, reply(answered.case, kind=ReplyKind.AGENT, answer_id=out.answer_id,
                                             substantive=True, author="agent:li", minutes=6),

@@ -180,9 +180,12 @@ def _known_channel(channel: str) -> str:
     return str(channel)
 
 
-def _x_weight(char: str) -> int:
-    point = ord(char)
-    return 1 if any(start <= point <= end for start, end in X_LIGHT_RANGES) else 2
+# the characters outside X's light ranges: a text weighs its length plus one per such character
+_X_HEAVY = re.compile("[^" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in X_LIGHT_RANGES) + "]")
+
+
+def _x_weights(text: str) -> int:
+    return len(text) + len(_X_HEAVY.findall(text))
 
 
 def _x_length(text: str) -> int:
@@ -190,22 +193,25 @@ def _x_length(text: str) -> int:
     total = 0
     pos = 0
     for match in _X_ENTITY.finditer(text):
-        total += sum(_x_weight(c) for c in text[pos:match.start()])
+        total += _x_weights(text[pos:match.start()])
         entity = match.group()
         if match.lastgroup == "url":
             body = entity.rstrip(_URL_TRAILING)
-            total += X_URL_LENGTH + sum(_x_weight(c) for c in entity[len(body):])
+            total += X_URL_LENGTH + _x_weights(entity[len(body):])
         elif match.lastgroup == "domain":
             # X may or may not link a bare domain; the larger count is the safe one.
-            total += max(X_URL_LENGTH, sum(_x_weight(c) for c in entity))
+            total += max(X_URL_LENGTH, _x_weights(entity))
         else:
             total += 2
         pos = match.end()
-    return total + sum(_x_weight(c) for c in text[pos:])
+    return total + _x_weights(text[pos:])
+
+
+_WIDE = re.compile("[^\\u0000-\\u00ff]")
 
 
 def _weibo_units(text: str) -> int:
-    return sum(1 if ord(c) <= 0xFF else 2 for c in text)
+    return len(text) + len(_WIDE.findall(text))
 
 
 def _weibo_length(text: str) -> int:
@@ -249,7 +255,12 @@ def fits(text: str, channel: str, private: bool) -> bool:
     return platform_length(text, channel) <= platform_limit(channel, private)
 
 
+_MAY_HOLD_PLACEHOLDER = re.compile(r"[{}$<%\[_]")
+
+
 def _placeholders(text: str) -> list[str]:
+    if not _MAY_HOLD_PLACEHOLDER.search(text):
+        return []  # every placeholder form needs one of these characters
     found: list[str] = []
     remaining = text
     for pattern in PLACEHOLDERS:
@@ -356,7 +367,7 @@ def check(inp: GuardInput) -> Verdict:
             if old:
                 reasons.append(f"variant: {''.join(old)} is not written in Hong Kong or Taiwan (為, 裡)")
 
-    if not inp.private and _repeats_pii(text, inp.customer_pii):
+    if not inp.private and inp.customer_pii and _repeats_pii(text, inp.customer_pii):
         # the value itself is not repeated here: reasons reach logs
         reasons.append("pii: a phone number, email or reference the customer wrote, repeated in public")
 

@@ -126,7 +126,7 @@ def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext) -> Outbox
     brand = context.catalog.brand_for(m.account)
     values = _values(routed, brand, language, link=None)
     text = render_text(found.entry.answer[language], language, script=script,
-                       region=region_of(m.text, market=brand.market), values=values)
+                       region=region_of(m.text, market=brand.market) if script == "Hant" else None, values=values)
     candidate = replace(row, text=text, language=language, script=script,
                         template_id=f"kb:{found.entry.id}/{language}@{found.confidence}", substantive=True)
     return candidate if _verdict(candidate, routed).ok else None
@@ -156,11 +156,13 @@ def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str
     entry = context.catalog.pick(mode, c.category, c.issue_type)
     values = _values(routed, brand, language, link)
     name = values["name"]
-    variants = context.catalog.render(entry, language, script=script, region=region_of(m.text, market=brand.market),
-                                      values=values, keep=[name, *([link] if link else [])])
+    # the regional standard matters only to a Traditional reply
+    region = region_of(m.text, market=brand.market) if script == "Hant" else None
+    variants = context.catalog.render(entry, language, script=script, region=region, values=values,
+                                      keep=[name, *([link] if link else [])])
     if link and mode == "private_in_place":
         [extra] = context.catalog.render(context.catalog.pick("link_in_place"), language, script=script,
-                                         region=region_of(m.text, market=brand.market), values=values)[:1]
+                                         region=region, values=values)[:1]
         variants = [replace(v, text=v.text + extra.text, template_id=v.template_id + "+link") for v in variants]
     first: tuple[OutboxRow, Verdict] | None = None
     for variant in variants:

@@ -119,14 +119,14 @@ class PostgresCaseUnit:
             return {}
         rows = await self.conn.fetch(
             "SELECT c.case_id, c.channel, r.mention_id, r.native_id, r.author_id, r.visibility, r.language,"
-            " r.script, r.received_at, c.language AS case_language FROM cases c"
+            " r.script, r.received_at, r.account, c.language AS case_language FROM cases c"
             " JOIN routed r ON r.mention_id = c.last_mention_id WHERE c.case_id = ANY($1::uuid[])",
             list(set(case_ids)))
         return {r["case_id"]: ReplyTarget(
             mention_id=r["mention_id"], channel=Channel(r["channel"]), native_id=r["native_id"] or "",
             author_id=r["author_id"] or "", visibility=Visibility(r["visibility"] or "public"),
             language=r["language"] or r["case_language"] or "und", script=r["script"],
-            received_at=r["received_at"]) for r in rows if r["native_id"] and r["author_id"]}
+            received_at=r["received_at"], account=r["account"]) for r in rows if r["native_id"] and r["author_id"]}
 
     async def take_due_timers(self, now: datetime, limit: int) -> list[DueTimer]:
         # Cases are locked before their timers, as every other writer does (routing, replies, the
@@ -162,15 +162,15 @@ class PostgresCaseUnit:
         if routed:
             await conn.execute(
                 "INSERT INTO routed (mention_id, case_id, department, mode, priority, sla_due_at, rule_id,"
-                " native_id, author_id, visibility, language, script, urgency, received_at)"
+                " native_id, author_id, visibility, language, script, urgency, received_at, account)"
                 " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[],"
                 " $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-                " $13::text[], $14::timestamptz[]) ON CONFLICT (mention_id) DO NOTHING",
+                " $13::text[], $14::timestamptz[], $15::text[]) ON CONFLICT (mention_id) DO NOTHING",
                 [r.mention_id for r in routed], [r.case_id for r in routed], [r.department for r in routed],
                 [r.mode.value for r in routed], [r.priority for r in routed], [r.sla_due_at for r in routed],
                 [r.rule_id for r in routed], [r.native_id for r in routed], [r.author_id for r in routed],
                 [r.visibility.value for r in routed], [r.language for r in routed], [r.script for r in routed],
-                [r.urgency.value for r in routed], [r.received_at for r in routed])
+                [r.urgency.value for r in routed], [r.received_at for r in routed], [r.account for r in routed])
         events = [e for c in changes for e in c.events]
         if events:
             await conn.execute(
@@ -228,7 +228,7 @@ def _routed_from(r: asyncpg.Record) -> RoutedRow:
         native_id=r["native_id"] or "", author_id=r["author_id"] or "",
         visibility=Visibility(r["visibility"] or "public"), language=r["language"] or "und", script=r["script"],
         urgency=Urgency(r["urgency"] or "normal"), received_at=r["received_at"] or r["routed_at"],
-        new_case=bool(r["new_case"]))
+        new_case=bool(r["new_case"]), account=r["account"])
 
 
 class PostgresCases:

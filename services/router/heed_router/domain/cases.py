@@ -106,6 +106,7 @@ class RoutedRow:
     urgency: Urgency
     received_at: datetime
     new_case: bool = False
+    account: str | None = None  # the brand account addressed: answers go out from it
 
 
 @dataclass
@@ -167,7 +168,8 @@ def plan_routing(table: RuleTable, fresh: list[ClassifiedMention], known: dict[s
             priority=case.priority, sla_due_at=case.sla_due_at or m.received_at + decision.sla,
             rule_id=decision.rule_id if mode is decision.mode else RATING_RULE, native_id=m.native_id,
             author_id=m.author.platform_id, visibility=m.visibility, language=c.language, script=c.script,
-            urgency=c.urgency, received_at=m.received_at, new_case=case.first_mention_id == m.mention_id))
+            urgency=c.urgency, received_at=m.received_at, new_case=case.first_mention_id == m.mention_id,
+            account=m.account))
     return plan
 
 

@@ -103,6 +103,7 @@ class ReplyTarget:
     language: str
     script: str | None
     received_at: datetime
+    account: str | None = None  # the brand account the customer wrote to
 
 
 # Not frozen, but never changed in place: every change is a `replace`. A frozen dataclass's
@@ -453,7 +454,7 @@ def answer(case: Case, actor: str, *, text: str, visibility: Visibility | None, 
         kind=AnswerKind.AGENT, mention_id=target.mention_id, channel=target.channel, in_reply_to=target.native_id,
         recipient_platform_id=target.author_id, visibility=visibility or target.visibility, text=text,
         language=target.language, script=_script(target.script), author=actor, department=case.department,
-        received_at=target.received_at, thread_root=case.thread_root))
+        received_at=target.received_at, thread_root=case.thread_root, account=target.account))
     change.move(CaseStatus.ANSWERED, CaseEventKind.ANSWERED, command, now, actor=actor, answer_id=answer_id,
                 mention_id=target.mention_id)
     return change
@@ -537,7 +538,8 @@ def on_timer(case: Case, timer: Timer, *, due: datetime, escalation: Escalate, t
             case_id=case.case_id, kind=AnswerKind.FOLLOW_UP, mention_id=target.mention_id, channel=target.channel,
             in_reply_to=target.native_id, recipient_platform_id=target.author_id, visibility=target.visibility,
             text=None, language=target.language, script=_script(target.script), author="system:follow-up",
-            department=case.department, received_at=target.received_at, thread_root=case.thread_root))
+            department=case.department, received_at=target.received_at, thread_root=case.thread_root,
+            account=target.account))
     elif timer is Timer.CLOSE and case.status is CaseStatus.RESOLVED:
         change.case = replace(case, closed_at=now)
         change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, cause, now, actor=ROUTER,

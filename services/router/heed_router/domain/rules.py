@@ -17,7 +17,7 @@ import re
 import unicodedata
 from datetime import date, time, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,8 +44,10 @@ _UNITS = {"s": timedelta(seconds=1), "m": timedelta(minutes=1), "min": timedelta
 _LATIN_WORD = re.compile(r"^[0-9a-z][0-9a-z .'&-]*$")
 
 
+@lru_cache(maxsize=512)
 def _fold(text: str) -> str:
-    """Case- and width-insensitive form: full-width Ｌａｗｙｅｒ and LAWYER both become lawyer."""
+    """Case- and width-insensitive form: full-width Ｌａｗｙｅｒ and LAWYER both become lawyer.
+    Cached: every rule with keywords folds the same mention's text."""
     return unicodedata.normalize("NFKC", text).casefold()
 
 
@@ -139,15 +141,16 @@ class Match(BaseModel):
 
 
 def keyword_patterns(keywords: list[str]) -> list[re.Pattern[str]]:
-    """Patterns for keywords: a Latin keyword matches whole words, others anywhere (see _LATIN_WORD)."""
-    patterns = []
+    """One pattern for all the keywords (one search per text, not one per keyword): a Latin keyword
+    matches whole words, others anywhere (see _LATIN_WORD)."""
+    alternatives = []
     for keyword in keywords:
         folded = _fold(keyword.strip())
         if _LATIN_WORD.match(folded):
-            patterns.append(re.compile(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])"))
+            alternatives.append(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])")
         else:
-            patterns.append(re.compile(re.escape(folded)))
-    return patterns
+            alternatives.append(re.escape(folded))
+    return [re.compile("|".join(alternatives))] if alternatives else []
 
 
 def mentions_any(patterns: list[re.Pattern[str]], text: str) -> bool:
