@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
@@ -51,6 +51,16 @@ def _zone(value: str) -> str:
 Zone = Annotated[str, BeforeValidator(lambda v: _zone(str(v)))]
 
 
+def check_languages(value: dict[str, Any], what: str) -> None:
+    """Every language Heed writes in, and no other: a ValueError naming what is missing or unknown."""
+    missing = [lang for lang in LANGUAGES if lang not in value]
+    if missing:
+        raise ValueError(f"missing language {', '.join(missing)}: every {what} is in {', '.join(LANGUAGES)}")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ValueError(f"unknown language {', '.join(unknown)} (the languages are {', '.join(LANGUAGES)})")
+
+
 class Brand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,12 +97,7 @@ class TemplateEntry(BaseModel):
     @field_validator("text")
     @classmethod
     def _languages(cls, text: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        missing = [lang for lang in LANGUAGES if lang not in text]
-        if missing:
-            raise ValueError(f"missing language {', '.join(missing)}: every template is in {', '.join(LANGUAGES)}")
-        unknown = sorted(set(text) - set(LANGUAGES))
-        if unknown:
-            raise ValueError(f"unknown language {', '.join(unknown)} (the languages are {', '.join(LANGUAGES)})")
+        check_languages(text, "template")
         for lang, value in text.items():
             variants = [value] if isinstance(value, str) else value
             if not variants or any(not isinstance(v, str) or not v.strip() for v in variants):

@@ -17,7 +17,7 @@ from functools import cached_property
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from heed.runtime.config_file import ConfigError, ItemProblem, parse_yaml
-from heed_responder.domain.catalog import LANGUAGES, template_problem
+from heed_responder.domain.catalog import LANGUAGES, check_languages, template_problem
 from heed_responder.domain.regional import to_simplified
 
 
@@ -51,12 +51,7 @@ class Entry(BaseModel):
     @field_validator("patterns", "answer")
     @classmethod
     def _languages(cls, value: dict[str, object]) -> dict[str, object]:
-        missing = [lang for lang in LANGUAGES if lang not in value]
-        if missing:
-            raise ValueError(f"missing language {', '.join(missing)}: every entry is in {', '.join(LANGUAGES)}")
-        unknown = sorted(set(value) - set(LANGUAGES))
-        if unknown:
-            raise ValueError(f"unknown language {', '.join(unknown)} (the languages are {', '.join(LANGUAGES)})")
+        check_languages(value, "entry")
         return value
 
     @cached_property
