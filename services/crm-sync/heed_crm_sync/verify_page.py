@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from heed import secure_link
@@ -154,9 +154,47 @@ class VerifyPage:
                 return self.render(request, lang, "locked", 410)
 
     def app(self) -> Starlette:
-        """The page's routes, to mount at /verify."""
-        return Starlette(routes=[Route("/{token}", self.show, methods=["GET"]),
+        """The page's routes, to mount at /verify; its OpenAPI document at /verify/openapi.json."""
+        return Starlette(routes=[Route("/openapi.json", _openapi, methods=["GET"]),
+                                 Route("/{token}", self.show, methods=["GET"]),
                                  Route("/{token}", self.submit, methods=["POST"])])
+
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+          "description": "The signed link's token (HMAC-SHA256, expiring, bound to one case and customer): "
+                         "the page's only credential"}
+OPENAPI: dict[str, object] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Heed secure verification page", "version": "1",
+             "description": "Served by crm-sync behind TLS. A customer opens the link sent in a private message, "
+                            "confirms an order number and the last 4 digits of the phone on record, and may "
+                            "leave details for the team (stored encrypted). HTML, no script; each link works once."},
+    "paths": {"/verify/{token}": {
+        "get": {"summary": "The form, in the link's language (else Accept-Language)", "parameters": [_TOKEN],
+                "responses": {"200": {"description": "the form", "content": _HTML},
+                              "404": {"description": "not a link Heed issued", "content": _HTML},
+                              "410": {"description": "expired, already used or locked", "content": _HTML},
+                              "503": {"description": "verification is not configured here", "content": _HTML}}},
+        "post": {"summary": "Confirm identity and leave details", "parameters": [_TOKEN],
+                 "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "required": ["form_token", "order_number", "last4"],
+                     "properties": {
+                         "form_token": {"type": "string", "description": "from the form: binds it to the link"},
+                         "order_number": {"type": "string", "maxLength": 64},
+                         "last4": {"type": "string", "pattern": "^[0-9]{4}$"},
+                         "details": {"type": "string", "maxLength": 4000}}}}}},
+                 "responses": {"200": {"description": "verified", "content": _HTML},
+                               "400": {"description": "a malformed form", "content": _HTML},
+                               "403": {"description": "a stale or forged form", "content": _HTML},
+                               "410": {"description": "expired, already used or locked", "content": _HTML},
+                               "422": {"description": "the identity check failed; attempts left shown",
+                                       "content": _HTML}}}}},
+}
+
+
+async def _openapi(request: Request) -> Response:
+    return JSONResponse(OPENAPI)
 
 
 async def _limited_body(request: Request) -> bytes | None:

@@ -162,3 +162,15 @@ async def test_without_keys_the_page_says_it_is_unavailable():
     response = await site.client.get("/anything", headers={"accept-language": "th"})
     assert (response.status_code, page_of(response)) == (503, "unavailable")
     assert "ยังยืนยันตัวตนไม่ได้ในขณะนี้" in response.text
+
+
+async def test_the_page_describes_itself_in_an_openapi_document_that_no_token_can_shadow():
+    site = Site()
+    response = await site.client.get("/openapi.json")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    document = response.json()
+    operations = document["paths"]["/verify/{token}"]
+    assert set(operations) == {"get", "post"}
+    assert operations["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"][
+        "required"] == ["form_token", "order_number", "last4"]
+    assert {"200", "410", "422"} <= set(operations["post"]["responses"])
