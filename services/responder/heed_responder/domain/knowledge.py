@@ -90,10 +90,11 @@ class Knowledge:
     def __init__(self, file: KnowledgeFile) -> None:
         self.file = file
 
-    def match(self, text: str, language: str) -> Match | None:
+    def match(self, text: str, language: str, script: str | None = None) -> Match | None:
         """The entry the question is most confidently about, if its confidence reaches the threshold.
-        Chinese patterns are written in Simplified and match a Traditional post too."""
-        if language == "zh":
+        Chinese patterns are written in Simplified and match a Traditional post too (converted only
+        when the post is Traditional: the conversion is the costly step)."""
+        if language == "zh" and script == "Hant":
             text = f"{text}\n{to_simplified(text)}"
         best: Match | None = None
         for entry in self.file.entries:

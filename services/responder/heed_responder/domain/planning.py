@@ -120,7 +120,7 @@ def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext) -> Outbox
     language, script = _language(routed, context)
     if language != c.language:
         return None  # a question in a language the knowledge base has no patterns for
-    found = context.knowledge().match(m.text, language)
+    found = context.knowledge().match(m.text, language, c.script)
     if found is None:
         return None
     brand = context.catalog.brand_for(m.account)

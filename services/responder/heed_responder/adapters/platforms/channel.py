@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from heed.runtime.ports import Clock
+from heed_responder.adapters.platforms.clients import close_clients
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import Outcome, SendResult
 from heed_responder.ports import Delivery, PlatformClient
@@ -72,10 +73,7 @@ class PlatformChannel:
         return delivery
 
     async def aclose(self) -> None:
-        for client in self.clients.values():
-            close = getattr(client, "aclose", None)
-            if close is not None:
-                await close()
+        await close_clients(self.clients)
 
 
 async def _no_client(row: OutboxRow) -> SendResult:
