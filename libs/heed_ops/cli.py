@@ -98,6 +98,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crm(args: argparse.Namespace) -> int:
+    from heed_ops.crm import reconcile_all
+
+    figures = asyncio.run(reconcile_all())
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for name, f in figures.items():
+            print(f"{name}: {f['contacts_compared']} contacts compared, {f['fields_taken']} fields taken, "
+                  f"{f['contacts_pushed']} contacts and {f['interactions_pushed']} interactions pushed"
+                  + (f", errors: {'; '.join(f['errors'])}" if f["errors"] else ""))
+    return 1 if any(f["errors"] for f in figures.values()) else 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from heed_ops.explain import explain, format_story
 
@@ -221,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", help="only what arrived since: an ISO time, or a span back from now (30m, 2h, 1d)")
     report.add_argument("--by", choices=("channel", "department", "day"), help="case figures per group")
     report.set_defaults(func=cmd_report)
+
+    crm = sub.add_parser("crm", help="the external CRMs (HubSpot, Salesforce)")
+    crm_sub = crm.add_subparsers(dest="action", required=True)
+    crm_reconcile = crm_sub.add_parser("reconcile", help="compare every linked contact and repair drift both ways")
+    crm_reconcile.add_argument("--json", action="store_true")
+    crm_reconcile.set_defaults(func=cmd_crm)
 
     explain = sub.add_parser("explain", help="everything Heed knows and did about one mention")
     explain.add_argument("channel", help="weibo, wechat, x, facebook, …")

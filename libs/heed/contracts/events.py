@@ -341,7 +341,10 @@ class Reply(Event):
 
 
 class CustomerUpdate(Event):
-    """A change to a customer record, for the services that act on tier, owner and preferences."""
+    """A change to a customer record, for the services that act on tier, owner and preferences.
+
+    `version` grows across all customers (one sequence), so when identities move between customers
+    (a merge, an unmerge) the newest announcement about an identity always wins."""
 
     customer_id: uuid.UUID
     identities: list[str] = Field(description="channel:platform_id for each known identity")
@@ -353,6 +356,17 @@ class CustomerUpdate(Event):
     consent: dict[str, bool] = Field(
         default_factory=dict, description="Purpose (follow_up, marketing) → granted; a purpose not listed "
                                           "is not refused")
+    # additive (v1): the record shared with the CRMs, and merges of one person's identities
+    display_name: str | None = Field(default=None, description="The name on record, to greet the customer by")
+    language: str | None = Field(default=None, description="The language the customer asked to be answered "
+                                                           "in (en, zh-Hans, zh-Hant, th, …)")
+    tags: list[str] = Field(default_factory=list)
+    aliases: list[uuid.UUID] = Field(default_factory=list, description="Customer ids merged into this one; "
+                                                                       "their identities are listed above")
+    merged_into: uuid.UUID | None = Field(default=None, description="Set when this customer was merged into "
+                                                                    "another: follow that one instead")
+    erased: bool = Field(default=False, description="The customer's data was erased on request; forget "
+                                                    "everything held about these identities")
 
 
 class VerificationMethod(StrEnum):

@@ -16,6 +16,8 @@ from heed.contracts import topics
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import EventPublisher
 from heed.runtime.settings import key_ring
+from heed_crm_sync.adapters.crm.hubspot import HubSpotCrm
+from heed_crm_sync.adapters.crm.salesforce import SalesforceCrm
 from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.data_keys import KEY_BYTES, DataKeys
 from heed_crm_sync.handlers import (
@@ -25,7 +27,7 @@ from heed_crm_sync.handlers import (
     record_replies,
     record_routing,
 )
-from heed_crm_sync.ports import CustomerRecords, Verifications
+from heed_crm_sync.ports import CustomerRecords, ExternalCrm, Verifications
 from heed_crm_sync.settings import CrmSyncSettings
 
 
@@ -36,6 +38,7 @@ class Overrides:
     records: CustomerRecords | None = None
     publisher: EventPublisher | None = None
     verifications: Verifications | None = None
+    crms: list[ExternalCrm] | None = None  # the external CRMs (tests point adapters at stand-ins)
 
 
 def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
@@ -60,3 +63,14 @@ def verification_policy(settings: CrmSyncSettings) -> VerificationPolicy | None:
         data_keys=DataKeys(key_ring(settings.crm_data_key, env="HEED_CRM_DATA_KEY", size=KEY_BYTES)),
         link_keys=key_ring(settings.secure_link_key, env="HEED_SECURE_LINK_KEY"),
         max_attempts=settings.verify_max_attempts, form_ttl_s=settings.verify_form_ttl_s)
+
+
+def external_crms(settings: CrmSyncSettings) -> list[ExternalCrm]:
+    """The CRMs the settings connect, each with its credentials from the environment."""
+    crms: list[ExternalCrm] = []
+    if settings.hubspot_token is not None:
+        crms.append(HubSpotCrm(settings.hubspot_base_url, settings.hubspot_token.get_secret_value()))
+    if settings.salesforce_token is not None and settings.salesforce_instance_url:
+        crms.append(SalesforceCrm(settings.salesforce_instance_url, settings.salesforce_token.get_secret_value(),
+                                  api_version=settings.salesforce_api_version))
+    return crms

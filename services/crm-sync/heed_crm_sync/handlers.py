@@ -7,15 +7,19 @@ routing and its reply can arrive in any order. `bootstrap.py` hands each handler
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from heed.contracts import topics
 from heed.contracts.events import CaseEvent, CaseEventKind, Mention, Reply, RoutedCase
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher
 from heed.secure_link import LinkClaims
+from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.data_keys import DataKeys
+from heed_crm_sync.domain.preferences import extract_preferences
 from heed_crm_sync.ports import CustomerRecords, Verifications
 from heed_crm_sync.verification import (
     Decision,
@@ -38,10 +42,27 @@ async def record_mentions(batch: list[Incoming[Mention]], *, records: CustomerRe
     heed.crm.customers every customer whose version was not announced yet (from this batch or
     one that failed after recording): ids and tier, never what a customer wrote."""
     await records.record_mentions([item.event for item in batch])
+    await announce_customers(records=records, publisher=publisher)
+
+
+async def announce_customers(*, records: CustomerRecords, publisher: EventPublisher) -> int:
+    """Publish every customer version not announced yet (new customers, changes, merges, erasures) on
+    heed.crm.customers: ids, tier, owner, name, language, tags, consent, confirmed preferences."""
     updates = await records.unpublished_customers()
-    await publisher.publish([Outgoing(topics.CRM_CUSTOMERS, u, str(u.customer_id)) for u in updates])
-    # marked only once the broker has them: a crash in between announces them again, never not at all
-    await records.mark_customers_published(updates)
+    if updates:
+        await publisher.publish([Outgoing(topics.CRM_CUSTOMERS, u, str(u.customer_id)) for u in updates])
+        # marked only once the broker has them: a crash in between announces them again, never not at all
+        await records.mark_customers_published(updates)
+    return len(updates)
+
+
+async def read_preferences(*, records: PostgresCustomerRecords, limit: int = 500) -> int:
+    """Read what customers said they prefer from mentions not read yet, at most `limit` a round: the
+    extractor is pure CPU, so it runs beside the pipeline at a bounded pace rather than in it."""
+    unread = await records.unread_for_preferences(limit)
+    stated = [(mid, cid, p, at) for mid, cid, text, at in unread for p in extract_preferences(text)]
+    await records.record_preferences([u[0] for u in unread], stated)
+    return len(unread)
 
 
 async def record_routing(batch: list[Incoming[RoutedCase]], *, records: CustomerRecords) -> None:
@@ -97,28 +118,35 @@ async def submit_verification(claims: LinkClaims, submission: Submission, *, ver
             return Decision(Outcome.LOCKED, 0)
         keys = policy.data_keys
         order = normalise_order_number(submission.order_number)
-        record = await attempt.identity_on_record(claims.customer_id, keys.lookup_hashes("order", order))
-        context = contact_context(claims.customer_id, "phone")
-        phones = [keys.open(sealed, context).decode() for sealed in record.phones]
-        if not identity_matches(record.order_known, phones, submission.last4):
+        on_file = await attempt.identity_on_record(claims.customer_id, keys.lookup_hashes("order", order))
+        matched = [r.root for r in on_file.records if identity_matches(
+            True, [keys.open(sealed, contact_context(member, "phone")).decode() for member, sealed in r.phones],
+            submission.last4)]
+        # the link's own record first; another record only when exactly one holds both the order and
+        # the phone (an order number shared by two records proves nothing)
+        merge_with = None if on_file.link_root in matched else matched[0] if len(matched) == 1 else None
+        if on_file.link_root not in matched and merge_with is None:
             failures = await attempt.refuse(now)
             if failures >= policy.max_attempts:
                 await attempt.lock(claims, now)
                 return Decision(Outcome.LOCKED, 0)
             return Decision(Outcome.WRONG_IDENTITY, policy.max_attempts - failures)
         details = keys.seal(submission.details.encode(), details_context(claims)) if submission.details else None
-        await attempt.verify(claims, details, now)
+        await attempt.verify(claims, details, now, merge_with)
     try:
-        await announce_verifications(verifications=verifications, publisher=publisher)
+        await announce_verifications(verifications=verifications, publisher=publisher, link_id=claims.link_id)
     except Exception as error:  # the customer is verified; the service's announcer retries until it is out
         log.warning("verification recorded, its announcement is retried",
                     extra={"fields": {"error_type": type(error).__name__}})
     return Decision(Outcome.VERIFIED)
 
 
-async def announce_verifications(*, verifications: Verifications, publisher: EventPublisher) -> int:
-    """Publish every verification not yet on heed.crm.verifications; how many were published."""
-    events = await verifications.unpublished()
+async def announce_verifications(*, verifications: Verifications, publisher: EventPublisher,
+                                 link_id: uuid.UUID | None = None, verified_before: datetime | None = None) -> int:
+    """Publish verifications not yet on heed.crm.verifications (one link's, or those verified before a
+    time, or all); how many were published. The page announces its own link at once and the retry
+    loop only leftovers older than a publish in flight, so the two never send one twice."""
+    events = await verifications.unpublished(link_id=link_id, verified_before=verified_before)
     if events:
         await publisher.publish([Outgoing(topics.CRM_VERIFICATIONS, e, str(e.case_id)) for e in events])
         # marked only once the broker has them: a crash in between announces them again, never not at all

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from heed.runtime.settings import HeedSettings
 
@@ -22,3 +22,43 @@ class CrmSyncSettings(HeedSettings):
     verify_hsts: bool = Field(
         default=False, description="Send Strict-Transport-Security on the verification page even when the "
                                    "request reached crm-sync over plain HTTP (TLS ends at a proxy in front)")
+    crm_api_tokens: SecretStr | None = Field(
+        default=None, description="The customers API's bearer tokens: comma-separated name:scope+scope:token "
+                                  "(scopes read, contact, write, merge, export, erase); unset: the API answers 503")
+    crm_field_owners: str = Field(
+        default="", description="Which system owns each shared field, over the defaults (email, phone, "
+                                "display_name, preferences: heed; tier, owner, marketing_consent: crm): "
+                                "comma-separated field=heed|crm")
+
+    hubspot_token: SecretStr | None = Field(
+        default=None, description="HubSpot private-app token; set: every customer and interaction is synced "
+                                  "with HubSpot both ways")
+    hubspot_base_url: str = Field(default="https://api.hubapi.com", description="HubSpot's API base URL")
+    hubspot_client_secret: SecretStr | None = Field(
+        default=None, description="The HubSpot app's client secret, which signs its webhooks (v3); unset: "
+                                  "webhooks are refused and changes arrive by polling only")
+    hubspot_webhook_url: str | None = Field(
+        default=None, description="The webhook URL as configured in HubSpot (it signs that URL; behind a "
+                                  "proxy it differs from what crm-sync sees)")
+    salesforce_instance_url: str | None = Field(default=None, description="The Salesforce org's instance URL")
+    salesforce_token: SecretStr | None = Field(
+        default=None, description="Salesforce OAuth access token; set with the instance URL: synced both ways")
+    salesforce_api_version: str = Field(default="v60.0")
+    crm_sync_every_s: float = Field(default=5.0, gt=0, description="How often changes are pushed to and "
+                                                                   "polled from the external CRMs")
+
+    @field_validator("crm_api_tokens")
+    @classmethod
+    def _tokens_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        from heed_crm_sync.api import parse_tokens  # the format is the API's; refused at start, not at first use
+
+        parse_tokens(value.get_secret_value() if value is not None else None)
+        return value
+
+    @field_validator("crm_field_owners")
+    @classmethod
+    def _owners_parse(cls, value: str) -> str:
+        from heed_crm_sync.domain.ownership import parse_owners
+
+        parse_owners(value)
+        return value

@@ -9,7 +9,6 @@ Swagger UI is served, since it loads its assets from a CDN a self-hosted deploym
 # No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations at runtime,
 # and they name dependencies built inside cases_api().
 import asyncio
-import hmac
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from heed.contracts.events import CaseStatus, Channel, Urgency, Visibility
+from heed.runtime.bearer import BearerTokens, BearerTokensError
 from heed_router.domain.desk import (
     CaseDetail,
     CaseFilter,
@@ -33,8 +33,6 @@ from heed_router.domain.desk import (
     QueueChange,
 )
 from heed_router.ports import CaseDesk
-
-MIN_TOKEN_LENGTH = 16
 
 
 class Role(StrEnum):
@@ -62,8 +60,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
-class ApiTokensError(ValueError):
-    """HEED_API_TOKENS cannot be used; the message names the entry (never the token)."""
+ApiTokensError = BearerTokensError  # HEED_API_TOKENS cannot be used; the message names the entry
 
 
 @dataclass(frozen=True)
@@ -78,46 +75,28 @@ class Caller:
                f"{self.name}"
 
 
+def _role(text: str) -> Role:
+    if text not in Role.__members__.values():
+        raise ValueError(f"unknown role {text!r}; one of {', '.join(r.value for r in Role)}")
+    return Role(text)
+
+
 class ApiTokens:
     """The bearer tokens of HEED_API_TOKENS: comma-separated `name:role:token` entries."""
 
-    def __init__(self, entries: list[tuple[Caller, bytes]]) -> None:
-        self.entries = entries
+    def __init__(self, tokens: BearerTokens[Role]) -> None:
+        self.tokens = tokens
 
     @classmethod
     def parse(cls, value: str | None) -> "ApiTokens":
-        entries: list[tuple[Caller, bytes]] = []
-        names: set[str] = set()
-        for position, raw in enumerate((value or "").split(","), start=1):
-            if not raw.strip():
-                continue
-            name, _, rest = raw.strip().partition(":")
-            role, _, token = rest.partition(":")
-            where = f"HEED_API_TOKENS entry {position}"
-            if not name or not role or not token:
-                raise ApiTokensError(f"{where}: expected name:role:token")
-            if role not in Role.__members__.values():
-                raise ApiTokensError(f"{where} ({name}): unknown role {role!r}; one of "
-                                     f"{', '.join(r.value for r in Role)}")
-            if len(token) < MIN_TOKEN_LENGTH:
-                raise ApiTokensError(f"{where} ({name}): the token is shorter than {MIN_TOKEN_LENGTH} characters")
-            if name in names:
-                raise ApiTokensError(f"{where}: the name {name!r} is used twice")
-            names.add(name)
-            entries.append((Caller(name, Role(role)), token.encode()))
-        return cls(entries)
+        return cls(BearerTokens.parse(value, env="HEED_API_TOKENS", grant=_role, grant_name="role"))
 
     def __bool__(self) -> bool:
-        return bool(self.entries)
+        return bool(self.tokens)
 
     def find(self, presented: str) -> Caller | None:
-        """The caller whose token this is; every entry is compared, in constant time each."""
-        found = None
-        given = presented.encode()
-        for caller, token in self.entries:
-            if hmac.compare_digest(given, token):
-                found = caller
-        return found
+        found = self.tokens.find(presented)
+        return None if found is None else Caller(*found)
 
 
 class _Body(BaseModel):

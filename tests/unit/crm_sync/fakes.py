@@ -27,7 +27,7 @@ from heed.contracts.events import (
 from heed.secure_link import LinkClaims
 from heed_crm_sync.data_keys import DataKeys, Sealed
 from heed_crm_sync.domain import announcement, customer_id_for
-from heed_crm_sync.ports import IdentityOnRecord
+from heed_crm_sync.ports import IdentityOnRecord, RecordOnFile
 from heed_crm_sync.verification import LinkUse, contact_context, normalise_order_number, verified_event
 
 # the publisher port is shared; so is its fake (the classifier's tests wrote it first)
@@ -143,8 +143,10 @@ class FakeLinkAttempt:
         self.writes: list[Callable[[], None]] = []
 
     async def identity_on_record(self, customer_id: uuid.UUID, order_hashes: Sequence[bytes]) -> IdentityOnRecord:
-        known = any(h in self.store.orders.get(customer_id, set()) for h in order_hashes)
-        return IdentityOnRecord(known, list(self.store.phones.get(customer_id, [])))
+        holders = sorted((c for c, orders in self.store.orders.items() if any(h in orders for h in order_hashes)),
+                         key=lambda c: c != customer_id)
+        return IdentityOnRecord(customer_id, [RecordOnFile(c, [(c, sealed) for sealed in self.store.phones.get(c, [])])
+                                              for c in holders])
 
     async def refuse(self, now: datetime) -> int:
         self.failures += 1
@@ -156,7 +158,8 @@ class FakeLinkAttempt:
         self.spent = LinkUse.LOCKED
         self.writes.append(lambda: self.store.used.__setitem__(claims.link_id, LinkUse.LOCKED))
 
-    async def verify(self, claims: LinkClaims, details: Sealed | None, now: datetime) -> None:
+    async def verify(self, claims: LinkClaims, details: Sealed | None, now: datetime,
+                     merge_with: uuid.UUID | None = None) -> None:
         if claims.link_id in self.store.used:
             raise AssertionError("used_links: duplicate key")  # the primary key refuses a second use
         self.spent = LinkUse.VERIFIED
@@ -167,6 +170,8 @@ class FakeLinkAttempt:
                 self.store.details[claims.link_id] = (claims.customer_id, claims.case_id, details)
             self.store.verifications[claims.link_id] = verified_event(claims, now, details is not None)
             self.store.customers_verified[claims.customer_id] = now
+            if merge_with is not None:
+                self.store.merged[claims.customer_id] = merge_with
         self.writes.append(write)
 
 
@@ -182,6 +187,7 @@ class FakeVerifications:
         self.published: set[uuid.UUID] = set()
         self.orders: dict[uuid.UUID, set[bytes]] = {}
         self.phones: dict[uuid.UUID, list[Sealed]] = {}
+        self.merged: dict[uuid.UUID, uuid.UUID] = {}  # link customer → the record it proved to be
 
     def add_phone(self, keys: DataKeys, customer_id: uuid.UUID, phone: str) -> None:
         self.phones.setdefault(customer_id, []).append(keys.seal(phone.encode(), contact_context(customer_id, "phone")))
@@ -200,8 +206,10 @@ class FakeVerifications:
     async def spent(self, link_id: uuid.UUID) -> LinkUse | None:
         return self.used.get(link_id)
 
-    async def unpublished(self) -> list[CustomerVerified]:
-        return [v for link, v in self.verifications.items() if link not in self.published]
+    async def unpublished(self, *, link_id: uuid.UUID | None = None,
+                          verified_before: datetime | None = None) -> list[CustomerVerified]:
+        return [v for link, v in self.verifications.items() if link not in self.published
+                and link_id in (None, link) and (verified_before is None or v.verified_at < verified_before)]
 
     async def mark_published(self, events: Sequence[CustomerVerified]) -> None:
         self.published.update(e.link_id for e in events)

@@ -220,3 +220,19 @@ async def test_a_broker_that_fails_after_the_commit_leaves_the_customer_verified
     assert await announce_verifications(verifications=desk.store, publisher=desk.publisher) == 0
     assert [e.link_id for e in desk.publisher.events(topics.CRM_VERIFICATIONS, CustomerVerified)] == [
         desk.claims.link_id]
+
+
+async def test_the_retry_loop_leaves_a_fresh_verification_to_the_page_so_it_is_announced_once():
+    desk = Desk(publisher_failures=1)
+    assert (await desk.submit(desk.form()))[0] is Outcome.VERIFIED
+    # the retry loop only takes leftovers verified before its cut-off: this one is still the page's
+    cutoff = desk.clock.now() - timedelta(seconds=5)
+    assert await announce_verifications(verifications=desk.store, publisher=desk.publisher,
+                                        verified_before=cutoff) == 0
+    assert await announce_verifications(verifications=desk.store, publisher=desk.publisher,
+                                        link_id=uuid.uuid4()) == 0
+    later = desk.clock.now() + timedelta(seconds=6)
+    assert await announce_verifications(verifications=desk.store, publisher=desk.publisher,
+                                        verified_before=later) == 1
+    assert [e.link_id for e in desk.publisher.events(topics.CRM_VERIFICATIONS, CustomerVerified)] == [
+        desk.claims.link_id]

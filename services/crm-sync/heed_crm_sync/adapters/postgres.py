@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
 from heed.contracts.events import CaseEvent, CustomerTier, CustomerUpdate, Mention, Reply, RoutedCase
 from heed_crm_sync.domain import announcement, customer_id_for
+from heed_crm_sync.domain.preferences import StatedPreference, needs_confirmation
 
 
 class PostgresCustomerRecords:
@@ -23,9 +25,12 @@ class PostgresCustomerRecords:
             return
         cids = [customer_id_for(m.channel, m.author.platform_id) for m in mentions]
         async with self.pool.acquire() as conn, conn.transaction():
+            # a customer erased earlier who writes again starts a new record under the same id
             await conn.execute(
                 "INSERT INTO customers (customer_id, display_name)"
-                " SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING",
+                " SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT (customer_id) DO UPDATE"
+                " SET erased_at = NULL, display_name = excluded.display_name, version = nextval('customer_versions')"
+                " WHERE customers.erased_at IS NOT NULL AND customers.published_version >= customers.version",
                 cids, [m.author.name for m in mentions])
             await conn.execute(
                 "INSERT INTO identities (channel, platform_id, customer_id, handle, followers)"
@@ -43,18 +48,66 @@ class PostgresCustomerRecords:
                 [m.created_at for m in mentions])
 
     async def unpublished_customers(self) -> list[CustomerUpdate]:
-        rows = await self.pool.fetch(
-            "SELECT c.customer_id, c.tier, c.owner, c.version,"
-            " array_agg(i.channel || ':' || i.platform_id ORDER BY i.first_seen) AS identities"
-            " FROM customers c JOIN identities i USING (customer_id)"
-            " WHERE c.published_version < c.version GROUP BY c.customer_id LIMIT 1000")
-        return [announcement(uuid.UUID(str(r["customer_id"])), list(r["identities"]), CustomerTier(r["tier"]),
-                             r["owner"], r["version"]) for r in rows]
+        async with self.pool.acquire() as conn:
+            heads = await conn.fetch(
+                "SELECT customer_id, tier, owner, version, merged_into, display_name, preferred_language, tags,"
+                " erased_at IS NOT NULL AS erased, erased_identities FROM customers"
+                " WHERE published_version < version ORDER BY version LIMIT 1000")
+            if not heads:
+                return []
+            roots = [r["customer_id"] for r in heads if r["merged_into"] is None and not r["erased"]]
+            members = await conn.fetch(
+                "SELECT coalesce(c.merged_into, c.customer_id) AS root, c.customer_id, i.channel, i.platform_id"
+                " FROM customers c LEFT JOIN identities i USING (customer_id)"
+                " WHERE (c.customer_id = ANY($1::uuid[]) OR c.merged_into = ANY($1::uuid[]))"
+                " ORDER BY c.merged_into NULLS FIRST, c.created_at, i.first_seen", roots)
+            extras = await conn.fetch(
+                "SELECT coalesce(c.merged_into, c.customer_id) AS root, 'preference' AS what, p.kind AS name,"
+                " p.value, NULL::boolean AS granted FROM preferences p JOIN customers c USING (customer_id)"
+                " WHERE p.status = 'confirmed'"
+                " AND (c.customer_id = ANY($1::uuid[]) OR c.merged_into = ANY($1::uuid[]))"
+                " UNION ALL SELECT coalesce(c.merged_into, c.customer_id), 'consent', g.purpose, NULL, g.granted"
+                " FROM consents g JOIN customers c USING (customer_id)"
+                " WHERE (c.customer_id = ANY($1::uuid[]) OR c.merged_into = ANY($1::uuid[]))"
+                " ORDER BY 1, 2, 3, 4", roots) \
+                if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM preferences) OR EXISTS (SELECT 1 FROM consents)") \
+                else []
+        identities: dict[uuid.UUID, list[str]] = {}
+        aliases: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for m in members:
+            if m["channel"] is not None:
+                identities.setdefault(m["root"], []).append(f"{m['channel']}:{m['platform_id']}")
+            if m["customer_id"] != m["root"] and m["customer_id"] not in aliases.setdefault(m["root"], []):
+                aliases[m["root"]].append(m["customer_id"])
+        preferences: dict[uuid.UUID, dict[str, str]] = {}
+        consent: dict[uuid.UUID, dict[str, bool]] = {}
+        for e in extras:
+            if e["what"] == "preference":
+                kinds = preferences.setdefault(e["root"], {})
+                kinds[e["name"]] = f"{kinds[e['name']]},{e['value']}" if e["name"] in kinds else e["value"]
+            else:
+                consent.setdefault(e["root"], {})[e["name"]] = e["granted"]
+        updates = []
+        for r in heads:
+            cid = uuid.UUID(str(r["customer_id"]))
+            if r["erased"]:
+                updates.append(announcement(cid, list(r["erased_identities"] or []), CustomerTier.STANDARD, None,
+                                            r["version"], erased=True))
+            elif r["merged_into"] is not None:
+                updates.append(announcement(cid, [], CustomerTier(r["tier"]), None, r["version"],
+                                            merged_into=r["merged_into"]))
+            elif cid in identities:
+                updates.append(announcement(
+                    cid, identities[cid], CustomerTier(r["tier"]), r["owner"], r["version"],
+                    display_name=r["display_name"], language=r["preferred_language"], tags=list(r["tags"]),
+                    aliases=aliases.get(cid, []), preferences=preferences.get(cid, {}), consent=consent.get(cid, {})))
+        return updates
 
     async def mark_customers_published(self, updates: Sequence[CustomerUpdate]) -> None:
         if updates:
             await self.pool.execute(
-                "UPDATE customers SET published_version = u.version"
+                "UPDATE customers SET published_version = u.version,"
+                " erased_identities = CASE WHEN erased_at IS NULL THEN erased_identities END"
                 " FROM unnest($1::uuid[], $2::int[]) AS u(customer_id, version)"
                 " WHERE customers.customer_id = u.customer_id AND customers.published_version < u.version",
                 [u.customer_id for u in updates], [u.version for u in updates])
@@ -95,3 +148,30 @@ class PostgresCustomerRecords:
                 [e.event_id for e in events], [e.case_id for e in events], [e.kind.value for e in events],
                 [e.status.value if e.status else None for e in events], [e.rating for e in events],
                 [e.actor for e in events], [e.department for e in events], [e.occurred_at for e in events])
+
+    async def unread_for_preferences(self, limit: int) -> list[tuple[uuid.UUID, uuid.UUID, str, datetime]]:
+        rows = await self.pool.fetch(
+            "SELECT mention_id, customer_id, text, occurred_at FROM interactions WHERE NOT preferences_read"
+            " ORDER BY recorded_at LIMIT $1", limit)
+        return [(r["mention_id"], r["customer_id"], r["text"], r["occurred_at"]) for r in rows]
+
+    async def record_preferences(self, read: Sequence[uuid.UUID],
+                                 stated: Sequence[tuple[uuid.UUID, uuid.UUID, StatedPreference, datetime]]) -> None:
+        """Keep what customers said they prefer (confirmed when sure, else proposed to an agent; a
+        preference an agent rejected stays rejected) and mark the mentions read."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            if stated:
+                await conn.executemany(
+                    "INSERT INTO preferences (customer_id, kind, value, status, source, confidence, evidence,"
+                    " mention_id, stated_at) VALUES ($1, $2, $3, $4, 'said', $5, $6, $7, $8)"
+                    " ON CONFLICT (customer_id, kind, value) DO UPDATE SET status = CASE"
+                    " WHEN preferences.status = 'proposed' AND excluded.status = 'confirmed' THEN 'confirmed'"
+                    " ELSE preferences.status END, confidence = greatest(preferences.confidence, excluded.confidence),"
+                    " stated_at = excluded.stated_at",
+                    [(cid, p.kind, p.value, "proposed" if needs_confirmation(p) else "confirmed", p.confidence,
+                      p.evidence, mid, at) for mid, cid, p, at in stated])
+                confirmed = sorted({cid for _, cid, p, _ in stated if not needs_confirmation(p)})
+                await conn.execute("UPDATE customers SET version = nextval('customer_versions')"
+                                   " WHERE customer_id = ANY($1::uuid[])", confirmed)
+            await conn.execute("UPDATE interactions SET preferences_read = true WHERE mention_id = ANY($1::uuid[])",
+                               list(read))

@@ -14,8 +14,10 @@ from asyncpg.pool import PoolConnectionProxy
 
 from heed.contracts.events import CustomerVerified, VerificationMethod, derive_id
 from heed.secure_link import LinkClaims
+from heed_crm_sync.adapters.customer_book import merge_records, root_of
 from heed_crm_sync.data_keys import DataKeys, Sealed
-from heed_crm_sync.ports import IdentityOnRecord
+from heed_crm_sync.domain.merging import MergeRule
+from heed_crm_sync.ports import IdentityOnRecord, RecordOnFile
 from heed_crm_sync.verification import LinkUse, contact_context, normalise_order_number, phone_digits
 
 
@@ -30,14 +32,21 @@ class PostgresLinkAttempt:
         self.spent = spent
 
     async def identity_on_record(self, customer_id: uuid.UUID, order_hashes: Sequence[bytes]) -> IdentityOnRecord:
-        order_known = await self.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM order_refs WHERE customer_id = $1 AND order_hash = ANY($2::bytea[]))",
-            customer_id, list(order_hashes))
+        link_root = await root_of(self.conn, customer_id) or customer_id
         rows = await self.conn.fetch(
-            "SELECT value_ciphertext, value_nonce, key_id FROM contact_points"
-            " WHERE customer_id = $1 AND kind = 'phone' ORDER BY created_at", customer_id)
-        return IdentityOnRecord(bool(order_known), [Sealed(r["value_ciphertext"], r["value_nonce"], r["key_id"])
-                                                    for r in rows])
+            "SELECT DISTINCT coalesce(c.merged_into, c.customer_id) AS root FROM order_refs o"
+            " JOIN customers c USING (customer_id) WHERE o.order_hash = ANY($1::bytea[]) AND c.erased_at IS NULL",
+            list(order_hashes))
+        roots = sorted((r["root"] for r in rows), key=lambda root: (root != link_root, str(root)))
+        records = []
+        for root in roots:
+            phones = await self.conn.fetch(
+                "SELECT p.customer_id, p.value_ciphertext, p.value_nonce, p.key_id FROM contact_points p"
+                " JOIN customers c USING (customer_id) WHERE p.kind = 'phone'"
+                " AND coalesce(c.merged_into, c.customer_id) = $1 ORDER BY p.created_at", root)
+            records.append(RecordOnFile(root, [(p["customer_id"], Sealed(p["value_ciphertext"], p["value_nonce"],
+                                                                           p["key_id"])) for p in phones]))
+        return IdentityOnRecord(link_root, records)
 
     async def refuse(self, now: datetime) -> int:
         self.failures = int(await self.conn.fetchval(
@@ -54,8 +63,12 @@ class PostgresLinkAttempt:
     async def lock(self, claims: LinkClaims, now: datetime) -> None:
         await self._spend(claims, LinkUse.LOCKED, now)
 
-    async def verify(self, claims: LinkClaims, details: Sealed | None, now: datetime) -> None:
+    async def verify(self, claims: LinkClaims, details: Sealed | None, now: datetime,
+                     merge_with: uuid.UUID | None = None) -> None:
         await self._spend(claims, LinkUse.VERIFIED, now)
+        if merge_with is not None:
+            await merge_records(self.conn, claims.customer_id, merge_with, MergeRule.VERIFIED_ORDER_AND_PHONE,
+                                "customer:verification", now)
         if details is not None:
             await self.conn.execute(
                 "INSERT INTO sensitive_details (link_id, customer_id, case_id, ciphertext, nonce, key_id)"
@@ -92,10 +105,13 @@ class PostgresVerifications:
         outcome = await self.pool.fetchval("SELECT outcome FROM used_links WHERE link_id = $1", link_id)
         return LinkUse(outcome) if outcome else None
 
-    async def unpublished(self) -> list[CustomerVerified]:
+    async def unpublished(self, *, link_id: uuid.UUID | None = None,
+                          verified_before: datetime | None = None) -> list[CustomerVerified]:
         rows = await self.pool.fetch(
             "SELECT link_id, case_id, customer_id, method, details_received, verified_at FROM case_verifications"
-            " WHERE published_at IS NULL ORDER BY verified_at LIMIT 500")
+            " WHERE published_at IS NULL AND ($1::uuid IS NULL OR link_id = $1)"
+            " AND ($2::timestamptz IS NULL OR verified_at < $2) ORDER BY verified_at LIMIT 500",
+            link_id, verified_before)
         return [CustomerVerified(event_id=derive_id("customer-verified", r["link_id"]), customer_id=r["customer_id"],
                                  case_id=r["case_id"], link_id=r["link_id"], method=VerificationMethod(r["method"]),
                                  verified_at=r["verified_at"], details_received=r["details_received"])

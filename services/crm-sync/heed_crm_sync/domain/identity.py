@@ -1,9 +1,9 @@
-"""crm-sync's pure decisions: which customer an identity belongs to, and how a customer's version
-is announced."""
+"""Which customer an identity belongs to, and how a customer's version is announced."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from heed.contracts.events import Channel, CustomerTier, CustomerUpdate, derive_id
 from heed.contracts.events import customer_id_for as shared_customer_id
@@ -15,7 +15,8 @@ def customer_id_for(channel: Channel, platform_id: str) -> uuid.UUID:
 
 
 def announcement(customer_id: uuid.UUID, identities: list[str], tier: CustomerTier, owner: str | None,
-                 version: int) -> CustomerUpdate:
-    """The CustomerUpdate for one version of a customer; announcing a version again repeats its event id."""
+                 version: int, **record: Any) -> CustomerUpdate:
+    """The CustomerUpdate for one version of a customer; announcing a version again repeats its event id.
+    `record` carries the rest of what is announced (name, language, tags, aliases, merged_into, …)."""
     return CustomerUpdate(event_id=derive_id("customer-update", customer_id, version), customer_id=customer_id,
-                          identities=identities, tier=tier, owner=owner, version=version)
+                          identities=identities, tier=tier, owner=owner, version=version, **record)

@@ -1,0 +1,1 @@
+"""The external CRMs' adapters, one module per vendor."""

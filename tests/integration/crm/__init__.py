@@ -1,0 +1,1 @@
+"""Integration tests of the external CRM adapters against their loopback stand-ins."""

@@ -1,0 +1,159 @@
+"""HubSpot both ways, on the real PostgreSQL and the HubSpot stand-in: every interaction appears in
+HubSpot once however often the sync runs; a sales rep marking the customer VIP in HubSpot reaches the
+router's priority; and nothing bounces back to HubSpot."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from heed.contracts import topics
+from heed.contracts.events import Author, Category, Channel, CustomerTier, CustomerUpdate, customer_id_for
+from heed.runtime.db import create_pool, migrate
+from heed.runtime.ports import SystemClock
+from heed_crm_sync.adapters.crm.hubspot import HubSpotCrm
+from heed_crm_sync.adapters.crm_store import PostgresCrmStore
+from heed_crm_sync.adapters.customer_book import PostgresCustomerBook
+from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
+from heed_crm_sync.app import CrmSyncService
+from heed_crm_sync.crm_sync import push_round, reconcile, take_hubspot_webhook
+from heed_crm_sync.data_keys import DataKeys
+from heed_crm_sync.domain.hubspot_webhooks import WebhookRefused
+from heed_crm_sync.domain.ownership import DEFAULT_OWNERS
+from heed_crm_sync.handlers import announce_customers
+from heed_crm_sync.settings import CrmSyncSettings
+from heed_router.adapters.postgres import PostgresCases
+from heed_router.adapters.rules_file import shipped_rules_path
+from heed_router.domain.rules import parse_rules, route
+from tests.integration.crm.conftest import ServedHubSpot
+from tests.standins.hubspot import TOKEN
+from tests.unit.crm_sync.builders import reply_to, routed_case
+from tests.unit.factories import classification, mention
+from tests.unit.fakes import FakePublisher
+
+pytestmark = pytest.mark.integration
+
+SECRET = "hubspot-app-client-secret"
+HOOK = "https://heed.example.com/crm/hubspot/webhook"
+
+
+@pytest.fixture
+async def pool(database_url) -> AsyncIterator[asyncpg.Pool]:
+    crm = await create_pool(database_url, "crm", max_size=6)
+    try:
+        await migrate(crm, "crm", "heed_crm_sync")
+        yield crm
+    finally:
+        await crm.close()
+
+
+@pytest.fixture
+async def crm(hubspot: ServedHubSpot) -> AsyncIterator[HubSpotCrm]:
+    client = HubSpotCrm(hubspot.url, TOKEN, timeout_s=2.0, backoff_s=0.01)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def seeded(pool: asyncpg.Pool) -> tuple[uuid.UUID, PostgresCrmStore]:
+    records = PostgresCustomerRecords(pool)
+    m = mention("房间的空调坏了，一晚没睡", channel=Channel.WEIBO, native_id="wb-9", thread_root="wb-9",
+                author=Author(platform_id="wb-zhang", handle="zhang", name="张先生", followers=80))
+    await records.record_mentions([m])
+    await records.record_routing([routed_case(m)])
+    await records.record_replies([reply_to(m)])
+    store = PostgresCrmStore(pool, PostgresCustomerBook(pool, DataKeys([b"d" * 32])), DEFAULT_OWNERS)
+    return customer_id_for("weibo", "wb-zhang"), store
+
+
+async def test_every_interaction_reaches_hubspot_once_and_a_vip_set_there_jumps_the_queue(
+        pool, crm, hubspot, database_url):
+    customer, store = await seeded(pool)
+    clock = SystemClock()
+    for _ in range(3):  # the sync runs again and again: still one contact, one note per interaction
+        result = await push_round(crm, store, clock)
+        assert result.errors == []
+    contact_id, props = hubspot.stand_in.contact_of(customer)
+    assert props["firstname"] == "张先生"
+    notes = hubspot.stand_in.notes_on(contact_id)
+    assert len(notes) == 2 and any("空调" in (n.get("hs_note_body") or "") for n in notes)
+    assert len(hubspot.stand_in.objects["notes"]) == 2
+
+    # a sales rep marks the customer VIP in HubSpot; HubSpot calls crm-sync's webhook
+    event = hubspot.stand_in.set_property(contact_id, "heed_tier", "vip")
+    delivery = hubspot.stand_in.signed_webhook(HOOK, [event], SECRET)
+    writes_before = sum(hubspot.stand_in.property_writes.values())
+    result = await take_hubspot_webhook(
+        delivery.body, method="POST", uri=HOOK, timestamp=delivery.headers["X-HubSpot-Request-Timestamp"],
+        signature=delivery.headers["X-HubSpot-Signature-v3"], client_secret=SECRET, crm=crm,
+        properties=dict(crm.properties), store=store, clock=SystemClock())
+    assert result.fields_changed == 1
+    publisher = FakePublisher()
+    await announce_customers(records=PostgresCustomerRecords(pool), publisher=publisher)
+    update = publisher.events(topics.CRM_CUSTOMERS, CustomerUpdate)[-1]
+    assert update.tier is CustomerTier.VIP and update.identities == ["weibo:wb-zhang"]
+
+    # nothing bounces: the next rounds push no write of any property back to HubSpot
+    for _ in range(2):
+        await push_round(crm, store, clock)
+    assert sum(hubspot.stand_in.property_writes.values()) == writes_before
+    assert hubspot.stand_in.property_writes["contacts.heed_tier"] == 0
+
+    # the router learns the tier and the customer's next complaint gets a VIP's priority and SLA
+    router = await create_pool(database_url, "router", max_size=2)
+    try:
+        await migrate(router, "router", "heed_router")
+        cases = PostgresCases(router)
+        await cases.apply_customer_updates([update])
+        known = (await cases.customers(["weibo:wb-zhang"]))["weibo:wb-zhang"]
+    finally:
+        await router.close()
+    table = parse_rules(shipped_rules_path().read_text(), "routing-rules.yaml")
+    complaint = mention("空调还是坏的", channel=Channel.WEIBO, author=Author(platform_id="wb-zhang", name="张先生"))
+    c = classification(Category.COMPLAINT, language="zh", script="Hans", sentiment=-0.6)
+    vip, standard = route(table, complaint, c, known.tier), route(table, complaint, c, CustomerTier.STANDARD)
+    assert known.tier is CustomerTier.VIP
+    assert vip.priority > standard.priority and vip.sla < standard.sla
+
+
+async def test_a_forged_or_stale_webhook_changes_nothing(pool, crm, hubspot):
+    customer, store = await seeded(pool)
+    await push_round(crm, store, SystemClock())
+    contact_id, _ = hubspot.stand_in.contact_of(customer)
+    event = hubspot.stand_in.set_property(contact_id, "heed_tier", "vip")
+    delivery = hubspot.stand_in.signed_webhook(HOOK, [event], "someone-elses-secret")
+    with pytest.raises(WebhookRefused):
+        await take_hubspot_webhook(
+            delivery.body, method="POST", uri=HOOK, timestamp=delivery.headers["X-HubSpot-Request-Timestamp"],
+            signature=delivery.headers["X-HubSpot-Signature-v3"], client_secret=SECRET, crm=crm,
+            properties=dict(crm.properties), store=store, clock=SystemClock())
+    assert await pool.fetchval("SELECT tier FROM customers WHERE customer_id = $1", customer) == "standard"
+
+
+async def test_reconcile_repairs_drift_both_ways(pool, crm, hubspot):
+    customer, store = await seeded(pool)
+    await push_round(crm, store, SystemClock())
+    contact_id, _ = hubspot.stand_in.contact_of(customer)
+    # the webhook was lost while the rep set VIP, and someone overwrote the name Heed owns
+    hubspot.stand_in.set_property(contact_id, "heed_tier", "vip")
+    hubspot.stand_in.set_property(contact_id, "firstname", "wrong name")
+    result = await reconcile(crm, store, SystemClock())
+    assert result.fields_changed == 1 and result.contacts_pushed == 1
+    assert await pool.fetchval("SELECT tier FROM customers WHERE customer_id = $1", customer) == "vip"
+    assert hubspot.stand_in.contact_of(customer)[1]["firstname"] == "张先生"
+    again = await reconcile(crm, store, SystemClock())
+    assert (again.fields_changed, again.contacts_pushed) == (0, 0)  # nothing left to repair
+
+
+async def test_the_webhook_endpoint_is_served_by_crm_sync():
+    # an unconfigured deployment answers 404 rather than accepting unsigned changes
+    service = CrmSyncService(CrmSyncSettings(kafka_bootstrap="127.0.0.1:9", database_url="postgresql://unused"))
+    transport = httpx.ASGITransport(app=Starlette(routes=service.routes()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://crm") as client:
+        assert (await client.post("/crm/hubspot/webhook", content=b"[]")).status_code == 404
