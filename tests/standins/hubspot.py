@@ -353,6 +353,10 @@ class HubSpotStandIn:
         return {"id": object_id, "properties": {p: props.get(p) for p in shown}, "archived": False,
                 "createdAt": props[CREATED[object_type]], "updatedAt": props[MODIFIED[object_type]]}
 
+    def last_stamp(self) -> datetime:
+        """The newest modification time handed out: ahead of the wall clock after a burst of writes."""
+        return datetime.fromtimestamp(self._last_ms / 1000, UTC)
+
     def _now_ms(self) -> int:
         # strictly increasing, so "changed since" is never ambiguous within one test
         self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)

@@ -171,8 +171,9 @@ async def test_linked_contacts_pages_through_every_linked_contact(hubspot: Serve
 async def test_changed_contacts_returns_only_what_changed_since(hubspot: ServedHubSpot, connect: Connect) -> None:
     crm = connect()
     ids = await crm.push_contacts([customer(n) for n in range(3)])
-    since = datetime.now(UTC) + timedelta(milliseconds=5)
-    await asyncio.sleep(0.01)
+    # the stand-in stamps writes strictly increasing, so a burst runs ahead of the wall clock
+    since = max(datetime.now(UTC), hubspot.stand_in.last_stamp()) + timedelta(milliseconds=5)
+    await asyncio.sleep((since - datetime.now(UTC)).total_seconds() + 0.005)  # the rep's edit comes later
     hubspot.stand_in.set_property(ids[uuid.UUID(int=2)], "heed_tier", "gold")  # a rep, in HubSpot's UI
 
     changes, newest = await crm.changed_contacts(since)
