@@ -64,7 +64,7 @@ SERVICES: tuple[ServiceNode, ...] = (
         deferred=(t.REPLIES,)),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
-        consumes=(t.CASES_ROUTED, t.CASE_ANSWERS),
+        consumes=(t.CASES_ROUTED, t.CASE_ANSWERS, t.CRM_CUSTOMERS),
         publishes=(t.REPLIES, t.DLQ),
         role="replies (automatic, department answers, follow-ups) through the channel adapters, from an outbox"),
     ServiceNode(

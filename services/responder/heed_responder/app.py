@@ -1,5 +1,6 @@
 """Responder: renders the reply for each routed mention, writes it to the outbox, sends it
-through the channel adapter once, and publishes what was sent.
+through the channel adapter once, and publishes what was sent. From heed.crm.customers it learns
+the name on record and the preferred language a reply uses, and forgets an erased customer.
 
 Wiring only: the handlers are in `handlers.py`, the decisions in `domain/`, the ports built in
 `bootstrap.py`. A tick (`HEED_RESPONDER_TICK_S`) reads back replies a stopped responder left

@@ -19,6 +19,7 @@ from heed.runtime.messaging import Handler
 from heed.runtime.ports import Clock, EventPublisher, SystemClock
 from heed.runtime.settings import key_ring
 from heed_responder.adapters.channels import SandboxChannel
+from heed_responder.adapters.customers import PostgresCustomerProfiles
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.adapters.platforms.channel import PlatformChannel
 from heed_responder.adapters.platforms.clients import build_clients
@@ -27,8 +28,8 @@ from heed_responder.adapters.replies_file import load_catalog, load_knowledge, s
 from heed_responder.domain.catalog import Catalog
 from heed_responder.domain.knowledge import Knowledge
 from heed_responder.domain.planning import ReplyContext
-from heed_responder.handlers import deliver_due, respond, send_answers
-from heed_responder.ports import Channel, Outbox
+from heed_responder.handlers import deliver_due, learn_customers, respond, send_answers
+from heed_responder.ports import Channel, CustomerProfiles, Outbox
 from heed_responder.settings import ResponderSettings
 
 
@@ -51,6 +52,7 @@ class Overrides:
     channel: Channel | None = None
     publisher: EventPublisher | None = None
     clock: Clock | None = None
+    customers: CustomerProfiles | None = None
 
 
 def channel_adapter(name: str, pool: Callable[[], asyncpg.Pool]) -> Channel:
@@ -72,6 +74,7 @@ class Ports:
     publisher: EventPublisher
     clock: Clock
     context: ReplyContext
+    customers: CustomerProfiles
 
 
 def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
@@ -94,7 +97,8 @@ def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool]
         channel=channel,
         publisher=overrides.publisher if overrides.publisher is not None else publisher,
         clock=overrides.clock if overrides.clock is not None else SystemClock(),
-        context=reply_context(settings, replies, knowledge))
+        context=reply_context(settings, replies, knowledge),
+        customers=overrides.customers if overrides.customers is not None else PostgresCustomerProfiles(pool()))
 
 
 def reply_context(settings: ResponderSettings, replies: Callable[[], Catalog],
@@ -109,9 +113,13 @@ def reply_context(settings: ResponderSettings, replies: Callable[[], Catalog],
 
 def handlers_for(ports: Ports) -> dict[str, Handler[Any]]:
     return {topics.CASES_ROUTED: partial(respond, outbox=ports.outbox, channel=ports.channel,
-                                         publisher=ports.publisher, context=ports.context, clock=ports.clock),
+                                         customers=ports.customers, publisher=ports.publisher,
+                                         context=ports.context, clock=ports.clock),
             topics.CASE_ANSWERS: partial(send_answers, outbox=ports.outbox, channel=ports.channel,
-                                         publisher=ports.publisher, context=ports.context, clock=ports.clock)}
+                                         customers=ports.customers, publisher=ports.publisher,
+                                         context=ports.context, clock=ports.clock),
+            topics.CRM_CUSTOMERS: partial(learn_customers, customers=ports.customers, outbox=ports.outbox,
+                                          channel=ports.channel)}
 
 
 def delivery_tick(ports: Ports, settings: ResponderSettings) -> Callable[[], Awaitable[int]]:

@@ -1,6 +1,7 @@
 """What the responder's handlers need from the outside world, as Protocols.
 
-`adapters/` implements them (the outbox over PostgreSQL, the sandbox channel); the in-memory fakes
+`adapters/` implements them (the outbox and the customer profiles over PostgreSQL, the sandbox
+channel); the in-memory fakes
 are in `tests/unit/responder/fakes.py`. The shared ports (EventPublisher, Clock) are in
 `heed.runtime.ports`.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from heed_responder.domain.customers import CustomerProfile, Erasure, ProfileVersion
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import SendResult
 
@@ -59,6 +61,24 @@ class Outbox(Protocol):
     async def mark_reported(self, reply_ids: Sequence[uuid.UUID]) -> None:
         ...
 
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        """Replies to the erased identities about what they wrote up to their erasure keep nothing that
+        identifies them (`domain.outbox.forget`): unsent ones are cancelled, none is reported again."""
+        ...
+
+
+class CustomerProfiles(Protocol):
+    """What crm-sync's announcements say of each identity (`channel:platform_id`) that changes a reply."""
+
+    async def learn(self, versions: Sequence[ProfileVersion]) -> None:
+        """Keep each identity's newest version (`domain.customers.applied`): an older one never
+        overwrites it, an erasure blanks it and its time is kept whatever comes after."""
+        ...
+
+    async def profiles(self, identities: Sequence[str]) -> dict[str, CustomerProfile]:
+        """The profiles known of these identities; an identity never announced is absent."""
+        ...
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -89,6 +109,11 @@ class Channel(Protocol):
 
     async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
         """Replies a stopped responder left `sending`: what the platform shows of each."""
+        ...
+
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        """Delete what the channel keeps here of messages to the erased identities, sent up to their
+        erasure (the sandbox's copies; the platforms' adapters keep nothing)."""
         ...
 
 

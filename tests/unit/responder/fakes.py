@@ -14,8 +14,9 @@ from heed.contracts.events import Event
 from heed.runtime.ports import Clock
 from heed_responder.adapters.replies_file import load_catalog, load_knowledge, shipped_path, shipped_replies_path
 from heed_responder.domain.catalog import Catalog
+from heed_responder.domain.customers import CustomerProfile, Erasure, ProfileVersion, applied, identity
 from heed_responder.domain.knowledge import Knowledge
-from heed_responder.domain.outbox import TRANSITIONS, OutboxRow, OutboxStatus
+from heed_responder.domain.outbox import TRANSITIONS, OutboxRow, OutboxStatus, forget
 from heed_responder.domain.planning import ReplyContext
 from heed_responder.ports import Delivery
 from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
@@ -88,6 +89,13 @@ class FakeOutbox:
     async def mark_reported(self, reply_ids: Sequence[uuid.UUID]) -> None:
         self.unreported_ids.difference_update(reply_ids)
 
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        for reply_id, row in list(self.replies.items()):
+            if any((row.channel, row.recipient) == (e.channel, e.platform_id) and row.received_at <= e.before
+                   for e in erasures):
+                self.replies[reply_id] = forget(row)
+                self.unreported_ids.discard(reply_id)
+
     def _move(self, reply_id: uuid.UUID, status: OutboxStatus, reported: bool, **changes: object) -> None:
         row = self.replies.get(reply_id)
         if row is None or status not in TRANSITIONS[row.status]:
@@ -122,10 +130,13 @@ class FakeChannel:
         self.sent.extend(replies)
         return Delivery(sent={r.reply_id: self.clock.now() for r in replies})
 
-
-
     async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
         return await self.send(replies)
+
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        """As the sandbox: its copies of messages to the erased identities go."""
+        self.sent = [r for r in self.sent if not any(
+            (r.channel, r.recipient) == (e.channel, e.platform_id) and r.received_at <= e.before for e in erasures)]
 
 
 class CrashingPlatform:
@@ -169,6 +180,32 @@ class CrashingPlatform:
         found = {r.reply_id: self.accepted[r.reply_id] for r in replies if r.reply_id in self.accepted}
         return Delivery(sent={i: now for i in found}, platform_ids=found,
                         retry={r.reply_id: ("never arrived", now) for r in replies if r.reply_id not in found})
+
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        """A platform's adapter keeps nothing here to forget."""
+
+
+class FakeCustomers:
+    """The CustomerProfiles in a dictionary, with the real rule (`domain.customers.applied`)."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, ProfileVersion] = {}
+
+    def know(self, channel: str, platform_id: str, *, name: str | None = None, language: str | None = None,
+             version: int = 1) -> None:
+        """A profile as if announced: the name on record and the preferred language of an identity."""
+        ident = identity(channel, platform_id)
+        self.versions[ident] = applied(self.versions.get(ident), ProfileVersion(
+            identity=ident, version=version, display_name=name, language=language, erased=False,
+            forgotten_before=None))
+
+    async def learn(self, versions: Sequence[ProfileVersion]) -> None:
+        for v in versions:
+            self.versions[v.identity] = applied(self.versions.get(v.identity), v)
+
+    async def profiles(self, identities: Sequence[str]) -> dict[str, CustomerProfile]:
+        return {i: CustomerProfile(v.display_name, v.language, v.forgotten_before)
+                for i in identities if (v := self.versions.get(i)) is not None}
 
 
 @functools.cache

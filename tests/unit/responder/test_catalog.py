@@ -47,7 +47,8 @@ def test_a_missing_language_and_a_bad_time_zone_are_named():
     no_thai = _edit('      th: "ขอบคุณมากค่ะคุณ', '      xx: "ขอบคุณมากค่ะคุณ')
     with pytest.raises(CatalogError, match=r"template 'acknowledge-praise'.*missing language th"):
         parse_catalog(no_thai, "replies.yaml")
-    with pytest.raises(CatalogError, match=r"line 26: .*unknown time zone 'Asia/Shanghia'"):
+    line = _line_of(SHIPPED, "time_zone: Asia/Shanghai")
+    with pytest.raises(CatalogError, match=rf"line {line}: .*unknown time zone 'Asia/Shanghia'"):
         parse_catalog(SHIPPED.replace("time_zone: Asia/Shanghai", "time_zone: Asia/Shanghia"), "replies.yaml")
 
 

@@ -15,7 +15,7 @@ from heed_responder.domain.outbox import OutboxStatus
 from heed_responder.domain.planning import plan
 from heed_responder.handlers import deliver_due, respond
 from tests.unit.factories import batch
-from tests.unit.responder.fakes import CrashingPlatform, FakeOutbox, FakePublisher, FixedClock
+from tests.unit.responder.fakes import CrashingPlatform, FakeCustomers, FakeOutbox, FakePublisher, FixedClock
 from tests.unit.responder.test_handlers import LUMO, routed_case
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ class Rig:
     async def respond(self, routed: RoutedCase | None = None) -> RoutedCase:
         routed = routed or routed_case()
         await respond(batch(routed, topic=topics.CASES_ROUTED), outbox=self.outbox, channel=self.platform,
-                      publisher=self.publisher, context=LUMO, clock=self.clock)
+                      customers=FakeCustomers(), publisher=self.publisher, context=LUMO, clock=self.clock)
         return routed
 
     async def tick(self) -> int:

@@ -12,10 +12,12 @@ import pytest
 from heed.contracts import topics
 from heed.contracts.events import (
     AnswerKind,
+    Author,
     CaseAnswer,
     Category,
     Channel,
     CustomerTier,
+    CustomerUpdate,
     HandlingMode,
     Reply,
     ReplyKind,
@@ -24,11 +26,19 @@ from heed.contracts.events import (
     Visibility,
 )
 from heed_responder.bootstrap import bootstrap
-from heed_responder.domain.outbox import OutboxStatus
-from heed_responder.handlers import respond, send_answers
+from heed_responder.domain.outbox import ERASED, OutboxStatus
+from heed_responder.domain.planning import plan, plan_answer
+from heed_responder.handlers import deliver_due, learn_customers, respond, send_answers
 from heed_responder.settings import ResponderSettings
 from tests.unit.factories import batch, classification, mention
-from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FakePublisher, FixedClock, shipped_context
+from tests.unit.responder.fakes import (
+    FakeChannel,
+    FakeCustomers,
+    FakeOutbox,
+    FakePublisher,
+    FixedClock,
+    shipped_context,
+)
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 LUMO = shipped_context()
@@ -41,22 +51,31 @@ class Responder:
     def __init__(self) -> None:
         self.clock = FixedClock(NOW)
         self.outbox, self.channel, self.publisher = FakeOutbox(), FakeChannel(self.clock), FakePublisher()
+        self.customers = FakeCustomers()
 
     async def respond(self, *routed: RoutedCase) -> None:
         await respond(batch(*routed, topic=topics.CASES_ROUTED), outbox=self.outbox, channel=self.channel,
-                      publisher=self.publisher, context=LUMO, clock=self.clock)
+                      customers=self.customers, publisher=self.publisher, context=LUMO, clock=self.clock)
 
     def replies(self) -> list[Reply]:
         return self.publisher.events(topics.REPLIES, Reply)
 
     async def answer(self, *answers: CaseAnswer) -> None:
         await send_answers(batch(*answers, topic=topics.CASE_ANSWERS), outbox=self.outbox, channel=self.channel,
-                           publisher=self.publisher, context=LUMO, clock=self.clock)
+                           customers=self.customers, publisher=self.publisher, context=LUMO, clock=self.clock)
+
+    async def learn(self, *updates: CustomerUpdate) -> None:
+        await learn_customers(batch(*updates, topic=topics.CRM_CUSTOMERS), customers=self.customers,
+                              outbox=self.outbox, channel=self.channel)
 
 
 def routed_case(mode: HandlingMode = HandlingMode.ANSWER, new_case: bool = True, native_id: str = "n1",
-                category: Category = Category.QUESTION) -> RoutedCase:
-    m = mention("Do you ship to Macau?", native_id=native_id)
+                category: Category = Category.QUESTION, author: str = "u1", received_at: datetime | None = None
+                ) -> RoutedCase:
+    m = mention("Do you ship to Macau?", native_id=native_id,
+                author=Author(platform_id=author, handle="amy", name="Amy"))
+    if received_at is not None:
+        m = m.model_copy(update={"received_at": received_at})
     return RoutedCase(event_id=uuid.uuid4(), mention_id=m.mention_id, case_id=CASE, mention=m,
                       classification=classification(category), department="customer-service",
                       handling_mode=mode, priority=50, sla_due_at=m.received_at + timedelta(minutes=15),
@@ -180,3 +199,69 @@ def test_an_unknown_channel_adapter_is_refused_with_the_setting_and_the_choices(
     with pytest.raises(ValueError, match=r"'carrier-pigeon' \(HEED_RESPONDER_CHANNEL_ADAPTER\); available: sandbox"):
         bootstrap(ResponderSettings(responder_channel_adapter="carrier-pigeon"), pool=no_database,
                   publisher=FakePublisher())
+
+
+def customer_update(identity: str, version: int, *, name: str | None = None, language: str | None = None,
+                    erased: bool = False) -> CustomerUpdate:
+    return CustomerUpdate(event_id=uuid.uuid4(), occurred_at=NOW, customer_id=uuid.uuid4(), identities=[identity],
+                          version=version, display_name=name, language=language, erased=erased)
+
+
+async def test_a_customer_is_greeted_by_the_name_on_record_in_the_language_on_record():
+    responder = Responder()
+    await responder.learn(customer_update("weibo:u1", 7, name="Mei-Ling Chan", language="zh-Hant"))
+    await responder.respond(routed_case())
+
+    [sent] = responder.channel.sent
+    assert (sent.text or "").startswith("Mei-Ling Chan您好") and (sent.language, sent.script) == ("zh", "Hant")
+    [reply] = responder.replies()
+    assert (reply.language, reply.script, reply.text) == ("zh", "Hant", sent.text)
+
+
+async def test_an_older_announcement_never_overwrites_a_newer_one():
+    responder = Responder()
+    await responder.learn(customer_update("weibo:u1", 7, name="Mei-Ling Chan"))
+    await responder.learn(customer_update("weibo:u1", 6, name="M. Chan", language="th"))  # late, out of order
+    await responder.respond(routed_case())
+    [sent] = responder.channel.sent
+    assert (sent.text or "").startswith("Hi Mei-Ling Chan,") and sent.language == "en"
+
+
+async def test_an_erasure_forgets_the_customer_and_cancels_what_was_not_sent():
+    responder = Responder()
+    await responder.learn(customer_update("weibo:u1", 7, name="Mei-Ling Chan"))
+    answered, other = routed_case(native_id="n1"), routed_case(native_id="n9", author="u2")
+    await responder.respond(answered, other)  # both sent
+    waiting = routed_case(native_id="n2")
+    await responder.outbox.enqueue([plan(waiting, LUMO)])  # queued, not yet sent
+    answer = case_answer()
+    await responder.outbox.enqueue([plan_answer(answer, LUMO)])
+    reported = len(responder.replies())
+
+    await responder.learn(customer_update("weibo:u1", 8, erased=True))
+
+    theirs = [r for r in responder.outbox.replies.values() if r.case_id == CASE and r.mention_id != other.mention_id]
+    assert len(theirs) == 3 and all(r.erased and (r.text, r.recipient, r.in_reply_to) == (None, "", "")
+                                    for r in theirs)
+    assert sorted(r.status for r in theirs) == [OutboxStatus.FAILED, OutboxStatus.FAILED, OutboxStatus.SENT]
+    assert {r.error for r in theirs if r.status is OutboxStatus.FAILED} == {ERASED}
+    assert [r.recipient for r in responder.channel.sent] == ["u2"]  # the channel's copies to u1 are gone
+    [kept] = [r for r in responder.outbox.replies.values() if r.mention_id == other.mention_id]
+    assert kept.recipient == "u2" and kept.text is not None and not kept.erased  # another customer's stays
+    # nothing is sent or said of them again: a redelivery, a late answer, the tick
+    await responder.respond(answered, waiting)
+    await responder.answer(answer, case_answer())
+    await deliver_due(outbox=responder.outbox, channel=responder.channel, publisher=responder.publisher,
+                      clock=responder.clock)
+    assert [r.recipient for r in responder.channel.sent] == ["u2"] and len(responder.replies()) == reported
+    assert "Mei-Ling Chan" not in str(responder.outbox.replies) + str(responder.customers.versions)
+
+
+async def test_an_older_announcement_never_brings_an_erased_customer_back():
+    responder = Responder()
+    await responder.learn(customer_update("weibo:u1", 8, erased=True))
+    await responder.learn(customer_update("weibo:u1", 7, name="Mei-Ling Chan", language="th"))
+    later = routed_case(received_at=NOW + timedelta(minutes=5))  # written after the erasure: a new conversation
+    await responder.respond(later)
+    [sent] = responder.channel.sent
+    assert (sent.text or "").startswith("Hi Amy,") and sent.language == "en"  # the greeting before any record

@@ -13,6 +13,7 @@ from heed.contracts.events import (
     CaseAnswer,
     CaseEvent,
     Channel,
+    CustomerUpdate,
     HandlingMode,
     Reply,
     ReplyKind,
@@ -24,15 +25,21 @@ from heed_responder.app import ResponderService
 from heed_responder.bootstrap import Overrides
 from heed_responder.settings import ResponderSettings
 from tests.unit.factories import classification, mention
-from tests.unit.responder.fakes import FakeChannel, FakeOutbox, FixedClock
+from tests.unit.responder.fakes import FakeChannel, FakeCustomers, FakeOutbox, FixedClock
 
 
-async def test_a_routed_case_delivered_twice_on_the_broker_is_answered_once():
+def _registered() -> tuple[ResponderService, FakeChannel]:
+    """The responder subscribed, wired with fakes, and its channel."""
     clock = FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     channel = FakeChannel(clock)
     service = ResponderService(ResponderSettings(kafka_bootstrap="127.0.0.1:1"),
-                               overrides=Overrides(outbox=FakeOutbox(), channel=channel, clock=clock))
+                               overrides=Overrides(outbox=FakeOutbox(), channel=channel, clock=clock,
+                                                   customers=FakeCustomers()))
     service.register()
+    return service, channel
+
+async def test_a_routed_case_delivered_twice_on_the_broker_is_answered_once():
+    service, channel = _registered()
     replies: list[Reply] = []
     case_events: list[CaseEvent] = []
 
@@ -62,11 +69,7 @@ async def test_a_routed_case_delivered_twice_on_the_broker_is_answered_once():
 
 
 async def test_an_answer_on_heed_cases_answers_is_sent_once_and_reported_on_heed_replies():
-    clock = FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
-    channel = FakeChannel(clock)
-    service = ResponderService(ResponderSettings(kafka_bootstrap="127.0.0.1:1"),
-                               overrides=Overrides(outbox=FakeOutbox(), channel=channel, clock=clock))
-    service.register()
+    service, channel = _registered()
     replies: list[Reply] = []
 
     @service.broker.subscriber(topics.REPLIES)
@@ -76,7 +79,7 @@ async def test_an_answer_on_heed_cases_answers_is_sent_once_and_reported_on_heed
     answer = CaseAnswer(event_id=uuid.uuid4(), answer_id=uuid.uuid4(), case_id=uuid.uuid4(), kind=AnswerKind.AGENT,
                         mention_id=uuid.uuid4(), channel=Channel.X, in_reply_to="p1", recipient_platform_id="u1",
                         visibility=Visibility.PUBLIC, text="Refund sent today.", language="en", author="agent:li",
-                        department="billing", received_at=clock.now())
+                        department="billing", received_at=channel.clock.now())
     async with TestKafkaBroker(service.broker) as broker:
         for _ in range(2):
             await broker.publish(answer.model_dump_json().encode(), topic=topics.CASE_ANSWERS)
@@ -84,3 +87,19 @@ async def test_an_answer_on_heed_cases_answers_is_sent_once_and_reported_on_heed
     [sent] = channel.sent
     assert sent.text == "Refund sent today." and sent.answer_id == answer.answer_id
     assert {(r.answer_id, r.kind, r.status) for r in replies} == {(answer.answer_id, ReplyKind.AGENT, ReplyStatus.SENT)}
+
+
+async def test_a_customer_update_on_heed_crm_customers_names_the_customer_in_the_next_reply():
+    service, channel = _registered()
+    m = mention("my parcel is late", Channel.FACEBOOK)
+    update = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["facebook:u1"], version=3,
+                            display_name="Mei-Ling Chan", language="en")
+    routed = RoutedCase(event_id=uuid.uuid4(), mention_id=m.mention_id, case_id=uuid.uuid4(), mention=m,
+                        classification=classification(), department="logistics", handling_mode=HandlingMode.HOLDING,
+                        priority=60, sla_due_at=m.received_at + timedelta(hours=2), rule_id="r")
+    async with TestKafkaBroker(service.broker) as broker:
+        await broker.publish(update.model_dump_json().encode(), topic=topics.CRM_CUSTOMERS)
+        await broker.publish(routed.model_dump_json().encode(), topic=topics.CASES_ROUTED)
+
+    [sent] = channel.sent
+    assert (sent.text or "").startswith("Hi Mei-Ling Chan,")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from heed_responder.domain.customers import Erasure
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.ports import Delivery
 
@@ -40,3 +41,11 @@ class SandboxChannel:
 
     async def recover(self, replies: Sequence[OutboxRow]) -> Delivery:
         return await self.send(replies)
+
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        if erasures:
+            await self.pool.execute(
+                "DELETE FROM sandbox_messages m USING unnest($1::text[], $2::text[], $3::timestamptz[])"
+                " AS e(channel, recipient, before)"
+                " WHERE m.channel = e.channel AND m.recipient = e.recipient AND m.sent_at <= e.before",
+                [e.channel for e in erasures], [e.platform_id for e in erasures], [e.before for e in erasures])

@@ -8,15 +8,16 @@ from datetime import datetime
 
 import asyncpg
 
-from heed_responder.domain.outbox import OutboxRow, OutboxStatus
+from heed_responder.domain.customers import Erasure
+from heed_responder.domain.outbox import ERASED, OutboxRow, OutboxStatus
 from heed_responder.ports import Delivery
 
 _COLUMNS = ("reply_id", "mention_id", "case_id", "channel", "visibility", "mode", "in_reply_to", "recipient",
             "text", "language", "script", "template_id", "status", "received_at", "sla_due_at", "kind", "author",
-            "answer_id", "substantive", "error", "account", "thread_root")
+            "answer_id", "substantive", "error", "account", "thread_root", "erased")
 # error too: an answer refused before sending (too long for the channel) is written failed with its reason
 _TYPES = ("uuid", "uuid", "uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean", "text", "text", "text")
+          "text", "timestamptz", "timestamptz", "text", "text", "uuid", "boolean", "text", "text", "text", "boolean")
 _READ = ", ".join(_COLUMNS) + ", sent_at, platform_message_id, attempts, next_attempt_at"
 
 
@@ -62,7 +63,9 @@ class PostgresOutbox:
             if delivery.sent:
                 ids = list(delivery.sent)
                 await conn.execute(
-                    "UPDATE replies SET status = 'sent', sent_at = s.sent_at, platform_message_id = s.pid,"
+                    # a reply in flight when its customer was erased: sent, but its platform id is not kept
+                    "UPDATE replies SET status = 'sent', sent_at = s.sent_at,"
+                    " platform_message_id = CASE WHEN replies.erased THEN NULL ELSE s.pid END,"
                     " error = NULL, reported = $4"
                     " FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS s(reply_id, sent_at, pid)"
                     " WHERE replies.reply_id = s.reply_id AND replies.status IN ('pending', 'sending', 'unknown')",
@@ -104,6 +107,21 @@ class PostgresOutbox:
         await self.pool.execute("UPDATE replies SET reported = true WHERE reply_id = ANY($1::uuid[])",
                                 list(reply_ids))
 
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        if not erasures:
+            return
+        # as domain.outbox.forget; the right-hand sides read the row as it was
+        await self.pool.execute(
+            "UPDATE replies SET status = CASE replies.status WHEN 'pending' THEN 'failed'"
+            " WHEN 'sending' THEN 'unknown' ELSE replies.status END,"
+            " error = CASE WHEN replies.status IN ('pending', 'sending') THEN $4 ELSE replies.error END,"
+            " text = NULL, recipient = '', in_reply_to = '', thread_root = NULL, platform_message_id = NULL,"
+            " next_attempt_at = NULL, erased = true, reported = true"
+            " FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS e(channel, recipient, before)"
+            " WHERE replies.channel = e.channel AND replies.recipient = e.recipient"
+            " AND replies.received_at <= e.before",
+            [e.channel for e in erasures], [e.platform_id for e in erasures], [e.before for e in erasures], ERASED)
+
 
 def _column(row: OutboxRow, column: str) -> object:
     value = getattr(row, column)
@@ -119,4 +137,4 @@ def _from_record(r: asyncpg.Record) -> OutboxRow:
         received_at=r["received_at"], sla_due_at=r["sla_due_at"], sent_at=r["sent_at"], error=r["error"],
         kind=r["kind"], author=r["author"], answer_id=r["answer_id"], substantive=r["substantive"],
         account=r["account"], thread_root=r["thread_root"], platform_message_id=r["platform_message_id"],
-        attempts=r["attempts"], next_attempt_at=r["next_attempt_at"])
+        attempts=r["attempts"], next_attempt_at=r["next_attempt_at"], erased=r["erased"])

@@ -8,6 +8,7 @@ customer. The whole file is checked before it is used (see `Catalog.problems`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,13 +26,15 @@ from heed_responder.domain.guard import GuardInput, check
 from heed_responder.domain.regional import convert_template, to_traditional
 
 LANGUAGES = ("en", "zh", "th")
-KNOWN = frozenset({"name", "department", "case", "due", "hotline", "brand", "link"})
+# `name` is the name the post shows (the platform's display name or handle); `customer_name` the name on
+# record (crm-sync's CustomerUpdate), empty when there is none or it would not fit the channel
+KNOWN = frozenset({"name", "customer_name", "department", "case", "due", "hotline", "brand", "link"})
 # templates that are not a reply to a handling mode: the handoff's private message, the in-place
 # reply to a private conversation (and the link sentence added to it), the rating check-back
 SPECIAL = ("handoff", "handoff_no_link", "private_in_place", "link_in_place", "follow_up")
 REQUIRED = ("answer", "holding", "private", "acknowledge", *SPECIAL)
-SAMPLE = {"name": "阿凯", "department": "客户服务", "case": "AB12CD34", "due": "11月20日 16:30",
-          "hotline": "400-820-0000", "brand": "Lumo", "link": "https://care.example.com/verify/x"}
+SAMPLE = {"name": "阿凯", "customer_name": "陈美玲", "department": "客户服务", "case": "AB12CD34",
+          "due": "11月20日 16:30", "hotline": "400-820-0000", "brand": "Lumo", "link": "https://care.example.com/verify/x"}
 
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
@@ -143,8 +146,8 @@ class CatalogFile(BaseModel):
 
 def template_problem(source: str, language: str) -> str | None:
     """Why a template text cannot be used, or None: it parses, names only known placeholders, and
-    rendered with sample values passes the guard's placeholder and script checks (Chinese in both
-    scripts)."""
+    rendered with sample values, with a name on record and without, passes the guard's placeholder
+    and script checks (Chinese in both scripts)."""
     try:
         parsed = _ENV.parse(source)
     except TemplateSyntaxError as e:
@@ -155,12 +158,15 @@ def template_problem(source: str, language: str) -> str | None:
     scripts: list[tuple[str, str | None]] = [(source, None)]
     if language == "zh":
         scripts = [(source, "Hans"), (convert_template(source, None), "Hant")]
-    for text, script in scripts:
-        values = {**SAMPLE, "department": to_traditional(SAMPLE["department"], None)} if script == "Hant" else SAMPLE
+    for (text, script), customer_name in itertools.product(scripts, (SAMPLE["customer_name"], "")):
+        values = {**SAMPLE, "customer_name": customer_name}
+        if script == "Hant":
+            values["department"] = to_traditional(SAMPLE["department"], None)
         rendered = _ENV.from_string(text).render(**values)
         verdict = check(GuardInput(text=rendered, channel="facebook", private=True, automatic=False, mode="answer",
                                    category=None, sentiment=None, sales_lead=False, post_text="",
-                                   post_private=True, script=script, protected=[SAMPLE["name"]]))
+                                   post_private=True, script=script,
+                                   protected=[SAMPLE["name"], SAMPLE["customer_name"]]))
         bad = [r for r in verdict.reasons if r.split(":")[0] in ("placeholder", "script", "variant")]
         if bad:
             return "; ".join(bad)

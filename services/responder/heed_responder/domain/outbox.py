@@ -12,12 +12,16 @@ agent decides), one it shows never arrived goes back to `pending`. A platform's 
 limit, a 5xx before it accepted anything) also puts the reply back to `pending` with a time to
 try again. The sandbox is idempotent by its primary key, so its replies go straight from
 `pending` to `sent`.
+
+When a customer's data is erased, their replies keep only ids and statuses (`forget`): a pending
+one is cancelled (`failed`), one being sent becomes `unknown` (the platform may still take it), and
+none is reported again.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -44,6 +48,8 @@ TRANSITIONS: dict[OutboxStatus, frozenset[OutboxStatus]] = {
 
 # what the router and crm-sync hear of: a reply that has reached an end (or needs a person)
 REPORTED = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN})
+
+ERASED = "cancelled: the customer's data was erased on request"
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,14 @@ class OutboxRow:
     platform_message_id: str | None = None  # the platform's id for the reply once sent
     attempts: int = 0  # platform calls made for it
     next_attempt_at: datetime | None = None  # a pending reply the platform asked to wait: not before then
+    erased: bool = False  # the customer's data was erased: nothing left names them, nothing is reported
+
+
+def forget(row: OutboxRow) -> OutboxRow:
+    """`row` once its customer's data is erased: text, recipient and the posts it answered blanked, a
+    pending reply cancelled, one being sent `unknown`; kept so a redelivery is not answered again."""
+    status = {OutboxStatus.PENDING: OutboxStatus.FAILED, OutboxStatus.SENDING: OutboxStatus.UNKNOWN}.get(
+        row.status, row.status)
+    return replace(row, status=status, error=ERASED if status is not row.status else row.error, text=None,
+                   recipient="", in_reply_to="", thread_root=None, platform_message_id=None, next_attempt_at=None,
+                   erased=True)

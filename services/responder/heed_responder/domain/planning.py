@@ -23,12 +23,13 @@ from heed.contracts.events import (
     derive_id,
 )
 from heed.secure_link import issue
-from heed_responder.domain.catalog import KNOWN, Brand, Catalog, local_time, render_text
+from heed_responder.domain.catalog import KNOWN, LANGUAGES, Brand, Catalog, local_time, render_text
+from heed_responder.domain.customers import NO_PROFILE, CustomerProfile, preferred_language
 from heed_responder.domain.guard import GuardInput, Verdict, check
 from heed_responder.domain.knowledge import EMPTY, Knowledge
-from heed_responder.domain.outbox import REPORTED, OutboxRow, OutboxStatus
+from heed_responder.domain.outbox import ERASED, REPORTED, OutboxRow, OutboxStatus, forget
 from heed_responder.domain.regional import region_of
-from heed_responder.domain.templates import in_script, template_language
+from heed_responder.domain.templates import in_script, reply_language
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,16 @@ def reply_visibility(routed: RoutedCase) -> Visibility:
     return Visibility.PRIVATE if routed.mention.visibility is Visibility.PRIVATE else Visibility.PUBLIC
 
 
-def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
+def plan(routed: RoutedCase, context: ReplyContext, profile: CustomerProfile = NO_PROFILE) -> OutboxRow:
     """The outbox row for a routed mention: a rendered reply, or `ignored` for spam.
 
     Its reply id derives from the mention, so however often a mention is planned it is one reply.
     A general question the knowledge base recognises gets its answer (`substantive`: the case is
     answered); every other template thanks, acknowledges, promises an answer or hands over to
     private messages, so the case's first response is still owed by the department.
+    `profile` is what the customer record says of the author: the name on record to greet by, the
+    language to answer in; a mention from before the customer's erasure gets no reply and keeps
+    nothing of them.
     """
     m = routed.mention
     ignored = OutboxRow(
@@ -82,24 +86,30 @@ def plan(routed: RoutedCase, context: ReplyContext) -> OutboxRow:
         in_reply_to=m.native_id, recipient=m.author.platform_id, received_at=m.received_at,
         sla_due_at=routed.sla_due_at, text=None, language=None, script=None, template_id=None,
         status=OutboxStatus.IGNORED, account=m.account, thread_root=m.thread_root)
+    if profile.forgets(m.received_at):
+        return replace(forget(ignored), error=ERASED)
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
     in_place = routed.handling_mode is HandlingMode.PRIVATE and m.visibility is Visibility.PRIVATE
-    answered = _answer(replace(ignored, status=OutboxStatus.PENDING), routed, context)
+    answered = _answer(replace(ignored, status=OutboxStatus.PENDING), routed, context, profile)
     if answered is not None:
         return answered
     mode = "private_in_place" if in_place else routed.handling_mode.value
-    link = context.secure_link(routed, *_language(routed, context)) if in_place else None
-    return _render(replace(ignored, status=OutboxStatus.PENDING), routed, context, mode, link)
+    link = context.secure_link(routed, *_language(routed, context, profile)[:2]) if in_place else None
+    return _render(replace(ignored, status=OutboxStatus.PENDING), routed, context, mode, link, profile)
 
 
-def plan_handoff(routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
+def plan_handoff(routed: RoutedCase, context: ReplyContext, profile: CustomerProfile = NO_PROFILE
+                 ) -> OutboxRow | None:
     """The private message that goes with the public acknowledgement of an angry or sensitive
-    public post, carrying the secure verification link; None for any other mention."""
+    public post, carrying the secure verification link; None for any other mention (and for one
+    from before the customer's erasure)."""
     m = routed.mention
     if routed.handling_mode is not HandlingMode.PRIVATE or m.visibility is Visibility.PRIVATE:
         return None
-    link = context.secure_link(routed, *_language(routed, context))
+    if profile.forgets(m.received_at):
+        return None
+    link = context.secure_link(routed, *_language(routed, context, profile)[:2])
     row = OutboxRow(
         reply_id=derive_id("reply", "handoff", routed.mention_id), mention_id=routed.mention_id,
         case_id=routed.case_id, channel=m.channel.value, visibility=Visibility.PRIVATE.value,
@@ -107,84 +117,99 @@ def plan_handoff(routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
         received_at=m.received_at, sla_due_at=routed.sla_due_at, text=None, language=None, script=None,
         template_id=None, status=OutboxStatus.PENDING, kind=ReplyKind.HANDOFF.value, account=m.account,
         thread_root=m.thread_root)
-    return _render(row, routed, context, "handoff" if link else "handoff_no_link", link)
+    return _render(row, routed, context, "handoff" if link else "handoff_no_link", link, profile)
 
 
-def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext) -> OutboxRow | None:
+def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext, profile: CustomerProfile
+            ) -> OutboxRow | None:
     """The knowledge base's answer to a general question it recognises with enough confidence, as
     a substantive reply (the case is answered by it); None when there is none, or when the guard
-    refuses it here (the holding reply goes instead)."""
+    refuses it here (the holding reply goes instead). The question is recognised in the post's
+    language and answered in the reply's (the customer's preference on record, if any)."""
     c, m = routed.classification, routed.mention
     if routed.handling_mode is not HandlingMode.ANSWER or c.category is not Category.QUESTION:
         return None
-    language, script = _language(routed, context)
-    if language != c.language:
+    if c.language not in LANGUAGES:
         return None  # a question in a language the knowledge base has no patterns for
-    found = context.knowledge().match(m.text, language, c.script)
+    found = context.knowledge().match(m.text, c.language, c.script)
     if found is None:
         return None
+    language, script, _ = _language(routed, context, profile)
     brand = context.catalog.brand_for(m.account)
-    values = _values(routed, brand, language, link=None)
-    text = render_text(found.entry.answer[language], language, script=script,
-                       region=region_of(m.text, market=brand.market) if script == "Hant" else None, values=values)
-    candidate = replace(row, text=text, language=language, script=script,
-                        template_id=f"kb:{found.entry.id}/{language}@{found.confidence}", substantive=True)
-    return candidate if _verdict(candidate, routed).ok else None
+    region = region_of(m.text, market=brand.market) if script == "Hant" else None
+    for customer_name in _greetings(profile):
+        values = _values(routed, brand, language, link=None, customer_name=customer_name)
+        text = render_text(found.entry.answer[language], language, script=script, region=region, values=values)
+        candidate = replace(row, text=text, language=language, script=script,
+                            template_id=f"kb:{found.entry.id}/{language}@{found.confidence}", substantive=True)
+        if _verdict(candidate, routed, profile).ok:
+            return candidate
+    return None
 
 
-def _values(routed: RoutedCase, brand: Brand, language: str, link: str | None) -> dict[str, str]:
+def _greetings(profile: CustomerProfile) -> tuple[str, ...]:
+    """The names on record to try, in order: the name, then none (a reply that does not fit the
+    channel with the name goes without it rather than to a person)."""
+    return (profile.display_name, "") if profile.display_name else ("",)
+
+
+def _values(routed: RoutedCase, brand: Brand, language: str, link: str | None, customer_name: str) -> dict[str, str]:
     m = routed.mention
     name = m.author.name or m.author.handle or ("there" if language == "en" else "")
-    return {"name": name, "department": brand.department(routed.department, language),
+    return {"name": name, "customer_name": customer_name, "department": brand.department(routed.department, language),
             "case": str(routed.case_id)[:8].upper(), "due": local_time(routed.sla_due_at, language, brand.time_zone),
             "hotline": brand.hotline, "brand": brand.name, "link": link or ""}
 
 
-def _language(routed: RoutedCase, context: ReplyContext) -> tuple[str, str | None]:
+def _language(routed: RoutedCase, context: ReplyContext, profile: CustomerProfile
+              ) -> tuple[str, str | None, str | None]:
+    """The reply's language and script, and the post's language when the brand has no templates in it."""
     c = routed.classification
-    language, _ = template_language(c.language, context.catalog.brand_for(routed.mention.account).default_language)
-    return language, (c.script or "Hans") if language == "zh" else None
+    return reply_language(c.language, c.script, context.catalog.brand_for(routed.mention.account).default_language,
+                          preferred_language(profile.language, LANGUAGES))
 
 
-def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str, link: str | None) -> OutboxRow:
+def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str, link: str | None,
+            profile: CustomerProfile) -> OutboxRow:
     """The row with the first variant of its template the reply guard lets through on the post's
-    channel; if none passes, the first, held for a person with the guard's reasons."""
+    channel, greeting by the name on record if one fits, else without it; if none passes, the
+    first without the name, held for a person with the guard's reasons."""
     m, c = routed.mention, routed.classification
     brand = context.catalog.brand_for(m.account)
-    language, script = _language(routed, context)
-    _, foreign = template_language(c.language, brand.default_language)
+    language, script, foreign = _language(routed, context, profile)
     entry = context.catalog.pick(mode, c.category, c.issue_type)
-    values = _values(routed, brand, language, link)
-    name = values["name"]
     # the regional standard matters only to a Traditional reply
     region = region_of(m.text, market=brand.market) if script == "Hant" else None
-    variants = context.catalog.render(entry, language, script=script, region=region, values=values,
-                                      keep=[name, *([link] if link else [])])
-    if link and mode == "private_in_place":
-        [extra] = context.catalog.render(context.catalog.pick("link_in_place"), language, script=script,
-                                         region=region, values=values)[:1]
-        variants = [replace(v, text=v.text + extra.text, template_id=v.template_id + "+link") for v in variants]
     first: tuple[OutboxRow, Verdict] | None = None
-    for variant in variants:
-        template_id = variant.template_id + (f"+fallback-from-{foreign}" if foreign else "")
-        candidate = replace(row, text=variant.text, language=variant.language, script=variant.script,
-                            template_id=template_id)
-        verdict = _verdict(candidate, routed)
-        if verdict.ok:
-            return candidate
-        first = first or (candidate, verdict)
+    for customer_name in _greetings(profile):
+        first = None  # held, a reply goes without the name: the reasons are those that remain without it
+        values = _values(routed, brand, language, link, customer_name)
+        variants = context.catalog.render(entry, language, script=script, region=region, values=values,
+                                          keep=[values["name"], customer_name, *([link] if link else [])])
+        if link and mode == "private_in_place":
+            [extra] = context.catalog.render(context.catalog.pick("link_in_place"), language, script=script,
+                                             region=region, values=values)[:1]
+            variants = [replace(v, text=v.text + extra.text, template_id=v.template_id + "+link") for v in variants]
+        for variant in variants:
+            template_id = variant.template_id + (f"+fallback-from-{foreign}" if foreign else "")
+            candidate = replace(row, text=variant.text, language=variant.language, script=variant.script,
+                                template_id=template_id)
+            verdict = _verdict(candidate, routed, profile)
+            if verdict.ok:
+                return candidate
+            first = first or (candidate, verdict)
     assert first is not None  # a template has at least one variant
     return replace(first[0], status=OutboxStatus.FAILED, error=held(first[1]))
 
 
-def _verdict(row: OutboxRow, routed: RoutedCase) -> Verdict:
+def _verdict(row: OutboxRow, routed: RoutedCase, profile: CustomerProfile) -> Verdict:
     m, c = routed.mention, routed.classification
     return check(GuardInput(
         text=row.text or "", channel=row.channel, private=row.visibility == Visibility.PRIVATE.value, automatic=True,
         mode=routed.handling_mode.value, category=c.category.value, sentiment=c.sentiment,
         sales_lead=c.category is Category.SALES_LEAD, post_text=m.text,
-        post_private=m.visibility is Visibility.PRIVATE, script=row.script,
-        customer_pii=customer_values(m.text), protected=[v for v in (m.author.name, m.author.handle) if v]))
+        post_private=m.visibility is Visibility.PRIVATE, script=row.script, customer_pii=customer_values(m.text),
+        protected=[v for v in (m.author.name, m.author.handle, profile.display_name) if v]))
 
 
 def held(verdict: Verdict) -> str:
@@ -204,46 +229,64 @@ def customer_values(text: str) -> list[str]:
     return found
 
 
-def plan_answer(answer: CaseAnswer, context: ReplyContext) -> OutboxRow:
+def plan_answer(answer: CaseAnswer, context: ReplyContext, profile: CustomerProfile = NO_PROFILE) -> OutboxRow:
     """The outbox row sending a CaseAnswer: an agent's text in the customer's script, or the follow-up.
 
     A public answer longer than the channel allows is refused (failed, with the reason) rather
-    than cut: an agent's answer is theirs to shorten, and the case goes back to the queue.
+    than cut: an agent's answer is theirs to shorten, and the case goes back to the queue. The
+    follow-up greets by the name on record when it fits, in the language on record; an agent's
+    Chinese answer goes in the script on record. An answer to a mention from before the customer's
+    erasure is not sent and keeps nothing of them.
     """
     private = answer.visibility is Visibility.PRIVATE
     brand = context.catalog.brand_for(answer.account)
-    if answer.kind is AnswerKind.FOLLOW_UP:
-        language, _ = template_language(answer.language, brand.default_language)
-        script = (answer.script or "Hans") if language == "zh" else None
-        [rendered] = context.catalog.render(context.catalog.pick("follow_up"), language, script=script,
-                                            region=region_of("", market=brand.market),
-                                            values={**dict.fromkeys(KNOWN, ""), "brand": brand.name,
-                                                    "hotline": brand.hotline, "case": str(answer.case_id)[:8].upper(),
-                                                    "department": brand.department(answer.department, language)})[:1]
-        text, template_id = rendered.text, rendered.template_id
-    else:
-        text = in_script(answer.text or "", answer.script if answer.language == "zh" else None,
-                         region_of("", market=brand.market))
-        language, script, template_id = answer.language, answer.script, "agent"
-    status, error = OutboxStatus.PENDING, None
-    if not text.strip():
-        status, error = OutboxStatus.FAILED, "the answer is empty"
-    else:
-        # an agent's answer: placeholders, length the platform's way, script; no template checks
-        verdict = check(GuardInput(
-            text=text, channel=answer.channel.value, private=private, automatic=False, mode=HandlingMode.ANSWER.value,
-            category=None, sentiment=None, sales_lead=False, post_text="", post_private=private,
-            script=script if language == "zh" else None))
-        if not verdict.ok:
-            status, error = OutboxStatus.FAILED, held(verdict)
-    return OutboxRow(
+    row = OutboxRow(
         reply_id=derive_id("reply", "answer", answer.answer_id), mention_id=answer.mention_id,
         case_id=answer.case_id, channel=answer.channel.value, visibility=answer.visibility.value,
         mode=(HandlingMode.ACKNOWLEDGE if answer.kind is AnswerKind.FOLLOW_UP else HandlingMode.ANSWER).value,
         in_reply_to=answer.in_reply_to, recipient=answer.recipient_platform_id, received_at=answer.received_at,
-        sla_due_at=None, text=text, language=language, script=script, template_id=template_id, status=status,
-        error=error, kind=answer.kind.value, author=answer.author, answer_id=answer.answer_id,
+        sla_due_at=None, text=None, language=answer.language, script=answer.script, template_id="agent",
+        status=OutboxStatus.PENDING, kind=answer.kind.value, author=answer.author, answer_id=answer.answer_id,
         substantive=answer.kind is AnswerKind.AGENT, thread_root=answer.thread_root, account=answer.account)
+    if profile.forgets(answer.received_at):
+        return replace(forget(row), status=OutboxStatus.IGNORED, error=ERASED, language=None, script=None,
+                       template_id=None)
+    preferred = preferred_language(profile.language, LANGUAGES)
+    region = region_of("", market=brand.market)
+    texts: list[tuple[str, str]] = []
+    if answer.kind is AnswerKind.FOLLOW_UP:
+        language, script, _ = reply_language(answer.language, answer.script, brand.default_language, preferred)
+        for customer_name in _greetings(profile):
+            [rendered] = context.catalog.render(
+                context.catalog.pick("follow_up"), language, script=script, region=region,
+                values={**dict.fromkeys(KNOWN, ""), "customer_name": customer_name, "brand": brand.name,
+                        "hotline": brand.hotline, "case": str(answer.case_id)[:8].upper(),
+                        "department": brand.department(answer.department, language)})[:1]
+            texts.append((rendered.text, rendered.template_id))
+    else:
+        language, script = answer.language, answer.script
+        if language == "zh" and preferred is not None and preferred[0] == "zh" and preferred[1] is not None:
+            script = "Hant" if preferred[1] == "Hant" else "Hans"
+        texts.append((in_script(answer.text or "", script if language == "zh" else None, region), "agent"))
+    refused: OutboxRow | None = None  # the last refused: without the name, the reasons that remain
+    for text, template_id in texts:
+        candidate = replace(row, text=text, language=language, script=script, template_id=template_id)
+        if not text.strip():
+            candidate = replace(candidate, status=OutboxStatus.FAILED, error="the answer is empty")
+        else:
+            # an agent's answer: placeholders, length the platform's way, script; no template checks
+            verdict = check(GuardInput(
+                text=text, channel=answer.channel.value, private=private, automatic=False,
+                mode=HandlingMode.ANSWER.value, category=None, sentiment=None, sales_lead=False, post_text="",
+                post_private=private, script=script if language == "zh" else None,
+                protected=[profile.display_name] if profile.display_name else ()))
+            if not verdict.ok:
+                candidate = replace(candidate, status=OutboxStatus.FAILED, error=held(verdict))
+        if candidate.status is OutboxStatus.PENDING:
+            return candidate
+        refused = candidate
+    assert refused is not None  # one text at least
+    return refused
 
 
 def reply_event(row: OutboxRow, now: datetime) -> Reply:
@@ -260,11 +303,12 @@ def reply_event(row: OutboxRow, now: datetime) -> Reply:
 
 
 def outcome(row: OutboxRow, now: datetime) -> Reply | None:
-    """The reply event once the reply is sent, failed or unknown (None while pending, sending or ignored).
+    """The reply event once the reply is sent, failed or unknown (None while pending, sending or ignored,
+    and for a reply whose customer's data was erased: nothing is said of them again).
 
     Its id derives from the reply and its status, so a redelivery reports the same event. What the
     reply did to the case (acknowledged, answered, first response) is the router's to announce.
     """
-    if row.status not in REPORTED:
+    if row.status not in REPORTED or row.erased:
         return None
     return reply_event(row, now)

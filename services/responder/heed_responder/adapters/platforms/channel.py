@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from heed.runtime.ports import Clock
 from heed_responder.adapters.platforms.clients import close_clients
+from heed_responder.domain.customers import Erasure
 from heed_responder.domain.outbox import OutboxRow
 from heed_responder.domain.sending import Outcome, SendResult
 from heed_responder.ports import Delivery, PlatformClient
@@ -71,6 +72,9 @@ class PlatformChannel:
                                                 now + retry_delay(row.attempts, result.retry_after_s))
             # UNKNOWN: left `sending` — the tick reads it back later (a read-back that failed, likewise)
         return delivery
+
+    async def forget(self, erasures: Sequence[Erasure]) -> None:
+        """Nothing to forget here: the platforms' adapters keep no copy of what they send."""
 
     async def aclose(self) -> None:
         await close_clients(self.clients)
