@@ -244,6 +244,8 @@ class CaseEventKind(StrEnum):
     RATED = "rated"
     # the customer confirmed who they are through the case's secure link (details stay in crm-sync)
     VERIFIED = "verified"
+    # the case waits for the customer's owner in the CRM (an agent) until its first SLA warning
+    RESERVED = "reserved"
 
 
 class CaseEvent(Event):

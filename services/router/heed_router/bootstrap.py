@@ -91,7 +91,7 @@ def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool
     return Wiring(handlers={
         topics.MENTIONS_CLASSIFIED: partial(route, rules=rules, store=store, publisher=publisher, clock=clock,
                                             alerts=alerting.detector, notifier=alerting.notifier),
-        topics.CRM_CUSTOMERS: partial(learn_customers, store=store),
+        topics.CRM_CUSTOMERS: partial(learn_customers, store=store, publisher=publisher, clock=clock),
         topics.REPLIES: partial(track_replies, rules=rules, store=store, publisher=publisher, clock=clock),
         topics.CRM_VERIFICATIONS: partial(track_verifications, store=store, publisher=publisher, clock=clock),
     }, tick=tick)

@@ -37,6 +37,7 @@ from heed_router.domain.cases import (
     posting_order,
     routed_case,
 )
+from heed_router.domain.customers import asked, forget_cases, learn
 from heed_router.domain.lifecycle import Change, Timer, accumulate, on_reply, on_timer, on_verified
 from heed_router.domain.rules import RuleTable
 from heed_router.ports import AlertNotifier, CaseStore
@@ -154,9 +155,25 @@ async def track_verifications(batch: list[Incoming[CustomerVerified]], *, store:
                                          batch[-1].context if batch else None))
 
 
-async def learn_customers(batch: list[Incoming[CustomerUpdate]], *, store: CaseStore) -> None:
-    """Remember each identity's newest tier, owner and follow-up consent, which route its next mentions."""
-    await store.apply_customer_updates([item.event for item in batch])
+async def learn_customers(batch: list[Incoming[CustomerUpdate]], *, store: CaseStore, publisher: EventPublisher,
+                          clock: Clock) -> None:
+    """Remember each identity's newest tier, owner, follow-up consent and customer (a merge's
+    survivor), which route its next mentions and give it its queue turns; forget erased customers:
+    their identities, and their cases' personal data (the cases close, their figures stay)."""
+    updates = [item.event for item in batch]
+    now = clock.now()
+    async with store.unit() as unit:
+        learning = learn(updates, await unit.held_customers(*asked(updates)))
+        erased = sorted({i for e in learning.erasures for i in e.identities})
+        cases = await unit.customer_cases(erased) if erased else {}
+        forgetting, changes = forget_cases(learning.erasures, cases, now)
+        if forgetting:
+            await unit.forget(forgetting)  # before the changes: their own events keep their details
+        await unit.save(changes, published=True)
+        await unit.remember(learning)
+        # published before the commit: a failed publish rolls it all back and the batch comes again
+        await publisher.publish(outgoing([e for c in changes for e in c.events], [],
+                                         batch[-1].context if batch else None))
 
 
 async def fire_timers(*, rules: Callable[[], RuleTable], store: CaseStore, publisher: EventPublisher, clock: Clock,

@@ -12,8 +12,9 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from heed.contracts.events import Alert, CaseAnswer, CaseEvent, CustomerUpdate, Reply, Visibility
+from heed.contracts.events import Alert, CaseAnswer, CaseEvent, Reply, Visibility
 from heed_router.domain.cases import KnownCustomer, RoutedRow
+from heed_router.domain.customers import CustomerLearning, Forgetting, HeldCustomers
 from heed_router.domain.desk import CaseDetail, CaseFilter, CasePage, CaseSummary, NoteView, QueueChange
 from heed_router.domain.lifecycle import Case, Change, DueTimer, ReplyTarget
 
@@ -56,6 +57,24 @@ class CaseUnit(Protocol):
         """Record on each answer what became of it (sent or failed)."""
         ...
 
+    async def held_customers(self, identities: Sequence[str], customer_ids: Sequence[uuid.UUID]) -> HeldCustomers:
+        """What is held about those identities (rows locked) and the identities held under those
+        customers; for each of `identities` that was erased, its erasure's version."""
+        ...
+
+    async def remember(self, learning: CustomerLearning) -> None:
+        """Write what a batch of announcements taught: forget the erased identities (their rows go, a
+        one-way key stays with the erasure's version), write the rows, carry queue turns to new keys."""
+        ...
+
+    async def customer_cases(self, identities: Sequence[str]) -> dict[uuid.UUID, Case]:
+        """The cases whose customer is one of `identities`, locked."""
+        ...
+
+    async def forget(self, forgetting: Forgetting) -> None:
+        """Scrub what an erasure names (see `Forgetting`); the cases' own rows are saved as changes."""
+        ...
+
 
 class CaseStore(Protocol):
     """The router's own records: cases and their lifecycle, each mention's routing, the customer
@@ -68,10 +87,6 @@ class CaseStore(Protocol):
     async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
         """The known tier, owner and follow-up consent of each identity (`channel:platform_id`);
         unknown identities are left out."""
-        ...
-
-    async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
-        """Keep the newest version of each identity's tier and owner; an older version changes nothing."""
         ...
 
     async def mark_published(self, event_ids: Sequence[uuid.UUID], answer_ids: Sequence[uuid.UUID]) -> None:

@@ -30,10 +30,11 @@ from heed_crm_sync.settings import CrmSyncSettings
 from heed_router.adapters.postgres import PostgresCases
 from heed_router.adapters.rules_file import shipped_rules_path
 from heed_router.domain.rules import parse_rules, route
+from heed_router.handlers import learn_customers
 from tests.integration.crm.conftest import ServedHubSpot
 from tests.standins.hubspot import TOKEN
 from tests.unit.crm_sync.builders import reply_to, routed_case
-from tests.unit.factories import classification, mention
+from tests.unit.factories import batch, classification, mention
 from tests.unit.fakes import FakePublisher
 
 pytestmark = pytest.mark.integration
@@ -110,7 +111,8 @@ async def test_every_interaction_reaches_hubspot_once_and_a_vip_set_there_jumps_
     try:
         await migrate(router, "router", "heed_router")
         cases = PostgresCases(router)
-        await cases.apply_customer_updates([update])
+        await learn_customers(batch(update, topic=topics.CRM_CUSTOMERS), store=cases, publisher=FakePublisher(),
+                              clock=SystemClock())
         known = (await cases.customers(["weibo:wb-zhang"]))["weibo:wb-zhang"]
     finally:
         await router.close()

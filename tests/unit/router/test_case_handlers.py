@@ -184,5 +184,6 @@ async def test_a_declined_follow_up_consent_learnt_from_the_crm_is_kept_for_the_
     router = Router()
     declined = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["weibo:u1"],
                               consent={"follow_up": False}, version=2)
-    await learn_customers(batch(declined, topic=topics.CRM_CUSTOMERS), store=router.cases)
+    await learn_customers(batch(declined, topic=topics.CRM_CUSTOMERS), store=router.cases,
+                          publisher=router.publisher, clock=router.clock)
     assert (await router.cases.customers(["weibo:u1"]))["weibo:u1"].follow_up_consent is False

@@ -108,7 +108,8 @@ async def test_a_vip_tier_learnt_from_the_crm_raises_priority_and_halves_the_sla
     await run_route(cases, publisher, classified("n1", author="u1"))
     vip = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["weibo:u2"],
                          tier=CustomerTier.VIP, owner="kam", version=2)
-    await learn_customers(batch(vip, topic=topics.CRM_CUSTOMERS), store=cases)
+    await learn_customers(batch(vip, topic=topics.CRM_CUSTOMERS), store=cases, publisher=publisher,
+                          clock=FixedClock(NOW))
     await run_route(cases, publisher, classified("n2", thread_root="n2", author="u2"))
 
     standard, important = publisher.events(topics.CASES_ROUTED, RoutedCase)
@@ -122,7 +123,8 @@ async def test_an_older_crm_version_arriving_late_does_not_undo_a_newer_tier():
     newer = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["weibo:u1"],
                            tier=CustomerTier.VIP, version=3)
     older = newer.model_copy(update={"event_id": uuid.uuid4(), "tier": CustomerTier.STANDARD, "version": 2})
-    await learn_customers(batch(newer, older, topic=topics.CRM_CUSTOMERS), store=cases)
+    await learn_customers(batch(newer, older, topic=topics.CRM_CUSTOMERS), store=cases, publisher=publisher,
+                          clock=FixedClock(NOW))
     await run_route(cases, publisher, classified(author="u1"))
 
     [routed] = publisher.events(topics.CASES_ROUTED, RoutedCase)

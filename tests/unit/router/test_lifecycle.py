@@ -300,3 +300,32 @@ def test_an_acknowledgement_in_the_brands_fallback_language_is_said_on_the_case(
     assert acknowledged.detail.startswith("acknowledged in en: the brand has no fr replies")
     plain = lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0)
     assert [e.detail for e in plain.events if e.kind is CaseEventKind.ACKNOWLEDGED] == [""]
+
+
+def test_an_owner_reserves_a_new_case_until_its_first_sla_warning_and_spam_is_never_reserved():
+    m = customer_mention()
+    args = dict(case_id=derive_id("case", "x", "p1"), generation=0, customer="x:u1", mention=m, urgency=Urgency.NORMAL,
+                language="zh", script="Hant", department="logistics", rule_id="delivery", priority=70,
+                sla_policy="standard", deadlines=Deadlines(T0 + timedelta(minutes=22), T0 + timedelta(minutes=30)),
+                follow_up_after=None, now=T0, reserved_for="agent:kam")
+    change = lc.open_case(mode=HandlingMode.HOLDING, **args)  # type: ignore[arg-type]
+    assert (change.case.reserved_for, change.case.reserved_until) == ("agent:kam", T0 + timedelta(minutes=22))
+    assert kinds(change) == [CaseEventKind.OPENED, CaseEventKind.RESERVED]
+    spam = lc.open_case(mode=HandlingMode.IGNORE, **args)  # type: ignore[arg-type]
+    assert spam.case.reserved_for is None and CaseEventKind.RESERVED not in kinds(spam)
+
+
+def test_erasing_a_case_closes_it_forgets_its_customer_and_thread_and_cancels_every_timer():
+    case = lc.claim(acknowledged_and_queued(), "agent:li", timeout=timedelta(minutes=15), command=uuid.uuid4(),
+                    now=T0).case
+    cause = uuid.uuid4()
+    change = lc.erase(case, forgotten_root="erased:k", cause=cause, now=T0 + timedelta(hours=1))
+    after = change.case
+    assert (after.status, after.customer, after.thread_root, after.claimed_by) == (
+        CaseStatus.CLOSED, "", "erased:k", None)
+    assert (after.department, after.opened_at, after.first_due_at) == (case.department, case.opened_at,
+                                                                       case.first_due_at)
+    assert kinds(change) == [CaseEventKind.CLOSED] and change.timers == {t: None for t in Timer}
+    # a closed case only forgets; the same erasure gives the same event
+    assert lc.erase(after, forgotten_root="erased:k", cause=cause, now=T0).events == []
+    assert lc.erase(case, forgotten_root="erased:k", cause=cause, now=T0 + timedelta(hours=1)).events == change.events

@@ -146,7 +146,7 @@ class PostgresDesk:
         changes: list[Change] = []
         async with self.store.unit() as unit:
             await self._capacity(unit.conn, actor, now)
-            case_id = await lock_next_case(unit.conn, department, now)
+            case_id = await lock_next_case(unit.conn, department, now, actor)
             if case_id is None:
                 return None
             case = (await unit.cases([case_id]))[case_id]
@@ -264,7 +264,8 @@ def _summary(r: asyncpg.Record) -> CaseSummary:
         opened_at=r["opened_at"], queued_at=r["queued_at"], sla_due_at=r["sla_due_at"],
         sla_breached=r["sla_breached_at"] is not None, claimed_by=r["claimed_by"],
         claim_expires_at=r["claim_expires_at"], first_response_at=r["first_response_at"],
-        resolved_at=r["resolved_at"], rating=r["rating"], mentions=r["mentions"])
+        resolved_at=r["resolved_at"], rating=r["rating"], mentions=r["mentions"], owner=r["reserved_for"],
+        reserved_until=r["reserved_until"])
 
 
 def _transition(seq: int, e: CaseEvent) -> CaseTransition:

@@ -1,6 +1,6 @@
-"""The router's tables in PostgreSQL: cases and their lifecycle, routing decisions, customer tiers,
-case events and answers (an outbox: written with the change, published after, or by a consumer's
-handler before its commit), timers, alerts."""
+"""The router's tables in PostgreSQL: cases and their lifecycle, routing decisions, customer tiers
+(and erased identities' one-way keys), case events and answers (an outbox: written with the change,
+published after, or by a consumer's handler before its commit), timers, alerts."""
 
 from __future__ import annotations
 
@@ -22,13 +22,21 @@ from heed.contracts.events import (
     CaseStatus,
     Channel,
     CustomerTier,
-    CustomerUpdate,
     HandlingMode,
     Reply,
     Urgency,
     Visibility,
 )
 from heed_router.domain.cases import KnownCustomer, RoutedRow
+from heed_router.domain.customers import (
+    CustomerLearning,
+    CustomerRow,
+    Forgetting,
+    HeldCustomers,
+    forgotten_thread,
+    identity_key,
+    split_identity,
+)
 from heed_router.domain.lifecycle import URGENCY_RANK, Case, Change, DueTimer, ReplyTarget, Timer
 
 Conn = asyncpg.Connection | PoolConnectionProxy  # a connection, or one lent by the pool
@@ -100,11 +108,20 @@ class PostgresCaseUnit:
     async def conversations(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
         if not keys:
             return {}
+        # an erased case's conversation is kept under its forgotten root: found, so that the thread's
+        # next case is a new generation (a new id), never the erased case again
+        lookup = {**{(c, forgotten_thread(c, root)): (c, root) for c, root in keys}, **{k: k for k in keys}}
         rows = await self.conn.fetch(
-            f"SELECT {_CASE_SELECT} FROM conversations v JOIN cases c ON c.case_id = v.case_id"
+            f"SELECT {_CASE_SELECT}, v.thread_root AS conversation_root FROM conversations v"
+            " JOIN cases c ON c.case_id = v.case_id"
             " WHERE (v.channel, v.thread_root) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
-            " ORDER BY c.case_id FOR UPDATE OF c", [k[0] for k in keys], [k[1] for k in keys])
-        return {(r["channel"], r["thread_root"]): case_from(r) for r in rows}
+            " ORDER BY c.case_id FOR UPDATE OF c", [k[0] for k in lookup], [k[1] for k in lookup])
+        found: dict[tuple[str, str], Case] = {}
+        for r in rows:
+            key, case = lookup[(r["channel"], r["conversation_root"])], case_from(r)
+            if key not in found or found[key].generation < case.generation:
+                found[key] = case
+        return found
 
     async def cases(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Case]:
         if not case_ids:
@@ -220,6 +237,97 @@ class PostgresCaseUnit:
                 [r.sent_at for r in rows])
 
 
+    async def held_customers(self, identities: Sequence[str], customer_ids: Sequence[uuid.UUID]) -> HeldCustomers:
+        if not identities and not customer_ids:
+            return HeldCustomers()
+        rows = await self.conn.fetch(
+            "SELECT identity, customer_id, tier, owner, follow_up_consent, version FROM customer_tiers"
+            " WHERE identity = ANY($1::text[]) OR customer_id = ANY($2::uuid[]) ORDER BY identity FOR UPDATE",
+            list(identities), list(customer_ids))
+        keys = {identity_key(i): i for i in identities}
+        erased = await self.conn.fetch(
+            "SELECT identity_key, version FROM erased_identities WHERE identity_key = ANY($1::uuid[])", list(keys))
+        return HeldCustomers(
+            rows={r["identity"]: CustomerRow(r["identity"], r["customer_id"], CustomerTier(r["tier"]), r["owner"],
+                                             r["follow_up_consent"], r["version"]) for r in rows},
+            erased={keys[r["identity_key"]]: r["version"] for r in erased})
+
+    async def remember(self, learning: CustomerLearning) -> None:
+        conn, forgotten, rows = self.conn, learning.forgotten, list(learning.rows.values())
+        if forgotten:
+            await conn.execute(
+                "DELETE FROM customer_tiers t USING unnest($1::text[], $2::int[]) AS f(identity, version)"
+                " WHERE t.identity = f.identity AND t.version <= f.version", list(forgotten), list(forgotten.values()))
+            await conn.execute(
+                "INSERT INTO erased_identities (identity_key, version) SELECT * FROM unnest($1::uuid[], $2::int[])"
+                " ON CONFLICT (identity_key) DO UPDATE SET version = excluded.version, erased_at = now()"
+                " WHERE erased_identities.version < excluded.version",
+                [identity_key(i) for i in forgotten], list(forgotten.values()))
+        if rows:
+            # the version guard again: another router may have written a newer row since it was read
+            await conn.execute(
+                "INSERT INTO customer_tiers (identity, customer_id, tier, owner, follow_up_consent, version)"
+                " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::int[])"
+                " ON CONFLICT (identity) DO UPDATE SET customer_id = excluded.customer_id, tier = excluded.tier,"
+                " owner = excluded.owner, follow_up_consent = excluded.follow_up_consent,"
+                " version = excluded.version, updated_at = now() WHERE customer_tiers.version <= excluded.version",
+                [r.identity for r in rows], [r.customer_id for r in rows], [r.tier.value for r in rows],
+                [r.owner for r in rows], [r.follow_up_consent for r in rows], [r.version for r in rows])
+        if learning.regrouped:  # in order: a batch may move a key twice
+            await conn.executemany(
+                "INSERT INTO queue_turns (department, customer, last_served_at)"
+                " SELECT department, $2::text, max(last_served_at) FROM queue_turns WHERE customer = $1::text"
+                " GROUP BY department"
+                " ON CONFLICT (department, customer) DO UPDATE"
+                " SET last_served_at = greatest(queue_turns.last_served_at, excluded.last_served_at)",
+                learning.regrouped)
+
+    async def customer_cases(self, identities: Sequence[str]) -> dict[uuid.UUID, Case]:
+        if not identities:
+            return {}
+        rows = await self.conn.fetch(
+            f"SELECT {_CASE_SELECT} FROM cases c WHERE c.customer = ANY($1::text[]) ORDER BY c.case_id FOR UPDATE",
+            sorted(set(identities)))
+        return {r["case_id"]: case_from(r) for r in rows}
+
+    async def forget(self, forgetting: Forgetting) -> None:
+        conn = self.conn
+        cases = list(forgetting.cases)
+        if cases:
+            await conn.execute(
+                "UPDATE conversations v SET thread_root = x.root FROM unnest($1::uuid[], $2::text[])"
+                " AS x(case_id, root) WHERE v.case_id = x.case_id", cases, list(forgetting.cases.values()))
+            await conn.execute("UPDATE routed SET native_id = NULL, author_id = NULL WHERE case_id = ANY($1::uuid[])",
+                               cases)
+            await conn.execute("UPDATE case_notes SET text = '' WHERE case_id = ANY($1::uuid[])", cases)
+            await conn.execute(
+                "UPDATE case_events SET body = jsonb_set(body, '{detail}', to_jsonb(''::text))"
+                " WHERE case_id = ANY($1::uuid[]) AND body->>'detail' <> ''", cases)
+            await conn.execute(f"{_SCRUB_ANSWERS} WHERE case_id = ANY($1::uuid[])", cases)
+        if forgetting.identities:
+            # their mentions on other customers' cases, and the answers to those mentions (routed has
+            # no index on the author: an erasure reads the table once, which rare erasures can afford)
+            parts = [split_identity(i) for i in forgetting.identities]
+            touched = await conn.fetch(
+                "UPDATE routed r SET native_id = NULL, author_id = NULL"
+                " FROM cases c, unnest($1::text[], $2::text[], $3::timestamptz[]) AS x(channel, platform_id, before)"
+                " WHERE r.case_id = c.case_id AND c.channel = x.channel AND r.author_id = x.platform_id"
+                " AND coalesce(r.received_at, r.routed_at) <= x.before RETURNING r.case_id, r.mention_id",
+                [p[0] for p in parts], [p[1] for p in parts], list(forgetting.identities.values()))
+            if touched:
+                await conn.execute(
+                    f"{_SCRUB_ANSWERS} WHERE case_id = ANY($1::uuid[]) AND body->>'mention_id' = ANY($2::text[])",
+                    sorted({r["case_id"] for r in touched}), [str(r["mention_id"]) for r in touched])
+        if forgetting.turns:
+            await conn.execute("DELETE FROM queue_turns WHERE customer = ANY($1::text[])", list(forgetting.turns))
+
+
+# An answer to a forgotten person: its text and whom it went to go; one not published yet never will be.
+_SCRUB_ANSWERS = (
+    "UPDATE case_answers SET body = body || jsonb_build_object('text', NULL, 'recipient_platform_id', 'erased',"
+    " 'in_reply_to', 'erased', 'thread_root', NULL), reply_error = NULL, published_at = coalesce(published_at, now())")
+
+
 def _routed_from(r: asyncpg.Record) -> RoutedRow:
     # rows routed before schema 002 lack the mention's details; they are only announced again
     return RoutedRow(
@@ -250,18 +358,6 @@ class PostgresCases:
             list(set(identities)))
         return {r["identity"]: KnownCustomer(CustomerTier(r["tier"]), r["owner"], r["follow_up_consent"])
                 for r in rows}
-
-    async def apply_customer_updates(self, updates: Sequence[CustomerUpdate]) -> None:
-        rows = [(identity, u.tier.value, u.owner, u.version, u.consent.get("follow_up"))
-                for u in updates for identity in u.identities]
-        if not rows:
-            return
-        await self.pool.executemany(
-            "INSERT INTO customer_tiers (identity, tier, owner, version, follow_up_consent)"
-            " VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT (identity) DO UPDATE SET tier = excluded.tier, owner = excluded.owner,"
-            " version = excluded.version, follow_up_consent = excluded.follow_up_consent, updated_at = now()"
-            " WHERE customer_tiers.version <= excluded.version", rows)
 
     async def mark_published(self, event_ids: Sequence[uuid.UUID], answer_ids: Sequence[uuid.UUID]) -> None:
         if event_ids:

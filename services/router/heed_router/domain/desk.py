@@ -70,6 +70,10 @@ class CaseSummary(_View):
     resolved_at: datetime | None
     rating: int | None
     mentions: int = Field(description="Mentions on the case so far")
+    owner: str | None = Field(default=None, description="The customer's owner in the CRM (agent:<name>), whom "
+                                                        "the case was reserved for when it opened")
+    reserved_until: datetime | None = Field(
+        default=None, description="Until then only the owner's next case is this one (docs/QUEUES.md)")
 
 
 class CaseMention(_View):

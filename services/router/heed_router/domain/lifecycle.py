@@ -153,6 +153,8 @@ class Case:
     follow_up_sent_at: datetime | None = None
     rating: int | None = None
     rated_at: datetime | None = None
+    reserved_for: str | None = None  # the customer's owner (agent:<name>): the case waits for them …
+    reserved_until: datetime | None = None  # … until then (the first SLA warning); then it is anyone's
     version: int = 0
 
     @property
@@ -233,8 +235,12 @@ def parse_rating(text: str) -> int | None:
 def open_case(*, case_id: uuid.UUID, generation: int, customer: str, mention: Mention, urgency: Urgency,
               language: str, script: str | None, department: str, mode: HandlingMode, rule_id: str,
               priority: int, sla_policy: str, deadlines: Deadlines, follow_up_after: timedelta | None,
-              now: datetime) -> Change:
-    """A new case for the conversation's first mention (or its first after the last case closed)."""
+              now: datetime, reserved_for: str | None = None) -> Change:
+    """A new case for the conversation's first mention (or its first after the last case closed).
+
+    A customer with an owner in the CRM (`reserved_for`, an agent) has a case that owes an answer
+    reserved for that agent until the first SLA warning: their next case is this one, and other
+    agents' next case skips it until then (docs/QUEUES.md)."""
     case = Case(case_id=case_id, channel=mention.channel.value, thread_root=mention.thread_root,
                 generation=generation, customer=customer, department=department, status=CaseStatus.NEW,
                 mode=mode, rule_id=rule_id, priority=priority, urgency=urgency,
@@ -250,6 +256,11 @@ def open_case(*, case_id: uuid.UUID, generation: int, customer: str, mention: Me
                     detail=f"rule {rule_id}: ignored (counted, never answered)")
     elif mode is not HandlingMode.ACKNOWLEDGE:  # an acknowledgement owes no further answer
         _arm_sla(change, deadlines, first=True)
+        if reserved_for is not None and deadlines.warn_at > mention.received_at:
+            change.case = replace(change.case, reserved_for=reserved_for, reserved_until=deadlines.warn_at)
+            change.emit(CaseEventKind.RESERVED, mention.mention_id, now, mention_id=mention.mention_id, actor=ROUTER,
+                        detail=f"for {reserved_for}, the customer's owner in the CRM, until "
+                               f"{deadlines.warn_at.isoformat()} (the first SLA warning)")
     return change
 
 
@@ -325,6 +336,21 @@ def add_mention(case: Case, *, mention: Mention, urgency: Urgency, priority: int
         change.timers[Timer.CLOSE] = None
         _arm_sla(change, next_turn)
     return Followed(change, False)
+
+
+def erase(case: Case, *, forgotten_root: str, cause: uuid.UUID, now: datetime) -> Change:
+    """The customer was erased on request: the case keeps only what reports count (ids, department,
+    times, SLA figures, the rating). Its customer and thread root are forgotten (the root becomes
+    `forgotten_root`, a one-way key), its claim ends, every timer is cancelled (no follow-up goes
+    to a person who is forgotten), and a case not closed yet closes."""
+    change = Change(replace(case, customer="", thread_root=forgotten_root, claimed_by=None, claimed_at=None,
+                            claim_expires_at=None))
+    if case.status is not CaseStatus.CLOSED:
+        change.case = replace(change.case, closed_at=now)
+        change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, ("erased", cause), now, actor=ROUTER,
+                    detail="the customer's data was erased on request")
+    change.timers = {t: None for t in Timer}
+    return change
 
 
 def close_stale(case: Case, now: datetime, reason: str) -> Change:
