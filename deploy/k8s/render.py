@@ -58,6 +58,8 @@ SECRET_KEYS = {
     "HEED_WECHAT_APP_ID": "",
     "HEED_WEIBO_APP_SECRET": "",
     "HEED_WEIBO_ACCESS_TOKEN": "",
+    # ingest: the keys of the hashes that find an erased customer's rows (docs/CUSTOMERS.md, Erasure)
+    "HEED_ERASURE_KEY": "",
     # router: where crisis alerts are POSTed, and the HMAC key the receiver verifies with
     "HEED_ALERT_WEBHOOK_URL": "",
     "HEED_ALERT_WEBHOOK_SECRET": "",

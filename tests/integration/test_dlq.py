@@ -20,6 +20,7 @@ from starlette.routing import Route
 from heed.contracts import topics
 from heed.contracts.events import DeadLetter, RawMention
 from heed.runtime.messaging import Outgoing
+from heed_ingest.domain.erasure import IdentityHashes, attribute
 from heed_ops.dlq import REPLAY_HEADER, archive
 from tests.harness import client_publisher, count, wait_for
 from tests.integration.ingest.test_pollers import ingest_service, local_server
@@ -192,7 +193,7 @@ async def remaining(database_url: str) -> set[uuid.UUID]:
 async def test_purge_deletes_only_dead_letters_past_retention(heed, monkeypatch, database_url):
     old, older, fresh = (dead_letter_failed(timedelta(days=d)) for d in (10, 40, 0))
     async with archive(database_url) as letters:
-        await letters.archive([old, older, fresh])
+        await letters.archive([attribute(d, IdentityHashes()) for d in (old, older, fresh)])
 
     code, out = await heed("dlq", "purge", "--older-than", "20")
     assert code == 0 and "purged 1 " in out
@@ -208,7 +209,7 @@ async def test_purge_deletes_only_dead_letters_past_retention(heed, monkeypatch,
 async def test_ingest_purges_dead_letters_past_retention_on_its_own(heed, database_url, fresh_broker):
     expired, kept = dead_letter_failed(timedelta(days=31)), dead_letter_failed(timedelta(days=29))
     async with archive(database_url) as letters:
-        await letters.archive([expired, kept])
+        await letters.archive([attribute(d, IdentityHashes()) for d in (expired, kept)])
 
     async with ingest_service(database_url, fresh_broker):
         async def purged() -> bool:

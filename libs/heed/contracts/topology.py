@@ -47,7 +47,7 @@ class ServiceNode:
 SERVICES: tuple[ServiceNode, ...] = (
     ServiceNode(
         "ingest", "heed_ingest", "heed_ingest.app:IngestService", "ingest", 8080,
-        consumes=(t.MENTIONS_RAW, t.DLQ),
+        consumes=(t.MENTIONS_RAW, t.DLQ, t.CRM_CUSTOMERS),
         publishes=(t.MENTIONS_RAW, t.MENTIONS, t.DLQ),
         role="webhooks, pollers, replay and the mentions API in; normalise, dedupe; archive dead letters"),
     ServiceNode(

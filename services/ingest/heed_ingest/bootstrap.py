@@ -20,13 +20,21 @@ from heed.runtime.messaging import Handler, Outgoing
 from heed.runtime.ports import EventPublisher
 from heed_ingest.adapters.cursors import PostgresCursors
 from heed_ingest.adapters.dead_letters import PostgresDeadLetterArchive, purge_on_schedule
+from heed_ingest.adapters.erasures import PostgresErasures
 from heed_ingest.adapters.graph import InstagramMentions
 from heed_ingest.adapters.ledger import PostgresLedger
 from heed_ingest.adapters.nonces import PostgresNonces
 from heed_ingest.api import MentionsApi
-from heed_ingest.handlers import Counts, archive_dead_letters, normalise
+from heed_ingest.handlers import Counts, archive_dead_letters, forget_erased_customers, normalise
 from heed_ingest.pollers import Poller, configured_sources
-from heed_ingest.ports import CursorStore, DeadLetterArchive, InstagramResolver, MentionLedger, NonceLedger
+from heed_ingest.ports import (
+    CursorStore,
+    CustomerErasures,
+    DeadLetterArchive,
+    InstagramResolver,
+    MentionLedger,
+    NonceLedger,
+)
 from heed_ingest.receivers import Receivers
 
 if TYPE_CHECKING:
@@ -45,6 +53,7 @@ class Overrides:
     instagram: InstagramResolver | None = None
     nonces: NonceLedger | None = None
     cursors: CursorStore | None = None
+    erasures: CustomerErasures | None = None
 
 
 class Wiring:
@@ -57,8 +66,11 @@ class Wiring:
         self.publisher: EventPublisher = (overrides.publisher if overrides.publisher is not None
                                           else service.stage.publisher)
         self.counts = Counts()
+        # built here: a malformed HEED_ERASURE_KEY stops the service before it consumes anything
+        self.hashes = self.settings.identity_hashes()
         self.receivers: Receivers | None = None
         self.archive: DeadLetterArchive | None = overrides.archive
+        self.erasures: CustomerErasures | None = overrides.erasures
         self.http: httpx.AsyncClient | None = None
         self.pollers: list[Poller] = []
         self._stop_polling = asyncio.Event()
@@ -75,10 +87,12 @@ class Wiring:
         o = self.overrides
         ledger = o.ledger if o.ledger is not None else PostgresLedger(self.service.pool)
         self.archive = o.archive if o.archive is not None else PostgresDeadLetterArchive(self.service.pool)
+        self.erasures = o.erasures if o.erasures is not None else PostgresErasures(self.service.pool)
         return {
             topics.MENTIONS_RAW: partial(normalise, ledger=ledger, publisher=self.publisher,
-                                         instagram=self._instagram(), counts=self.counts),
-            topics.DLQ: partial(archive_dead_letters, archive=self.archive),
+                                         instagram=self._instagram(), counts=self.counts, hashes=self.hashes),
+            topics.DLQ: partial(archive_dead_letters, archive=self.archive, hashes=self.hashes),
+            topics.CRM_CUSTOMERS: partial(forget_erased_customers, erasures=self.erasures, hashes=self.hashes),
         }
 
     def _instagram(self) -> InstagramResolver | None:
@@ -115,8 +129,10 @@ class Wiring:
         self._poll_tasks = [asyncio.create_task(p.run(self.settings.poll_interval_s, self._stop_polling))
                             for p in self.pollers]
         archive = self.archive if self.archive is not None else PostgresDeadLetterArchive(self.service.pool)
-        # dead letters keep personal data: deleted past retention, now and hourly
-        self._purge = asyncio.create_task(purge_on_schedule(archive, self.settings.retention()))
+        erasures = self.erasures if self.erasures is not None else PostgresErasures(self.service.pool)
+        # dead letters keep personal data: deleted past retention, now and hourly; so are the hashes of
+        # erased identities, whose letters the DLQ topic no longer holds by then
+        self._purge = asyncio.create_task(purge_on_schedule(archive, self.settings.retention(), erasures=erasures))
 
     async def stop(self) -> None:
         """Before the broker stops: each poller ends its poll, the purge is cancelled."""

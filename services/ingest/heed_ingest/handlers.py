@@ -6,16 +6,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from heed.contracts import topics
-from heed.contracts.events import DeadLetter, RawMention
+from heed.contracts.events import CustomerUpdate, DeadLetter, RawMention
 from heed.runtime.messaging import Incoming, Outgoing, Rejected
 from heed.runtime.ports import EventPublisher
 from heed_ingest.domain.drafts import InstagramLookup, MentionDraft, UnparseableBody
+from heed_ingest.domain.erasure import IdentityHashes, attribute, erasure_of
 from heed_ingest.domain.normalise import build_mentions, first_arrivals, parents
 from heed_ingest.parsing import parse_raw
-from heed_ingest.ports import DeadLetterArchive, InstagramResolver, LedgerRow, MentionLedger
+from heed_ingest.ports import CustomerErasures, DeadLetterArchive, InstagramResolver, LedgerRow, MentionLedger
+
+log = logging.getLogger(__name__)
 
 NO_GRAPH_TOKEN = ("an Instagram @mention needs a Graph API call for its text: set HEED_META_ACCESS_TOKEN, "
                   "restart ingest, then run `heed dlq replay <id>` (the id from "
@@ -30,12 +34,13 @@ class Counts:
 
 
 async def normalise(batch: list[Incoming[RawMention]], *, ledger: MentionLedger, publisher: EventPublisher,
-                    instagram: InstagramResolver | None, counts: Counts) -> list[Rejected]:
+                    instagram: InstagramResolver | None, counts: Counts, hashes: IdentityHashes) -> list[Rejected]:
     """Raw bodies → mentions on heed.mentions, each post once, with its thread root.
 
     A body that cannot be read comes back Rejected with its authentic bytes (the Stage dead-letters
     it). An Instagram @mention's text is fetched (`instagram`; None when no Graph token is set) and
     goes round again as a raw event. Mentions are marked published only once the broker has them.
+    The ledger records each author as a keyed hash (`hashes`), which an erasure finds it by.
     """
     parsed: list[tuple[Incoming[RawMention], MentionDraft]] = []
     rejected: list[Rejected] = []
@@ -55,7 +60,7 @@ async def normalise(batch: list[Incoming[RawMention]], *, ledger: MentionLedger,
     arrivals = first_arrivals(parsed)
     roots = await ledger.known_thread_roots(parents(draft for _, draft in arrivals))
     mentions = build_mentions(((item.event, draft) for item, draft in arrivals), roots)
-    pending = await ledger.record([LedgerRow.of(m) for m in mentions])
+    pending = await ledger.record([LedgerRow.of(m, hashes) for m in mentions])
     out = []
     for (item, _), mention in zip(arrivals, mentions, strict=True):
         if mention.mention_id not in pending:
@@ -80,6 +85,24 @@ async def resolve_instagram_mentions(lookups: list[InstagramLookup],
     return [await instagram.resolve(lookup) for lookup in lookups]
 
 
-async def archive_dead_letters(batch: list[Incoming[DeadLetter]], *, archive: DeadLetterArchive) -> None:
-    """Every dead letter on heed.dlq into the archive `heed dlq` reads, once each."""
-    await archive.archive([item.event for item in batch])
+async def archive_dead_letters(batch: list[Incoming[DeadLetter]], *, archive: DeadLetterArchive,
+                               hashes: IdentityHashes) -> None:
+    """Every dead letter on heed.dlq into the archive `heed dlq` reads, once each, with the hashes of
+    the customers it names; one about a customer erased within retention is not kept."""
+    archived = await archive.archive([attribute(item.event, hashes) for item in batch])
+    if archived.withheld:
+        log.info("dead letters of erased customers not archived", extra={"fields": {"withheld": archived.withheld}})
+
+
+async def forget_erased_customers(batch: list[Incoming[CustomerUpdate]], *, erasures: CustomerErasures,
+                                  hashes: IdentityHashes) -> None:
+    """An erased customer's identities: their ledger rows and dead letters deleted, their later dead
+    letters kept out. Every other customer update is not ingest's business."""
+    for item in batch:
+        erasure = erasure_of(item.event, hashes)
+        if erasure is None:
+            continue
+        report = await erasures.forget(erasure)
+        # counts only: an id, even the customer's, would say who was erased
+        log.info("erased customer forgotten", extra={"fields": {
+            "identities": len(erasure.identities), "unreadable_identities": erasure.unreadable, **report.fields()}})

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from heed.contracts.events import DeadLetter, Mention, RawMention
+from heed.contracts.events import Mention, RawMention
 from heed_ingest.domain.drafts import InstagramLookup
+from heed_ingest.domain.erasure import AttributedLetter, Erasure, ErasureReport, Identity, IdentityHashes
 from heed_ingest.domain.nonces import Claim
 
 
@@ -28,11 +29,13 @@ class LedgerRow:
     thread_root: str
     raw_event_id: uuid.UUID
     received_at: datetime
+    author_hash: bytes | None = None  # the author's keyed hash: what an erasure finds the row by
 
     @classmethod
-    def of(cls, mention: Mention) -> LedgerRow:
+    def of(cls, mention: Mention, hashes: IdentityHashes) -> LedgerRow:
+        author = hashes.identity(Identity(mention.channel.value, mention.author.platform_id))
         return cls(mention.channel.value, mention.native_id, mention.mention_id, mention.thread_root,
-                   mention.raw_event_id, mention.received_at)
+                   mention.raw_event_id, mention.received_at, author)
 
 
 class MentionLedger(Protocol):
@@ -52,14 +55,33 @@ class MentionLedger(Protocol):
         """The broker acknowledged these mentions: never publish them again."""
 
 
+@dataclass(frozen=True)
+class Archived:
+    new: int  # stored now; the others were stored before (a redelivery) or withheld
+    withheld: int = 0  # about a customer erased within retention: not stored
+
+
 class DeadLetterArchive(Protocol):
     """Dead letters kept for `heed dlq` (list, show, replay), for as long as retention allows."""
 
-    async def archive(self, letters: Sequence[DeadLetter]) -> int:
-        """Store each dead letter once (its id decides); returns how many were new."""
+    async def archive(self, letters: Sequence[AttributedLetter]) -> Archived:
+        """Store each dead letter once (its id decides) with its identity hashes, except those about a
+        customer erased within retention (`domain.erasure.withheld`, judged against the hashes
+        remembered by `CustomerErasures.forget`, never racing one)."""
 
     async def purge(self, older_than: timedelta) -> int:
         """Delete dead letters that failed more than `older_than` ago; returns how many went."""
+
+
+class CustomerErasures(Protocol):
+    """Everything ingest holds about erased customers' identities: found by hash, deleted, audited."""
+
+    async def forget(self, erasure: Erasure) -> ErasureReport:
+        """Delete the identities' ledger rows and dead letters, remember their hashes (so a letter
+        arriving later is withheld) and record the erasure once (counts and a hash, nothing else)."""
+
+    async def expire(self, older_than: timedelta) -> int:
+        """Forget the hashes of identities erased more than `older_than` ago; returns how many."""
 
 
 class NonceLedger(Protocol):

@@ -12,8 +12,17 @@ from datetime import UTC, datetime, timedelta
 from heed.contracts import topics
 from heed.contracts.events import Channel, DeadLetter, Mention, RawMention
 from heed_ingest.domain.drafts import InstagramLookup
+from heed_ingest.domain.erasure import (
+    AttributedLetter,
+    Erasure,
+    ErasureReport,
+    holds_platform_id,
+    ledger_row_embeds,
+    letter_bytes,
+    withheld,
+)
 from heed_ingest.domain.nonces import Claim, judge_claim
-from heed_ingest.ports import LedgerRow
+from heed_ingest.ports import Archived, LedgerRow
 from tests.unit.fakes import FakePublisher as SharedPublisher
 
 
@@ -70,20 +79,69 @@ class FakeLedger:
 
 
 class FakeArchive:
-    """Dead letters by id, as PostgresDeadLetterArchive keeps them."""
+    """Dead letters by id with their identity hashes, as PostgresDeadLetterArchive keeps them, and the
+    hashes of erased identities (`erased_identities`) it screens new letters with."""
 
     def __init__(self) -> None:
         self.letters: dict[uuid.UUID, DeadLetter] = {}
+        self.attributed: dict[uuid.UUID, AttributedLetter] = {}
+        self.erased: dict[bytes, tuple[bytes, datetime]] = {}  # identity hash → (platform id hash, erased at)
 
-    async def archive(self, letters: Sequence[DeadLetter]) -> int:
-        new = [letter for letter in letters if letter.event_id not in self.letters]
-        self.letters.update((letter.event_id, letter) for letter in new)
-        return len(new)
+    async def archive(self, letters: Sequence[AttributedLetter]) -> Archived:
+        out = withheld(letters, set(self.erased), {p for p, _ in self.erased.values()})
+        new = [a for a in letters if a.letter.event_id not in self.letters and a.letter.event_id not in out]
+        self.letters.update((a.letter.event_id, a.letter) for a in new)
+        self.attributed.update((a.letter.event_id, a) for a in new)
+        return Archived(len(new), withheld=len(out))
 
     async def purge(self, older_than: timedelta) -> int:
         gone = [i for i, d in self.letters.items() if d.occurred_at < datetime.now(UTC) - older_than]
         for letter_id in gone:
             del self.letters[letter_id]
+        return len(gone)
+
+
+class FakeErasures:
+    """An erasure over the fake ledger and archive, as PostgresErasures carries it out in PostgreSQL."""
+
+    def __init__(self, ledger: FakeLedger, archive: FakeArchive) -> None:
+        self.ledger, self.archive = ledger, archive
+        self.audit: dict[uuid.UUID, tuple[bytes, int, ErasureReport]] = {}
+
+    async def forget(self, erasure: Erasure) -> ErasureReport:
+        now = datetime.now(UTC)
+        every_hash = {h for i in erasure.identities for h in i.identity_hashes}
+        for i in erasure.identities:
+            self.archive.erased[i.identity_hash] = (i.platform_id_hash, now)
+        rows = [key for key, a in self.ledger.arrivals.items()
+                if a.row.author_hash in every_hash
+                or any(ledger_row_embeds(a.row.channel, a.row.thread_root, i.identity) for i in erasure.identities)]
+        for key in rows:
+            del self.ledger.arrivals[key]
+        letters = [letter_id for letter_id, d in self.archive.letters.items()
+                   if self._names(letter_id, every_hash) or self._holds(d, erasure)]
+        for letter_id in letters:
+            del self.archive.letters[letter_id]
+            self.archive.attributed.pop(letter_id, None)
+        report = ErasureReport(mentions=len(rows), dead_letters=len(letters))
+        self.audit.setdefault(erasure.erasure_id, (erasure.subject_hash, len(erasure.identities), report))
+        return report
+
+    def _names(self, letter_id: uuid.UUID, hashes: set[bytes]) -> bool:
+        attributed = self.archive.attributed.get(letter_id)
+        return attributed is not None and not hashes.isdisjoint(attributed.identity_hashes)
+
+    def _holds(self, letter: DeadLetter, erasure: Erasure) -> bool:
+        attributed = self.archive.attributed.get(letter.event_id)
+        if attributed is not None and attributed.complete:
+            return False
+        data = letter_bytes(letter.original, letter.key, letter.origin, letter.error)
+        return any(holds_platform_id(data, i.identity.platform_id) for i in erasure.identities)
+
+    async def expire(self, older_than: timedelta) -> int:
+        gone = [h for h, (_, at) in self.archive.erased.items() if at < datetime.now(UTC) - older_than]
+        for identity_hash in gone:
+            del self.archive.erased[identity_hash]
         return len(gone)
 
 

@@ -16,12 +16,20 @@ from heed.contracts.events import Channel, DeadLetter, Mention, RawMention
 from heed.runtime.messaging import Rejected
 from heed_ingest.app import IngestService
 from heed_ingest.bootstrap import Overrides
+from heed_ingest.domain.erasure import IdentityHashes
 from heed_ingest.handlers import Counts, archive_dead_letters, normalise
 from heed_ingest.ports import InstagramResolver
 from heed_ingest.settings import IngestSettings
 from tests.unit.factories import batch
 from tests.unit.ingest import payloads as p
-from tests.unit.ingest.fakes import FakeArchive, FakeInstagram, FakeLedger, FakeNonces, FakePublisher
+from tests.unit.ingest.fakes import (
+    FakeArchive,
+    FakeErasures,
+    FakeInstagram,
+    FakeLedger,
+    FakeNonces,
+    FakePublisher,
+)
 
 IG_ACCOUNT = "17841400000"
 IG_MENTION = json.dumps({"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1763600000, "changes": [{
@@ -54,7 +62,8 @@ class Ingest:
     async def normalise(self, *raws: RawMention) -> list[Rejected]:
         """The raws as one batch, as the Stage hands it over; returns what the handler rejected."""
         return await normalise(batch(*raws, topic=topics.MENTIONS_RAW), ledger=self.ledger,
-                               publisher=self.publisher, instagram=self.instagram, counts=self.counts)
+                               publisher=self.publisher, instagram=self.instagram, counts=self.counts,
+                               hashes=IdentityHashes())
 
     def mentions(self) -> list[Mention]:
         return self.publisher.mentions()
@@ -147,17 +156,18 @@ def dead_letter(error: str) -> DeadLetter:
 async def test_archive_stores_each_dead_letter_once():
     archive = FakeArchive()
     letters = batch(dead_letter("no created_at"), dead_letter("not JSON"), topic=topics.DLQ)
-    await archive_dead_letters(letters, archive=archive)
-    await archive_dead_letters(letters, archive=archive)  # the same batch redelivered
+    await archive_dead_letters(letters, archive=archive, hashes=IdentityHashes())
+    await archive_dead_letters(letters, archive=archive, hashes=IdentityHashes())  # the same batch redelivered
     assert sorted(d.error for d in archive.letters.values()) == ["no created_at", "not JSON"]
 
 
 async def test_the_service_subscriptions_normalise_raw_mentions_and_archive_what_they_reject():
     publisher, archive = FakePublisher(), FakeArchive()
+    ledger = FakeLedger(publisher)
     service = IngestService(
         IngestSettings(kafka_bootstrap="127.0.0.1:1", database_url="postgresql://unused/ingest"),
-        Overrides(ledger=FakeLedger(publisher), archive=archive, publisher=publisher, instagram=FakeInstagram(),
-                  nonces=FakeNonces()))
+        Overrides(ledger=ledger, archive=archive, publisher=publisher, instagram=FakeInstagram(),
+                  nonces=FakeNonces(), erasures=FakeErasures(ledger, archive)))
     service.register()
     broken = b'{"object": "page", "entry": [{"id": "1", "changes": [{"field": "feed", "value": 7}]}]}'
     async with TestKafkaBroker(service.broker) as broker:

@@ -4,6 +4,7 @@ and what `heed dlq` lists, shows, replays and purges."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -12,10 +13,15 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from heed.contracts.events import DeadLetter
-from heed_ingest.ports import DeadLetterArchive
+from heed_ingest.domain.erasure import AttributedLetter, withheld
+from heed_ingest.ports import Archived, CustomerErasures, DeadLetterArchive
 
 log = logging.getLogger(__name__)
+
+# The advisory lock that orders archiving dead letters against erasing a customer's (any 64-bit
+# number no other lock of Heed's uses)
+ERASURE_LOCK = int.from_bytes(hashlib.sha256(b"heed ingest: dead letters and erasures").digest()[:8], "big",
+                              signed=True)
 
 
 @dataclass(frozen=True)
@@ -52,22 +58,45 @@ class PostgresDeadLetterArchive:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def archive(self, letters: Sequence[DeadLetter]) -> int:
-        """Store DLQ records once each; returns how many were new."""
+    async def archive(self, letters: Sequence[AttributedLetter]) -> Archived:
+        """Store DLQ records once each with their identity hashes, except those about an erased customer."""
         if not letters:
-            return 0
-        result = await self.pool.fetch(
-            "INSERT INTO dead_letters (event_id, source_topic, partition, \"offset\", service, error_type,"
-            " error, origin, original, failed_at, key, raw_source, raw_content_type)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[],"
-            " $7::text[], $8::text[], $9::bytea[], $10::timestamptz[], $11::text[], $12::text[], $13::text[])"
-            " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            [d.event_id for d in letters], [d.source_topic for d in letters], [d.partition for d in letters],
-            [d.offset for d in letters], [d.service for d in letters], [d.error_type for d in letters],
-            [d.error for d in letters], [d.origin for d in letters], [d.original for d in letters],
-            [d.occurred_at for d in letters], [d.key for d in letters], [d.raw_source for d in letters],
-            [d.raw_content_type for d in letters])
-        return len(result)
+            return Archived(0)
+        async with self.pool.acquire() as conn, conn.transaction():
+            # shared with other archives, exclusive with an erasure: a letter is either stored before
+            # the erasure (which deletes it) or judged after it (and withheld), never between
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", ERASURE_LOCK)
+            erased = await conn.fetch(
+                "SELECT identity_hash, platform_id_hash FROM erased_identities"
+                " WHERE identity_hash = ANY($1::bytea[]) OR platform_id_hash = ANY($2::bytea[])",
+                list({h for a in letters for h in a.screen_identities}),
+                list({h for a in letters for h in a.screen_platform_ids}))
+            out = withheld(letters, {bytes(r["identity_hash"]) for r in erased},
+                           {bytes(r["platform_id_hash"]) for r in erased})
+            kept = [a for a in letters if a.letter.event_id not in out]
+            d = [a.letter for a in kept]
+            result = await conn.fetch(
+                "INSERT INTO dead_letters (event_id, source_topic, partition, \"offset\", service, error_type,"
+                " error, origin, original, failed_at, key, raw_source, raw_content_type, identity_hashes,"
+                " identities_complete)"
+                " SELECT event_id, source_topic, partition, \"offset\", service, error_type, error, origin,"
+                " original, failed_at, key, raw_source, raw_content_type,"
+                " ARRAY(SELECT decode(h, 'hex') FROM unnest(string_to_array(hashes, ',')) AS h WHERE h <> ''),"
+                " complete"
+                " FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[],"
+                " $7::text[], $8::text[], $9::bytea[], $10::timestamptz[], $11::text[], $12::text[], $13::text[],"
+                " $14::text[], $15::boolean[])"
+                " AS l(event_id, source_topic, partition, \"offset\", service, error_type, error, origin, original,"
+                " failed_at, key, raw_source, raw_content_type, hashes, complete)"
+                " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                [x.event_id for x in d], [x.source_topic for x in d], [x.partition for x in d],
+                [x.offset for x in d], [x.service for x in d], [x.error_type for x in d],
+                [x.error for x in d], [x.origin for x in d], [x.original for x in d],
+                [x.occurred_at for x in d], [x.key for x in d], [x.raw_source for x in d],
+                [x.raw_content_type for x in d],
+                # unnest cannot carry an array per row: each letter's hashes travel as one hex list
+                [",".join(h.hex() for h in a.identity_hashes) for a in kept], [a.complete for a in kept])
+        return Archived(len(result), withheld=len(out))
 
     async def select(
             self, *, ids: Sequence[uuid.UUID] | None = None, since: datetime | None = None,
@@ -108,9 +137,10 @@ class PostgresDeadLetterArchive:
 PURGE_EVERY_S = 3600.0
 
 
-async def purge_on_schedule(archive: DeadLetterArchive, retention: timedelta,
-                            every_s: float = PURGE_EVERY_S) -> None:
-    """Ingest's retention task: purge now and every `every_s` until cancelled.
+async def purge_on_schedule(archive: DeadLetterArchive, retention: timedelta, every_s: float = PURGE_EVERY_S, *,
+                            erasures: CustomerErasures | None = None) -> None:
+    """Ingest's retention task: purge now and every `every_s` until cancelled; with `erasures`, the
+    hashes of identities erased longer ago than `retention` are forgotten too.
 
     A failed purge (database away) is logged and tried again at the next interval: nothing is
     lost by waiting, and it must not take the service down.
@@ -118,10 +148,11 @@ async def purge_on_schedule(archive: DeadLetterArchive, retention: timedelta,
     while True:
         try:
             purged = await archive.purge(retention)
+            expired = await erasures.expire(retention) if erasures is not None else 0
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("dead-letter purge failed; trying again at the next interval", exc_info=True)
         else:
-            if purged:
+            if purged or expired:
                 log.info("dead letters purged", extra={"fields": {
-                    "purged": purged, "retention_days": retention.days}})
+                    "purged": purged, "erased_identities_expired": expired, "retention_days": retention.days}})
         await asyncio.sleep(every_s)

@@ -29,12 +29,16 @@ class PostgresLedger:
         if not rows:
             return {}
         result = await self.pool.fetch(
-            "INSERT INTO mentions (channel, native_id, mention_id, thread_root, raw_event_id, received_at)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::timestamptz[])"
-            " ON CONFLICT (channel, native_id) DO UPDATE SET seen = mentions.seen + 1"
+            "INSERT INTO mentions (channel, native_id, mention_id, thread_root, raw_event_id, received_at,"
+            " author_hash) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[],"
+            " $6::timestamptz[], $7::bytea[])"
+            # a row recorded before authors were hashed learns its author when the post comes again
+            " ON CONFLICT (channel, native_id) DO UPDATE SET seen = mentions.seen + 1,"
+            " author_hash = coalesce(mentions.author_hash, excluded.author_hash)"
             " RETURNING mention_id, thread_root, published",
             [r.channel for r in rows], [r.native_id for r in rows], [r.mention_id for r in rows],
-            [r.thread_root for r in rows], [r.raw_event_id for r in rows], [r.received_at for r in rows])
+            [r.thread_root for r in rows], [r.raw_event_id for r in rows], [r.received_at for r in rows],
+            [r.author_hash for r in rows])
         return {uuid.UUID(str(r["mention_id"])): r["thread_root"] for r in result if not r["published"]}
 
     async def mark_published(self, mention_ids: Sequence[uuid.UUID]) -> None:
