@@ -55,9 +55,11 @@ def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
 
 
 def verification_policy(settings: CrmSyncSettings) -> VerificationPolicy | None:
-    """The verification page's keys and limits; None when either key is unset (the page answers 503).
-    A key that is set but unusable stops the service at once, naming the setting."""
-    if settings.crm_data_key is None or settings.secure_link_key is None:
+    """The verification page's keys and limits; None when either key is unset or left empty, as the
+    secrets example leaves it (the page answers 503). A key that is set but unusable stops the service
+    at once, naming the setting."""
+    if not settings.crm_data_key or not settings.crm_data_key.get_secret_value().strip() \
+            or not settings.secure_link_key or not settings.secure_link_key.get_secret_value().strip():
         return None
     return VerificationPolicy(
         data_keys=DataKeys(key_ring(settings.crm_data_key, env="HEED_CRM_DATA_KEY", size=KEY_BYTES)),
