@@ -1,11 +1,12 @@
-"""Writes the Kubernetes manifests in this folder from one table of services.
+"""Writes the Kubernetes manifests in this folder from the tables below and Heed's topology.
 
     .venv/bin/python deploy/k8s/render.py        # rewrites the *.yaml files and secrets.env.example
 
 The five Deployments differ only in name, replicas and requests, so they are rendered rather
 than kept in step by hand; tests/unit/test_deploy.py fails when a committed file differs from
 what this script writes. Worker replicas form one Kafka consumer group per topic they read, so
-replicas beyond a topic's partition count (6 for the mention topics) stand idle.
+replicas beyond a topic's partition count (6 for the mention topics) stand idle. Each service the
+topology (libs/heed/contracts/topology.py) says serves something on its public port gets a Service.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from heed.contracts.topology import SERVICES as NODES
 
 HERE = Path(__file__).resolve().parent
 NAMESPACE = "heed"
@@ -41,6 +44,17 @@ CONFIG = {
     "HEED_INTERNAL_PORT": "8180",
     "HEED_LOG_LEVEL": "INFO",
     "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability.svc:4318",
+    # crm-sync and HubSpot, Salesforce: a CRM is synced once its token (a secret) and, for Salesforce,
+    # the org's instance URL are set. The webhook URL is the one HubSpot signs: the public address of
+    # crm-sync's /crm/hubspot/webhook as configured in the HubSpot app, not the one the pod sees.
+    "HEED_HUBSPOT_BASE_URL": "https://api.hubapi.com",
+    "HEED_HUBSPOT_WEBHOOK_URL": "",
+    "HEED_SALESFORCE_INSTANCE_URL": "",
+    # which system owns each shared customer field, over the defaults (docs/CUSTOMERS.md)
+    "HEED_CRM_FIELD_OWNERS": "",
+    "HEED_CRM_SYNC_EVERY_S": "5",
+    # the responder's secure links point here: the public address of crm-sync's /verify (behind TLS)
+    "HEED_RESPONDER_VERIFY_URL": "",
 }
 # Keys of the heed-secrets Secret. kustomize builds it from secrets.env, which the operator
 # writes from secrets.env.example and never commits; the first two are required.
@@ -68,6 +82,14 @@ SECRET_KEYS = {
     # crm-sync's verification page: link keys (shared with the responder) and the data keys at rest
     "HEED_SECURE_LINK_KEY": "",
     "HEED_CRM_DATA_KEY": "",
+    # crm-sync: the customers API's bearer tokens, name:scope+scope:token (scopes read, contact, write,
+    # merge, export, erase)
+    "HEED_CRM_API_TOKENS": "",
+    # crm-sync: HubSpot's private-app token and the app's client secret (it signs the webhooks), and
+    # the Salesforce OAuth access token; empty until that CRM is connected
+    "HEED_HUBSPOT_TOKEN": "",
+    "HEED_HUBSPOT_CLIENT_SECRET": "",
+    "HEED_SALESFORCE_TOKEN": "",
 }
 # The files operations edit, from deploy/config/, each copied here (kustomize reads files only
 # below its own folder) into a ConfigMap mounted read-only into its service. An apply updates the
@@ -157,12 +179,15 @@ def manifests() -> dict[str, dict[str, Any]]:
         docs[f"deployment-{name}.yaml"] = deployment(name, *spec)
     for service in CONFIG_FILES:
         docs[f"deployment-{service}.yaml"] = with_config_file(docs[f"deployment-{service}.yaml"], service)
-    # the public port only: webhooks and the API; readiness and metrics stay on the pods' internal port
-    docs["service-ingest.yaml"] = {
-        "apiVersion": "v1", "kind": "Service", "metadata": _meta("ingest"),
-        "spec": {"selector": {"app.kubernetes.io/name": "ingest"},
-                 "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
-    }
+    # the public port only (webhooks, the APIs, the verification page) of each service that serves
+    # something there; readiness and metrics stay on the pods' internal port
+    for node in NODES:
+        if node.serves:
+            docs[f"service-{node.name}.yaml"] = {
+                "apiVersion": "v1", "kind": "Service", "metadata": _meta(node.name),
+                "spec": {"selector": {"app.kubernetes.io/name": node.name},
+                         "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+            }
     docs["hpa-classifier.yaml"] = {
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta("classifier"),
         "spec": {
@@ -199,9 +224,10 @@ def render() -> dict[str, str]:
             files[f"config/{file}"] = (HERE.parent / "config" / file).read_text(encoding="utf-8")
     files["secrets.env.example"] = (
         "# Copy to secrets.env (git-ignored), fill in, then: kubectl apply -k deploy/k8s\n"
-        "# Required: HEED_DATABASE_URL and HEED_INGEST_API_TOKENS. The channel secrets may stay empty\n"
-        "# until that channel is connected; without HEED_API_TOKENS the cases API answers 503, and without\n"
-        "# HEED_SECURE_LINK_KEY and HEED_CRM_DATA_KEY (base64 keys, newest first) the verification page does.\n"
+        "# Required: HEED_DATABASE_URL and HEED_INGEST_API_TOKENS. The channel and CRM secrets may stay\n"
+        "# empty until that channel or CRM is connected; without HEED_API_TOKENS the cases API answers 503,\n"
+        "# without HEED_CRM_API_TOKENS the customers API does, and without HEED_SECURE_LINK_KEY and\n"
+        "# HEED_CRM_DATA_KEY (base64 keys, newest first) the verification page does.\n"
         + "".join(f"{key}={value}\n" for key, value in SECRET_KEYS.items()))
     return files
 

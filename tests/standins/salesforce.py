@@ -4,7 +4,9 @@ Collections), `sobjects/Contact/updated`, and the SOQL queries the crm-sync adap
 
 Mounted under "/salesforce": the adapter's instance URL is the stand-in's base URL + "/salesforce".
 `writes` counts what a test asserts "once" and "zero times" with: contacts and tasks created and
-updated, and every field written ("Contact.Email"). `set_field` is a sales rep editing a contact.
+updated, and every field written ("Contact.Email"); `writes_to` counts the upserts that wrote each
+record, by its Id. `set_field` is a sales rep editing a contact in Salesforce's own pages: it moves
+LastModifiedDate and SystemModstamp, so `updated` reports the contact, and is not an API write.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class SalesforceStandIn(StandIn):
         super().reset()
         self.records: dict[str, dict[str, dict[str, Any]]] = {"Contact": {}, "Task": {}}
         self.writes: Counter[str] = Counter()
+        self.writes_to: Counter[str] = Counter()  # record Id → upserts that wrote it (created or updated)
         self.api_used = 0
         self.daily_limit = 15_000
         self.page_size = 2000  # records per query page (Salesforce's default batch)
@@ -177,10 +180,12 @@ class SalesforceStandIn(StandIn):
             self.records[sobject][record_id] = {**values, EXTERNAL_ID[sobject]: key, "Id": record_id,
                                                 **self._stamps(created=True)}
             self.writes[f"{PLURAL[sobject]} created"] += 1
+            self.writes_to[record_id] += 1
             return record_id, True
         existing.update(values)
         existing.update(self._stamps())
         self.writes[f"{PLURAL[sobject]} updated"] += 1
+        self.writes_to[str(existing["Id"])] += 1
         return str(existing["Id"]), False
 
     def _open(self, request: Request, what: str) -> tuple[str, Response | None]:

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
-from heed.contracts import topics
+from heed.contracts import topics, topology
 from heed.runtime.service import INTERNAL_PORT_OFFSET
 from heed.runtime.settings import HeedSettings
-from heed_ops.services import SERVICES
+from heed_ops.services import SERVICES, service_class
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S = DEPLOY / "k8s"
@@ -25,6 +26,13 @@ K8S_NOT_RESOURCES = {"render.py", "secrets.env.example", ".gitignore", "secrets.
 WORKERS = ("classifier", "router", "responder", "crm-sync")
 # Names a service reads itself, outside its settings class (allowlist kept small on purpose)
 READ_OUTSIDE_SETTINGS = {"HEED_INGEST_API_TOKENS", "HEED_CLASSIFIER_MODEL_DIR"}
+# Settings that are not secret but say what a service connects to or where it is reached: each must
+# reach that service in both layouts (the ConfigMap every pod reads, and its compose environment)
+DEPLOYED_CONFIG = {
+    "responder": {"HEED_RESPONDER_VERIFY_URL"},
+    "crm-sync": {"HEED_HUBSPOT_BASE_URL", "HEED_HUBSPOT_WEBHOOK_URL", "HEED_SALESFORCE_INSTANCE_URL",
+                 "HEED_CRM_FIELD_OWNERS", "HEED_CRM_SYNC_EVERY_S"},
+}
 
 
 def _settings_classes() -> list[type[HeedSettings]]:
@@ -39,6 +47,24 @@ def _settings_classes() -> list[type[HeedSettings]]:
         found += [v for v in vars(module).values()
                   if isinstance(v, type) and issubclass(v, HeedSettings) and v is not HeedSettings]
     return found
+
+
+def _secret_settings(service: str) -> set[str]:
+    """The environment names of the service's own settings that hold a secret."""
+    package = "heed_" + service.replace("-", "_")
+    try:
+        module: ModuleType = importlib.import_module(f"{package}.settings")
+    except ModuleNotFoundError:
+        return set()
+    classes = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, HeedSettings)
+               and v is not HeedSettings]
+    return {f"HEED_{name.upper()}" for cls in classes for name, field in cls.model_fields.items()
+            if SecretStr in (field.annotation, *getattr(field.annotation, "__args__", ()))}
+
+
+def _secrets_example() -> dict[str, str]:
+    lines = (K8S / "secrets.env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
 def _known_env() -> set[str]:
@@ -91,6 +117,9 @@ def test_every_service_runs_in_compose_with_a_healthcheck_and_healthy_dependenci
         assert str(env["HEED_INTERNAL_PORT"]) == "8180" and "HEED_INTERNAL_HOST" not in env
         assert not [p for p in service.get("ports", []) if "8180" in str(p)]
     assert services["ingest"]["ports"] == ["8080:8080"]
+    # each service that serves something publishes its public port on its own port of the host
+    for node in topology.SERVICES:
+        assert services[node.name].get("ports", []) == ([f"{node.port}:8080"] if node.serves else []), node.name
     assert services["topics"]["command"] == ["dev", "topics"]
     assert "HEED_INGEST_API_TOKENS" in services["ingest"]["environment"]
 
@@ -146,17 +175,68 @@ def test_probes_and_metrics_use_the_internal_port_which_no_service_exposes():
     assert not [d for d in docs if d["kind"] == "Ingress"]
 
 
-def test_kubernetes_has_the_namespace_config_ingest_service_and_classifier_autoscaler():
+def test_kubernetes_has_the_namespace_config_services_and_classifier_autoscaler():
     docs = list(_k8s_docs().values())
     kinds = {d["kind"] for d in docs}
     assert {"Namespace", "ConfigMap", "Service", "HorizontalPodAutoscaler", "Job"} <= kinds
-    service = next(d for d in docs if d["kind"] == "Service")
-    assert service["spec"]["selector"]["app.kubernetes.io/name"] == "ingest"
     hpa = next(d for d in docs if d["kind"] == "HorizontalPodAutoscaler")
     assert hpa["spec"]["scaleTargetRef"]["name"] == "classifier"
     # replicas beyond the partition count of the topic the classifier reads would stand idle
     partitions = {t.name: t.partitions for t in topics.TOPICS}
     assert hpa["spec"]["maxReplicas"] <= partitions[topics.MENTIONS]
+
+
+def test_each_service_that_serves_something_is_reachable_in_the_cluster_and_no_other_is():
+    # ingest's webhooks and mentions API, the router's cases API, crm-sync's verification page,
+    # customers API and HubSpot webhook: what the topology says each serves on its public port
+    services = {d["metadata"]["name"]: d for d in _k8s_docs().values() if d["kind"] == "Service"}
+    deployments = _deployments()
+    assert set(services) == {n.name for n in topology.SERVICES if n.serves} >= {"ingest", "router", "crm-sync"}
+    for name, service in services.items():
+        pod = deployments[name]["spec"]["template"]
+        assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items(), name
+        [port] = service["spec"]["ports"]
+        assert (port["port"], port["targetPort"]) == (80, "http"), name
+        assert "http" in {p["name"] for p in pod["spec"]["containers"][0]["ports"]}, name
+
+
+def test_every_secret_setting_reaches_its_service_in_both_layouts():
+    example = _secrets_example()
+    compose = _compose()["services"]
+    for name in SERVICES:
+        secrets = _secret_settings(name)
+        # in the cluster, every pod reads every key of the Secret built from secrets.env
+        assert not secrets - set(example), f"{name}: missing in secrets.env.example: {sorted(secrets - set(example))}"
+        missing = secrets - set(compose[name].get("environment", {}))
+        assert not missing, f"{name}: missing in its compose environment: {sorted(missing)}"
+        container = _deployments()[name]["spec"]["template"]["spec"]["containers"][0]
+        assert {"secretRef": {"name": "heed-secrets"}} in container["envFrom"], name
+    assert {"HEED_CRM_API_TOKENS", "HEED_HUBSPOT_TOKEN", "HEED_HUBSPOT_CLIENT_SECRET",
+            "HEED_SALESFORCE_TOKEN"} <= _secret_settings("crm-sync")
+
+
+@pytest.mark.parametrize(("service", "names"), sorted(DEPLOYED_CONFIG.items()))
+def test_each_connection_setting_reaches_its_service_in_both_layouts(service: str, names: set[str]):
+    config = next(d for d in _k8s_docs().values() if d["kind"] == "ConfigMap")["data"]
+    container = _deployments()[service]["spec"]["template"]["spec"]["containers"][0]
+    assert {"configMapRef": {"name": "heed-config"}} in container["envFrom"]
+    assert not names - set(config), f"missing in the ConfigMap: {sorted(names - set(config))}"
+    composed = set(_compose()["services"][service]["environment"])
+    assert not names - composed, f"missing in compose's {service}: {sorted(names - composed)}"
+
+
+def test_every_service_starts_with_the_shipped_configmap_and_the_secrets_example_left_empty(monkeypatch):
+    # an operator connects channels and CRMs one at a time: an empty setting is one not connected yet
+    config = next(d for d in _k8s_docs().values() if d["kind"] == "ConfigMap")["data"]
+    for key, value in {**config, **_secrets_example()}.items():
+        monkeypatch.setenv(key, "" if value.startswith("<") else value)
+    monkeypatch.setenv("HEED_INGEST_API_TOKENS", "ops:" + "t" * 40)  # required: ingest refuses to start without
+    for name in SERVICES:
+        service = service_class(name)()
+        service._pool = "no database in this test"  # type: ignore[assignment]
+        assert service.handlers(), name
+        if name == "crm-sync":
+            assert service.crms == [] and service.policy is None  # type: ignore[attr-defined]
 
 
 def test_the_kustomization_lists_every_manifest_and_generates_the_secret():

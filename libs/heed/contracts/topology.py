@@ -4,7 +4,8 @@ group) and publishes, its schema and its ports.
 Everything else is derived from this table: each service's subscriptions (`Service.register`
 subscribes exactly these topics and refuses a handler map that differs), the publisher's check
 that a service publishes only what it declares, the consumer groups the lag checks read, the
-producers and consumers in the AsyncAPI document, the processes' ports and the deploy manifests.
+producers and consumers in the AsyncAPI document, the processes' ports, and the deploy manifests'
+Services and compose's published ports (for the services that serve something on their public port).
 `tests/unit/contracts/test_topology.py` fails when any of them disagree.
 """
 
@@ -27,6 +28,9 @@ class ServiceNode:
     consumes: tuple[str, ...]
     publishes: tuple[str, ...]
     role: str
+    # what its public port serves besides /healthz (path prefixes): a service that serves anything gets a
+    # Service in the cluster and a published port in compose; one that serves nothing gets neither
+    serves: tuple[str, ...] = ()
     # consumed topics that are bookkeeping no customer waits on: their batches wait while the
     # service's other consumers are behind (the router takes routing before acknowledgements)
     deferred: tuple[str, ...] = ()
@@ -49,7 +53,8 @@ SERVICES: tuple[ServiceNode, ...] = (
         "ingest", "heed_ingest", "heed_ingest.app:IngestService", "ingest", 8080,
         consumes=(t.MENTIONS_RAW, t.DLQ, t.CRM_CUSTOMERS),
         publishes=(t.MENTIONS_RAW, t.MENTIONS, t.DLQ),
-        role="webhooks, pollers, replay and the mentions API in; normalise, dedupe; archive dead letters"),
+        role="webhooks, pollers, replay and the mentions API in; normalise, dedupe; archive dead letters",
+        serves=("/webhooks", "/v1/mentions")),
     ServiceNode(
         "classifier", "heed_classifier", "heed_classifier.app:ClassifierService", "classifier", 8081,
         consumes=(t.MENTIONS,),
@@ -61,6 +66,7 @@ SERVICES: tuple[ServiceNode, ...] = (
         publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.CASE_ANSWERS, t.ALERTS, t.DLQ),
         role="cases and their lifecycle, departments, fair queues, SLA timers, follow-ups; the cases API; "
              "crisis alerts",
+        serves=("/v1",),
         deferred=(t.REPLIES,)),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
@@ -71,7 +77,9 @@ SERVICES: tuple[ServiceNode, ...] = (
         "crm-sync", "heed_crm_sync", "heed_crm_sync.app:CrmSyncService", "crm", 8084,
         consumes=(t.MENTIONS, t.CASES_ROUTED, t.REPLIES, t.CASE_EVENTS),
         publishes=(t.CRM_CUSTOMERS, t.CRM_VERIFICATIONS, t.DLQ),
-        role="the customer record: identities and every interaction; the secure verification page"),
+        role="the customer record: identities and every interaction; the secure verification page; the customers "
+             "API; the two-way sync with HubSpot and Salesforce",
+        serves=("/verify", "/v1", "/crm/hubspot/webhook")),
 )
 
 BY_SERVICE: dict[str, ServiceNode] = {s.name: s for s in SERVICES}

@@ -140,6 +140,10 @@ class CrmSyncService(Service):
                 try:
                     pushed = await push_round(crm, self.crm_store(), self.clock)
                     pulled = await pull_round(crm, self.crm_store(), self.clock)
+                    errors = pushed.errors + pulled.errors
+                    if errors:  # refused records wait an hour, their reasons in crm_outbox: say so once a round
+                        log.warning("crm sync: %s: %s", crm.name, errors[0],
+                                    extra={"fields": {"crm": crm.name, "errors": len(errors)}})
                     wait = max(pushed.retry_after_s or 0.0, pulled.retry_after_s or 0.0)
                     if wait:
                         resume[crm.name] = loop.time() + wait

@@ -7,22 +7,28 @@
 - `reconcile`: every linked contact compared with the record: CRM-owned fields taken from the CRM,
   Heed-owned fields pushed where the CRM drifted. `heed crm reconcile` runs it.
 A CRM that is down or rate-limited raises CrmUnavailable: the round stops, nothing is lost, and the
-items are tried again when it says.
+items are tried again when it says. A contact or interaction the CRM refuses waits an hour with the
+reason kept (`crm_outbox.last_error`) and holds back nothing else.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from heed.runtime.ports import Clock
 from heed_crm_sync.adapters.crm_store import PostgresCrmStore
 from heed_crm_sync.domain.hubspot_webhooks import parse_contact_changes, verify_signature_v3
-from heed_crm_sync.ports import CrmRejected, CrmUnavailable, ExternalContact, ExternalCrm
+from heed_crm_sync.ports import CrmRejected, CrmUnavailable, ExternalContact, ExternalCrm, PartlyRejected
 
 log = logging.getLogger(__name__)
 BATCH = 100
+REFUSED_WAIT = timedelta(hours=1)  # what a CRM refused is tried again this much later (an operator looks)
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,32 +41,64 @@ class RoundResult:
     errors: list[str] = field(default_factory=list)
 
 
+async def push_batch(push: Callable[[Sequence[T]], Awaitable[Mapping[uuid.UUID, str] | None]], items: Sequence[T],
+                     key: Callable[[T], uuid.UUID]) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
+    """Push `items` with one of a CRM's batch calls: (Heed id → the CRM's id of each item saved, "" where
+    the call names none; Heed id → why the CRM refused it). A batch refused as a whole goes again one
+    item at a time, so the one item the CRM refuses holds back no other."""
+    try:
+        ids = await push(items) or {}
+        return {key(i): ids.get(key(i), "") for i in items}, {}
+    except PartlyRejected as error:
+        return dict(error.accepted), dict(error.refused)
+    except CrmRejected as error:
+        if len(items) == 1:
+            return {}, {key(items[0]): str(error)}
+    saved: dict[uuid.UUID, str] = {}
+    refused: dict[uuid.UUID, str] = {}
+    for item in items:
+        one_saved, one_refused = await push_batch(push, [item], key)
+        saved |= one_saved
+        refused |= one_refused
+    return saved, refused
+
+
+def _refusal(crm: ExternalCrm, refused: Mapping[uuid.UUID, str], what: str) -> str:
+    reasons = sorted(set(refused.values()))
+    return f"{crm.name} refused {len(refused)} {what}: {'; '.join(reasons)}"[:500]
+
+
 async def push_round(crm: ExternalCrm, store: PostgresCrmStore, clock: Clock, rounds: int = 20) -> RoundResult:
+    """Push what is due to `crm`. What the CRM refuses (a value it does not take, a rule of the org)
+    waits an hour with the reason kept, for an operator to look at, and holds back nothing else."""
     result = RoundResult()
     try:
         for _ in range(rounds):  # bounded, so one busy CRM cannot hold the loop
-            due = await store.contacts_due(crm.name, BATCH)
+            due = await store.contacts_due(crm.name, clock.now(), BATCH)
             if not due:
                 break
             to_push = [d for d in due if d.push.fields or d.push.external_id is None]
-            ids = await crm.push_contacts([d.push for d in to_push]) if to_push else {}
-            await store.contacts_pushed(crm.name, due, ids, clock.now())
-            result.contacts_pushed += len(to_push)
+            saved, refused = await push_batch(crm.push_contacts, [d.push for d in to_push],
+                                              lambda p: p.customer_id) if to_push else ({}, {})
+            if refused:
+                await store.contacts_refused(crm.name, refused, clock.now() + REFUSED_WAIT)
+                result.errors.append(_refusal(crm, refused, "contacts"))
+            await store.contacts_pushed(crm.name, [d for d in due if d.push.customer_id not in refused],
+                                        {k: v for k, v in saved.items() if v}, clock.now())
+            result.contacts_pushed += len(to_push) - len(refused)
         await store.enqueue_interactions(crm.name, clock.now())
         for _ in range(rounds):
             items = await store.interactions_due(crm.name, clock.now(), BATCH)
             if not items:
                 break
-            try:
-                await crm.push_interactions(items)
-            except CrmRejected as error:
-                # refused as a whole: kept with the reason, tried again in an hour (an operator looks)
-                await store.push_failed(crm.name, [i.interaction_id for i in items], str(error)[:500],
-                                        clock.now() + timedelta(hours=1))
-                result.errors.append(str(error))
-                continue
-            await store.interactions_pushed(crm.name, [i.interaction_id for i in items], clock.now())
-            result.interactions_pushed += len(items)
+            saved, refused = await push_batch(crm.push_interactions, items, lambda i: i.interaction_id)
+            for reason in sorted(set(refused.values())):
+                await store.push_failed(crm.name, [k for k, v in refused.items() if v == reason], reason[:500],
+                                        clock.now() + REFUSED_WAIT)
+            if refused:
+                result.errors.append(_refusal(crm, refused, "interactions"))
+            await store.interactions_pushed(crm.name, list(saved), clock.now())
+            result.interactions_pushed += len(saved)
     except CrmUnavailable as error:
         result.retry_after_s = error.retry_after_s
         result.errors.append(str(error))

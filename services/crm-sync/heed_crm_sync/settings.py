@@ -47,6 +47,16 @@ class CrmSyncSettings(HeedSettings):
     crm_sync_every_s: float = Field(default=5.0, gt=0, description="How often changes are pushed to and "
                                                                    "polled from the external CRMs")
 
+    @field_validator("hubspot_token", "hubspot_client_secret", "hubspot_webhook_url", "salesforce_token",
+                     "salesforce_instance_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # secrets.env.example and compose leave a CRM's settings empty until it is connected: an empty
+        # token would sync with no credentials, an empty client secret would make a webhook signature
+        # anyone can compute
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(text, str) and not text.strip() else value
+
     @field_validator("crm_api_tokens")
     @classmethod
     def _tokens_parse(cls, value: SecretStr | None) -> SecretStr | None:

@@ -103,10 +103,11 @@ def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool]
 
 def reply_context(settings: ResponderSettings, replies: Callable[[], Catalog],
                   knowledge: Callable[[], Knowledge]) -> ReplyContext:
-    """How replies are written; a secure-link key that is set but unusable stops the service at
-    once, naming the setting (never the key)."""
-    keys = (key_ring(settings.secure_link_key, env="HEED_SECURE_LINK_KEY")
-            if settings.secure_link_key is not None else ())
+    """How replies are written; a secure-link key left empty, as the secrets example leaves it, issues no
+    links, and one that is set but unusable stops the service at once, naming the setting (never the key)."""
+    secret = settings.secure_link_key
+    keys = (key_ring(secret, env="HEED_SECURE_LINK_KEY")
+            if secret is not None and secret.get_secret_value().strip() else ())
     return ReplyContext(catalogs=replies, knowledge=knowledge, link_keys=keys, verify_url=settings.responder_verify_url,
                         link_ttl=timedelta(seconds=settings.responder_link_ttl_s))
 

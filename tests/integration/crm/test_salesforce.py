@@ -3,86 +3,38 @@ they are pushed, a rep's change polled back, reconciliation paging, and the org'
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from heed_crm_sync.adapters.crm.salesforce import PartlyRejected, SalesforceCrm, SalesforceFields
-from heed_crm_sync.ports import ContactPush, CrmRejected, CrmUnavailable, ExternalCrm, InteractionPush
+from heed_crm_sync.adapters.crm.salesforce import SalesforceCrm, SalesforceFields
+from heed_crm_sync.ports import ContactPush, CrmRejected, CrmUnavailable, ExternalCrm, InteractionPush, PartlyRejected
+from tests.integration.crm.conftest import SALESFORCE_TOKEN as TOKEN
+from tests.integration.crm.conftest import ServedSalesforce, SteppedClock
 from tests.standins.salesforce import SalesforceStandIn
 
-TOKEN = "00Dstandin!session-token-one"
 FRESH = "00Dstandin!session-token-two"
 ATTEMPTS = 3
 
 
-class SteppedClock:
-    """The time both sides read, moved by the test: `updated` works in whole minutes."""
-
-    def __init__(self) -> None:
-        self.moment = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def at(self, minutes: int, seconds: int = 0) -> None:
-        base = self.moment.replace(minute=0, second=0)
-        self.moment = base + timedelta(minutes=minutes, seconds=seconds)
-
-
-@contextlib.asynccontextmanager
-async def serve(stand_in: SalesforceStandIn) -> AsyncIterator[str]:
-    """The stand-in under /salesforce on 127.0.0.1 at an ephemeral port; yields the base URL."""
-    app = Starlette(routes=[Mount("/salesforce", routes=stand_in.routes())])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                           timeout_graceful_shutdown=1))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stand_in.reset()
-        server.should_exit = True
-        await task
-
-
-@pytest.fixture(scope="module")
-async def served() -> AsyncIterator[tuple[SalesforceStandIn, str]]:
-    stand_in = SalesforceStandIn()
-    async with serve(stand_in) as url:
-        yield stand_in, url
-
-
 @pytest.fixture
 def clock() -> SteppedClock:
-    return SteppedClock()
+    # an hour ago, on the hour: `at(2, 20)` is 20 seconds into that hour's third minute
+    return SteppedClock(datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1))
 
 
 @pytest.fixture
-def org(served: tuple[SalesforceStandIn, str], clock: SteppedClock) -> SalesforceStandIn:
-    stand_in, _ = served
-    stand_in.reset()
-    stand_in.grant(TOKEN, "integration-user")
-    stand_in.clock = clock.now
-    return stand_in
+def org(salesforce: ServedSalesforce, clock: SteppedClock) -> SalesforceStandIn:
+    salesforce.stand_in.clock = clock.now
+    return salesforce.stand_in
 
 
 @pytest.fixture
-async def crm(served: tuple[SalesforceStandIn, str], org: SalesforceStandIn,
+async def crm(salesforce: ServedSalesforce, org: SalesforceStandIn,
               clock: SteppedClock) -> AsyncIterator[SalesforceCrm]:
-    adapter = SalesforceCrm(f"{served[1]}/salesforce", TOKEN, timeout_s=1.0, attempts=ATTEMPTS, backoff_s=0.01,
-                            clock=clock)
+    adapter = SalesforceCrm(salesforce.url, TOKEN, timeout_s=1.0, attempts=ATTEMPTS, backoff_s=0.01, clock=clock)
     yield adapter
     await adapter.aclose()
 
@@ -244,9 +196,9 @@ async def test_request_limit_exceeded_is_unavailable_for_long(crm: SalesforceCrm
 
 
 async def test_a_400_is_rejected_with_salesforces_code_and_neither_token_nor_values(
-        served: tuple[SalesforceStandIn, str], org: SalesforceStandIn) -> None:
+        salesforce: ServedSalesforce, org: SalesforceStandIn) -> None:
     fields = SalesforceFields(contact={**SalesforceFields().contact, "tier": "No_Such_Tier__c"})
-    crm = SalesforceCrm(f"{served[1]}/salesforce", TOKEN, fields=fields, attempts=ATTEMPTS, backoff_s=0.01)
+    crm = SalesforceCrm(salesforce.url, TOKEN, fields=fields, attempts=ATTEMPTS, backoff_s=0.01)
     try:
         with pytest.raises(CrmRejected) as bad_field:
             await crm.push_contacts([ContactPush(uuid.uuid4(), {"tier": "gold"})])
@@ -275,7 +227,7 @@ async def test_a_batch_with_one_bad_record_saves_the_others_and_names_the_bad_on
 
 
 async def test_an_expired_session_is_refreshed_once_then_the_call_succeeds(
-        served: tuple[SalesforceStandIn, str], org: SalesforceStandIn) -> None:
+        salesforce: ServedSalesforce, org: SalesforceStandIn) -> None:
     refreshes = 0
 
     async def refresh() -> str:
@@ -284,8 +236,8 @@ async def test_an_expired_session_is_refreshed_once_then_the_call_succeeds(
         org.grant(FRESH, "integration-user")
         return FRESH
 
-    crm = SalesforceCrm(f"{served[1]}/salesforce", TOKEN, refresh_token=refresh, attempts=ATTEMPTS, backoff_s=0.01)
-    stale = SalesforceCrm(f"{served[1]}/salesforce", TOKEN, attempts=ATTEMPTS, backoff_s=0.01)
+    crm = SalesforceCrm(salesforce.url, TOKEN, refresh_token=refresh, attempts=ATTEMPTS, backoff_s=0.01)
+    stale = SalesforceCrm(salesforce.url, TOKEN, attempts=ATTEMPTS, backoff_s=0.01)
     org.expire_token(TOKEN)
     try:
         ids = await crm.push_contacts([ContactPush(uuid.uuid4(), {"email": "a@example.com"})])

@@ -50,6 +50,19 @@ def test_each_service_subscribes_exactly_the_topics_its_node_declares_with_their
                                                                                   node.port)
 
 
+@pytest.mark.parametrize("node", topology.SERVICES, ids=lambda n: n.name)
+@pytest.mark.usefixtures("_unreachable_infrastructure")
+def test_each_service_serves_on_its_public_port_exactly_what_its_node_declares(node):
+    # the deploy files give a Service and a published port to the services that serve something
+    paths = [getattr(route, "path", "") for route in _built(node.name).routes()]
+
+    def under(path: str, prefix: str) -> bool:
+        return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+    assert [p for p in paths if not any(under(p, prefix) for prefix in node.serves)] == []
+    assert [prefix for prefix in node.serves if not any(under(p, prefix) for p in paths)] == []
+
+
 @pytest.mark.usefixtures("_unreachable_infrastructure")
 def test_a_handler_map_that_differs_from_the_topology_is_refused_at_start():
     service = _built("classifier")

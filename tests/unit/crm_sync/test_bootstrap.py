@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from heed.runtime.settings import KeyRingError
-from heed_crm_sync.bootstrap import verification_policy
+from heed_crm_sync.bootstrap import external_crms, verification_policy
 from heed_crm_sync.settings import CrmSyncSettings
 
 KEY = base64.b64encode(b"k" * 32).decode()
@@ -24,3 +24,25 @@ def test_a_key_that_is_set_but_unusable_still_stops_the_service_naming_the_setti
     both = CrmSyncSettings.model_validate({"crm_data_key": KEY, "secure_link_key": KEY})
     policy = verification_policy(both)
     assert policy is not None and len(policy.link_keys) == 1
+
+
+def test_crm_settings_left_empty_as_in_the_secrets_example_connect_no_crm(monkeypatch):
+    for name in ("HUBSPOT_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_WEBHOOK_URL", "SALESFORCE_TOKEN"):
+        monkeypatch.setenv(f"HEED_{name}", "")
+    monkeypatch.setenv("HEED_SALESFORCE_INSTANCE_URL", " ")
+    settings = CrmSyncSettings()
+    assert external_crms(settings) == []
+    # an empty client secret would accept webhooks signed with an empty key: unset, they are refused
+    assert settings.hubspot_client_secret is None and settings.hubspot_webhook_url is None
+
+
+async def test_crm_settings_that_are_set_connect_each_crm(monkeypatch):
+    monkeypatch.setenv("HEED_HUBSPOT_TOKEN", "pat-na1-token")
+    monkeypatch.setenv("HEED_SALESFORCE_TOKEN", "00Dtoken")
+    monkeypatch.setenv("HEED_SALESFORCE_INSTANCE_URL", "https://example.my.salesforce.com")
+    crms = external_crms(CrmSyncSettings())
+    try:
+        assert [crm.name for crm in crms] == ["hubspot", "salesforce"]
+    finally:
+        for crm in crms:
+            await crm.aclose()

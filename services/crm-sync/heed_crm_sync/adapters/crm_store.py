@@ -67,16 +67,19 @@ class PostgresCrmStore:
 
     # outbound: customers
 
-    async def contacts_due(self, system: str, limit: int) -> list[ContactDue]:
+    async def contacts_due(self, system: str, now: datetime, limit: int) -> list[ContactDue]:
         """Surviving customers changed since their last push to `system`, with the Heed-owned fields
-        that differ from what was last exchanged (all of them for a customer not linked yet)."""
+        that differ from what was last exchanged (all of them for a customer not linked yet); a customer
+        whose contact the CRM refused waits until its retry time."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT c.customer_id, c.version, c.display_name, l.external_id FROM customers c"
                 " LEFT JOIN crm_contact_state s ON s.system = $1 AND s.customer_id = c.customer_id"
                 " LEFT JOIN crm_links l ON l.system = $1 AND l.customer_id = c.customer_id"
                 " WHERE c.merged_into IS NULL AND c.erased_at IS NULL AND c.version > coalesce(s.pushed_version, 0)"
-                " ORDER BY c.version LIMIT $2", system, limit)
+                " AND NOT EXISTS (SELECT 1 FROM crm_outbox o WHERE o.system = $1 AND o.item_kind = 'contact'"
+                "  AND o.item_id = c.customer_id AND o.pushed_at IS NULL AND o.due_at > $3)"
+                " ORDER BY c.version LIMIT $2", system, limit, now)
             due = []
             for r in rows:
                 profile = await self.book.profile(r["customer_id"], with_contacts=True)
@@ -112,6 +115,18 @@ class PostgresCrmStore:
                     "INSERT INTO crm_contact_state (system, customer_id, pushed_version) VALUES ($1, $2, $3)"
                     " ON CONFLICT (system, customer_id) DO UPDATE SET pushed_version ="
                     " greatest(crm_contact_state.pushed_version, excluded.pushed_version)", system, cid, item.version)
+            await conn.execute(
+                "UPDATE crm_outbox SET pushed_at = $3, last_error = NULL WHERE system = $1 AND item_kind = 'contact'"
+                " AND item_id = ANY($2::uuid[]) AND pushed_at IS NULL", system, [d.push.customer_id for d in done], now)
+
+    async def contacts_refused(self, system: str, refused: Mapping[uuid.UUID, str], retry_at: datetime) -> None:
+        """Contacts `system` refused, each with the reason (no value sent): not pushed again before `retry_at`."""
+        if refused:
+            await self.pool.executemany(
+                "INSERT INTO crm_outbox (system, item_kind, item_id, customer_id, due_at, attempts, last_error)"
+                " VALUES ($1, 'contact', $2, $2, $3, 1, $4) ON CONFLICT (system, item_kind, item_id) DO UPDATE SET"
+                " due_at = excluded.due_at, attempts = crm_outbox.attempts + 1, last_error = excluded.last_error,"
+                " pushed_at = NULL", [(system, cid, retry_at, reason[:500]) for cid, reason in refused.items()])
 
     async def forget_exchanged(self, system: str, customer_id: uuid.UUID, held: Mapping[str, str | None]) -> int:
         """Where the CRM holds a Heed-owned field other than it was last sent, forget what was sent, so
