@@ -17,13 +17,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, FastAPI, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from heed.runtime.bearer import BearerTokens
+from heed.runtime.http_api import bearer_caller, json_errors
 from heed.runtime.ports import Clock
 from heed_crm_sync.adapters.customer_book import PostgresCustomerBook
 from heed_crm_sync.domain.merging import MergeRefused
@@ -123,26 +121,11 @@ def customers_api(book: Callable[[], PostgresCustomerBook],
                   description="The customer 360 shared by marketing, sales and service. Bearer tokens from "
                               "HEED_CRM_API_TOKENS with scopes read, contact, write, merge, export, erase.",
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None)
-    bearer = HTTPBearer(auto_error=False)
+    json_errors(app)
+    found = bearer_caller(tokens, "the customers API is off: set HEED_CRM_API_TOKENS")
 
-    @app.exception_handler(HTTPException)
-    async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # the field and the reason, never the value given (it may be an email or a phone)
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"error": "; ".join(problems)}, status_code=422)
-
-    async def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-        known = tokens()
-        if not known:
-            raise HTTPException(503, "the customers API is off: set HEED_CRM_API_TOKENS")
-        found = known.find(credentials.credentials) if credentials is not None else None
-        if found is None:
-            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-        return Caller(name=found[0], scopes=found[1])
+    async def caller(entry: Annotated[tuple[str, frozenset[Scope]], Depends(found)]) -> Caller:
+        return Caller(name=entry[0], scopes=entry[1])
 
     def scoped(*needed: Scope) -> Callable[..., Awaitable[Caller]]:
         async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:

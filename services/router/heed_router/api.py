@@ -16,13 +16,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from heed.contracts.events import CaseStatus, Channel, Urgency, Visibility
 from heed.runtime.bearer import BearerTokens, BearerTokensError
+from heed.runtime.http_api import bearer_caller, json_errors
 from heed_router.domain.desk import (
     CaseDetail,
     CaseFilter,
@@ -176,29 +175,12 @@ def cases_api(desk: Callable[[], CaseDesk], tokens: Callable[[], ApiTokens], *, 
                               "transfer, resolve; a server-sent-events stream of queue changes. Bearer tokens "
                               "from HEED_API_TOKENS, each with a role: agent, supervisor, reader, system.",
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None)
-    bearer = HTTPBearer(auto_error=False)
-
-    @app.exception_handler(HTTPException)
-    async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    json_errors(app)
+    caller = bearer_caller(tokens, "the cases API is off: set HEED_API_TOKENS")
 
     @app.exception_handler(DeskError)
     async def desk_problem(request: Request, exc: DeskError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"error": "; ".join(problems)}, status_code=422)
-
-    async def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-        known = tokens()
-        if not known:
-            raise HTTPException(503, "the cases API is off: set HEED_API_TOKENS")
-        who = known.find(credentials.credentials) if credentials is not None else None
-        if who is None:
-            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-        return who
 
     def allowed(permission: Permission) -> Callable[..., Awaitable[Caller]]:
         async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
