@@ -181,6 +181,19 @@ class CrmRejected(ValueError):
     """The CRM refused the request itself (4xx other than rate limits): retrying will not help."""
 
 
+class PartlyRejected(CrmRejected):
+    """A batch push in which the CRM refused some records and saved the others.
+
+    `accepted` maps the Heed id (customer or interaction) to the CRM's record id saved,
+    `refused` the Heed id to the CRM's reason code(s), never a value. Pushing the accepted ones again
+    is harmless."""
+
+    def __init__(self, message: str, accepted: dict[uuid.UUID, str], refused: dict[uuid.UUID, str]) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+        self.refused = refused
+
+
 class ExternalCrm(Protocol):
     """One external CRM, over its documented REST API. Every call is safe to repeat."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,12 +19,13 @@ from heed.contracts.events import CustomerTier
 from heed_crm_sync.adapters.customer_book import (
     Conn,
     PostgresCustomerBook,
+    live_root,
     merge_records,
     normalise_contact,
     root_of,
 )
 from heed_crm_sync.domain.merging import MergeRule
-from heed_crm_sync.domain.ownership import Owner, inbound, outbound
+from heed_crm_sync.domain.ownership import Owner, inbound, newer_than_recorded, outbound
 from heed_crm_sync.domain.record import RecordChange
 from heed_crm_sync.ports import ContactPush, ExternalContact, InteractionPush
 
@@ -67,16 +69,18 @@ class PostgresCrmStore:
 
     # outbound: customers
 
-    async def contacts_due(self, system: str, limit: int) -> list[ContactDue]:
+    async def contacts_due(self, system: str, limit: int, now: datetime) -> list[ContactDue]:
         """Surviving customers changed since their last push to `system`, with the Heed-owned fields
-        that differ from what was last exchanged (all of them for a customer not linked yet)."""
+        that differ from what was last exchanged (all of them for a customer not linked yet). A contact
+        the CRM refused waits until its time is up or the customer changes again."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT c.customer_id, c.version, c.display_name, l.external_id FROM customers c"
                 " LEFT JOIN crm_contact_state s ON s.system = $1 AND s.customer_id = c.customer_id"
                 " LEFT JOIN crm_links l ON l.system = $1 AND l.customer_id = c.customer_id"
                 " WHERE c.merged_into IS NULL AND c.erased_at IS NULL AND c.version > coalesce(s.pushed_version, 0)"
-                " ORDER BY c.version LIMIT $2", system, limit)
+                " AND (s.parked_until IS NULL OR s.parked_until <= $3 OR c.version > s.parked_version)"
+                " ORDER BY c.version LIMIT $2", system, limit, now)
             due = []
             for r in rows:
                 profile = await self.book.profile(r["customer_id"], with_contacts=True)
@@ -111,7 +115,20 @@ class PostgresCrmStore:
                 await conn.execute(
                     "INSERT INTO crm_contact_state (system, customer_id, pushed_version) VALUES ($1, $2, $3)"
                     " ON CONFLICT (system, customer_id) DO UPDATE SET pushed_version ="
-                    " greatest(crm_contact_state.pushed_version, excluded.pushed_version)", system, cid, item.version)
+                    " greatest(crm_contact_state.pushed_version, excluded.pushed_version),"
+                    " parked_version = NULL, parked_until = NULL, parked_reason = NULL", system, cid, item.version)
+
+    async def contacts_refused(self, system: str, refused: Mapping[uuid.UUID, str], versions: Mapping[uuid.UUID, int],
+                               retry_at: datetime) -> None:
+        """Park contacts the CRM refused, each with the CRM's reason code (no value), until `retry_at`
+        or the customer's next change."""
+        if refused:
+            await self.pool.executemany(
+                "INSERT INTO crm_contact_state (system, customer_id, pushed_version, parked_version, parked_until,"
+                " parked_reason) VALUES ($1, $2, 0, $3, $4, $5) ON CONFLICT (system, customer_id) DO UPDATE SET"
+                " parked_version = excluded.parked_version, parked_until = excluded.parked_until,"
+                " parked_reason = excluded.parked_reason",
+                [(system, cid, versions[cid], retry_at, reason[:500]) for cid, reason in refused.items()])
 
     async def forget_exchanged(self, system: str, customer_id: uuid.UUID, held: Mapping[str, str | None]) -> int:
         """Where the CRM holds a Heed-owned field other than it was last sent, forget what was sent, so
@@ -213,7 +230,10 @@ class PostgresCrmStore:
         async with self.pool.acquire() as conn, conn.transaction():
             linked = await conn.fetchval("SELECT customer_id FROM crm_links WHERE system = $1 AND external_id = $2",
                                          system, contact.external_id)
-            named = contact.customer_id if contact.customer_id is not None and await root_of(
+            if linked is not None and await live_root(conn, linked) is None:
+                return []  # the linked record was erased: nothing of the contact comes back
+            # an erased record named on the contact takes nothing either (its links went with it)
+            named = contact.customer_id if contact.customer_id is not None and await live_root(
                 conn, contact.customer_id) is not None else None
             anchor = linked or named
             if anchor is None:
@@ -230,8 +250,11 @@ class PostgresCrmStore:
                 current = {"tier": head["tier"], "owner": head["owner"]} if head else {}
                 exchanged = {f: self.digest(f, v) for f, v in current.items()}
             taken = inbound(self.owners, contact.fields, exchanged, self.digest)
+            set_at = await conn.fetchval("SELECT field_sources FROM customers WHERE customer_id = $1", root)
+            taken = newer_than_recorded(taken, contact.changed_at, json.loads(set_at) if set_at else {})
             change = _record_change(taken)
-            changed = await self.book.apply(conn, root, change, actor=f"crm:{system}", source=system, now=now)
+            changed = await self.book.apply(conn, root, change, actor=f"crm:{system}", source=system, now=now,
+                                            set_at=contact.changed_at)
             await self._remember(conn, system, root, taken, system, now)
             for kind in ("email", "phone"):
                 value = contact.fields.get(kind)

@@ -61,6 +61,7 @@ from heed_crm_sync.ports import (
     CrmUnavailable,
     ExternalContact,
     InteractionPush,
+    PartlyRejected,
 )
 
 log = logging.getLogger("heed.crm_sync.salesforce")
@@ -92,18 +93,6 @@ class SalesforceFields:
         unknown = set(self.contact) - set(SYNC_FIELDS)
         if unknown:
             raise ValueError(f"Salesforce field map names unknown Heed fields: {', '.join(sorted(unknown))}")
-
-
-class PartlyRejected(CrmRejected):
-    """A batch upsert in which Salesforce refused some records and saved the others.
-
-    `accepted` maps the Heed id (customer or interaction) to the Salesforce record id saved,
-    `refused` the Heed id to Salesforce's errorCode(s). Pushing the accepted ones again is harmless."""
-
-    def __init__(self, message: str, accepted: dict[uuid.UUID, str], refused: dict[uuid.UUID, str]) -> None:
-        super().__init__(message)
-        self.accepted = accepted
-        self.refused = refused
 
 
 class SalesforceCrm:
