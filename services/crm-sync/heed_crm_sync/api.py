@@ -41,7 +41,8 @@ def _scopes(text: str) -> frozenset[Scope]:
     scopes = set()
     for part in text.split("+"):
         if part not in Scope.__members__.values():
-            raise ValueError(f"unknown scope {part!r}; scopes are {', '.join(s.value for s in Scope)}, joined by +")
+            # not quoted: a token written in the scopes' place would be printed
+            raise ValueError(f"an unknown scope; scopes are {', '.join(s.value for s in Scope)}, joined by +")
         scopes.add(Scope(part))
     return frozenset(scopes)
 

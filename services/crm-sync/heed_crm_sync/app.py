@@ -28,7 +28,7 @@ from heed_crm_sync.adapters.crm_store import PostgresCrmStore
 from heed_crm_sync.adapters.customer_book import PostgresCustomerBook
 from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.adapters.verifications import PostgresVerifications
-from heed_crm_sync.api import customers_api, parse_tokens
+from heed_crm_sync.api import customers_api
 from heed_crm_sync.bootstrap import Overrides, bootstrap, external_crms, verification_policy
 from heed_crm_sync.crm_sync import pull_round, push_round, take_hubspot_webhook
 from heed_crm_sync.domain.hubspot_webhooks import WebhookMalformed, WebhookRefused
@@ -61,8 +61,7 @@ class CrmSyncService(Service):
         self.page = VerifyPage(verifications=self.verifications, publisher=publisher,
                                clock=self.clock, policy=self.policy, hsts=self.settings.verify_hsts)
         self._announcer: asyncio.Task[None] | None = None
-        secret = self.settings.crm_api_tokens
-        self.api_tokens = parse_tokens(secret.get_secret_value() if secret is not None else None)
+        self.api_tokens = self.settings.api_tokens()  # a malformed setting stops the service here
         self._book: PostgresCustomerBook | None = None
         self._records: CustomerRecords | None = None
         self._crm_store: PostgresCrmStore | None = None
@@ -108,7 +107,8 @@ class CrmSyncService(Service):
             result = await take_hubspot_webhook(
                 body, method=request.method, uri=uri, timestamp=request.headers.get("x-hubspot-request-timestamp"),
                 signature=request.headers.get("x-hubspot-signature-v3"), client_secret=secret.get_secret_value(),
-                crm=hubspot, properties=dict(hubspot.properties), store=self.crm_store(), clock=self.clock)
+                crm=hubspot, properties=dict(hubspot.properties), store=self.crm_store(), clock=self.clock,
+                ignore_sources=self.settings.hubspot_ignored_sources())
         except WebhookRefused as error:
             return JSONResponse({"error": str(error)}, status_code=401)
         except WebhookMalformed as error:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
@@ -128,11 +128,13 @@ async def pull_round(crm: ExternalCrm, store: PostgresCrmStore, clock: Clock) ->
 
 async def take_hubspot_webhook(body: bytes, *, method: str, uri: str, timestamp: str | None,
                                signature: str | None, client_secret: str, crm: ExternalCrm,
-                               properties: dict[str, str], store: PostgresCrmStore, clock: Clock) -> RoundResult:
-    """Verify a HubSpot webhook delivery (signature v3, 5 minutes) and take its contact changes; a
-    contact never linked is read whole, to find the Heed customer id stored on it."""
+                               properties: dict[str, str], store: PostgresCrmStore, clock: Clock,
+                               ignore_sources: Collection[str] = ()) -> RoundResult:
+    """Verify a HubSpot webhook delivery (signature v3, 5 minutes) and take its contact changes, but
+    not those whose `changeSource` is in `ignore_sources`; a contact never linked is read whole, to find
+    the Heed customer id stored on it."""
     verify_signature_v3(client_secret, method, uri, body, timestamp, signature, clock.now())
-    changes = parse_contact_changes(body, properties)
+    changes = parse_contact_changes(body, properties, ignore_sources=ignore_sources)
     unknown = [c.external_id for c in changes if await store.linked_customer(crm.name, c.external_id) is None]
     if unknown:
         read = {c.external_id: c for c in await crm.contacts(sorted(set(unknown)))}

@@ -184,8 +184,9 @@ class CrmRejected(ValueError):
 class PartlyRejected(CrmRejected):
     """A batch push in which the CRM refused some records and saved the others.
 
-    `accepted` maps the Heed id (customer or interaction) to the CRM's record id saved, `refused` the
-    Heed id to the CRM's error code(s). Pushing the accepted ones again is harmless."""
+    `accepted` maps the Heed id (customer or interaction) to the CRM's record id saved,
+    `refused` the Heed id to the CRM's reason code(s), never a value. Pushing the accepted ones again
+    is harmless."""
 
     def __init__(self, message: str, accepted: dict[uuid.UUID, str], refused: dict[uuid.UUID, str]) -> None:
         super().__init__(message)

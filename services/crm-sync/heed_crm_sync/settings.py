@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field, SecretStr, field_validator
 
+from heed.runtime.bearer import BearerTokens
 from heed.runtime.settings import HeedSettings
+
+if TYPE_CHECKING:
+    from heed_crm_sync.api import Scope
 
 
 class CrmSyncSettings(HeedSettings):
@@ -40,6 +46,10 @@ class CrmSyncSettings(HeedSettings):
     hubspot_webhook_url: str | None = Field(
         default=None, description="The webhook URL as configured in HubSpot (it signs that URL; behind a "
                                   "proxy it differs from what crm-sync sees)")
+    hubspot_webhook_ignore_sources: str = Field(
+        default="", description="HubSpot webhook `changeSource` values whose changes crm-sync does not take, "
+                                "comma-separated (e.g. INTEGRATION, when the portal's other integrations must not "
+                                "change Heed's records); Heed's own writes are recognised as echoes either way")
     salesforce_instance_url: str | None = Field(default=None, description="The Salesforce org's instance URL")
     salesforce_token: SecretStr | None = Field(
         default=None, description="Salesforce OAuth access token; set with the instance URL: synced both ways")
@@ -57,13 +67,19 @@ class CrmSyncSettings(HeedSettings):
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
         return None if isinstance(text, str) and not text.strip() else value
 
-    @field_validator("crm_api_tokens")
-    @classmethod
-    def _tokens_parse(cls, value: SecretStr | None) -> SecretStr | None:
-        from heed_crm_sync.api import parse_tokens  # the format is the API's; refused at start, not at first use
+    def api_tokens(self) -> BearerTokens[frozenset[Scope]]:
+        """The customers API's tokens; the service calls this as it starts, so a malformed setting stops it.
 
-        parse_tokens(value.get_secret_value() if value is not None else None)
-        return value
+        Raises BearerTokensError naming the entry's position, never a token. Not a field validator:
+        pydantic's error would quote the value.
+        """
+        from heed_crm_sync.api import parse_tokens  # the format is the API's
+
+        return parse_tokens(self.crm_api_tokens.get_secret_value() if self.crm_api_tokens is not None else None)
+
+    def hubspot_ignored_sources(self) -> frozenset[str]:
+        """The webhook `changeSource` values whose changes are not taken."""
+        return frozenset(s.strip() for s in self.hubspot_webhook_ignore_sources.split(",") if s.strip())
 
     @field_validator("crm_field_owners")
     @classmethod

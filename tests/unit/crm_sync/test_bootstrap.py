@@ -46,3 +46,15 @@ async def test_crm_settings_that_are_set_connect_each_crm(monkeypatch):
     finally:
         for crm in crms:
             await crm.aclose()
+
+
+@pytest.mark.parametrize("tokens", [
+    "ops:read+write:ops-token-0123456789,sales:rd:sales-secret-token-0123456789",  # a misspelt scope
+    "ops:read:ops-token-0123456789,sales-secret-token-0123456789",  # no name or scopes
+    "ops:read:ops-token-0123456789,sales:sales-secret-token-0123456789:read",  # the token in the scopes' place
+])
+def test_malformed_api_tokens_stop_the_service_naming_the_entry_never_a_token(tokens):
+    with pytest.raises(ValueError) as refused:
+        CrmSyncSettings(crm_api_tokens=tokens).api_tokens()
+    assert "HEED_CRM_API_TOKENS entry 2" in str(refused.value)
+    assert "token-0123456789" not in str(refused.value) and "secret" not in str(refused.value)

@@ -116,3 +116,16 @@ def test_a_malformed_body_names_what_is_wrong_without_echoing_values(body: bytes
         parse_contact_changes(body, DEFAULT_PROPERTIES)
     assert problem in str(refused.value)
     assert "x@y.example" not in str(refused.value)
+
+
+@pytest.mark.parametrize("timestamp", [str(10**20), str(-(10**20)), "9" * 4000])
+def test_a_timestamp_no_clock_can_show_is_refused_not_a_server_error(timestamp: str) -> None:
+    with pytest.raises(WebhookRefused):
+        verify_signature_v3(SECRET, "POST", URI, BODY, timestamp, sign(SECRET, "POST", URI, BODY, timestamp), NOW)
+
+
+def test_an_event_time_no_clock_can_show_is_malformed() -> None:
+    events = [{"subscriptionType": "contact.propertyChange", "objectId": 1, "occurredAt": 10**20,
+               "propertyName": "heed_tier", "propertyValue": "gold", "changeSource": "CRM_UI"}]
+    with pytest.raises(WebhookMalformed, match="event 0: occurredAt"):
+        parse_contact_changes(json.dumps(events).encode(), DEFAULT_PROPERTIES)

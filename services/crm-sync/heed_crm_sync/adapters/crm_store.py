@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,12 +19,13 @@ from heed.contracts.events import CustomerTier
 from heed_crm_sync.adapters.customer_book import (
     Conn,
     PostgresCustomerBook,
+    live_root,
     merge_records,
     normalise_contact,
     root_of,
 )
 from heed_crm_sync.domain.merging import MergeRule
-from heed_crm_sync.domain.ownership import Owner, inbound, outbound
+from heed_crm_sync.domain.ownership import Owner, inbound, newer_than_recorded, outbound
 from heed_crm_sync.domain.record import RecordChange
 from heed_crm_sync.ports import ContactPush, ExternalContact, InteractionPush
 
@@ -228,7 +230,10 @@ class PostgresCrmStore:
         async with self.pool.acquire() as conn, conn.transaction():
             linked = await conn.fetchval("SELECT customer_id FROM crm_links WHERE system = $1 AND external_id = $2",
                                          system, contact.external_id)
-            named = contact.customer_id if contact.customer_id is not None and await root_of(
+            if linked is not None and await live_root(conn, linked) is None:
+                return []  # the linked record was erased: nothing of the contact comes back
+            # an erased record named on the contact takes nothing either (its links went with it)
+            named = contact.customer_id if contact.customer_id is not None and await live_root(
                 conn, contact.customer_id) is not None else None
             anchor = linked or named
             if anchor is None:
@@ -245,8 +250,11 @@ class PostgresCrmStore:
                 current = {"tier": head["tier"], "owner": head["owner"]} if head else {}
                 exchanged = {f: self.digest(f, v) for f, v in current.items()}
             taken = inbound(self.owners, contact.fields, exchanged, self.digest)
+            set_at = await conn.fetchval("SELECT field_sources FROM customers WHERE customer_id = $1", root)
+            taken = newer_than_recorded(taken, contact.changed_at, json.loads(set_at) if set_at else {})
             change = _record_change(taken)
-            changed = await self.book.apply(conn, root, change, actor=f"crm:{system}", source=system, now=now)
+            changed = await self.book.apply(conn, root, change, actor=f"crm:{system}", source=system, now=now,
+                                            set_at=contact.changed_at)
             await self._remember(conn, system, root, taken, system, now)
             for kind in ("email", "phone"):
                 value = contact.fields.get(kind)

@@ -49,6 +49,14 @@ async def root_of(conn: Conn, customer_id: uuid.UUID) -> uuid.UUID | None:
     return None if row is None else row["root"]
 
 
+async def live_root(conn: Conn, customer_id: uuid.UUID) -> uuid.UUID | None:
+    """The surviving customer an id stands for, its row locked until the transaction ends; None if
+    unknown or erased (an erased record takes no more writes, and an erasure waits for the lock)."""
+    return await conn.fetchval(
+        "SELECT customer_id FROM customers WHERE erased_at IS NULL AND customer_id ="
+        " (SELECT coalesce(merged_into, customer_id) FROM customers WHERE customer_id = $1) FOR UPDATE", customer_id)
+
+
 async def family(conn: Conn, root: uuid.UUID) -> list[uuid.UUID]:
     """The survivor first, then its aliases."""
     rows = await conn.fetch("SELECT customer_id FROM customers WHERE customer_id = $1 OR merged_into = $1"
@@ -83,14 +91,15 @@ async def merge_records(conn: Conn, a: uuid.UUID, b: uuid.UUID, rule: MergeRule,
 
 
 async def note_change(conn: Conn, customer_id: uuid.UUID, fields: Sequence[str], actor: str, source: str,
-                      now: datetime) -> None:
-    """Who changed which fields (never the values), and the new version that announces them."""
+                      now: datetime, *, set_at: datetime | None = None) -> None:
+    """Who changed which fields (never the values), and the new version that announces them; `set_at`
+    is when the change was made at its source (a CRM's change time), `now` when it was taken."""
     if not fields:
         return
     await conn.executemany(
         "INSERT INTO customer_changes (customer_id, field, actor, source, changed_at) VALUES ($1, $2, $3, $4, $5)",
         [(customer_id, f, actor, source, now) for f in fields])
-    sources = {f: {"source": source, "at": now.isoformat()} for f in fields}
+    sources = {f: {"source": source, "at": (set_at or now).isoformat()} for f in fields}
     await conn.execute(
         "UPDATE customers SET version = nextval('customer_versions'), updated_at = $2,"
         " field_sources = field_sources || $3::jsonb WHERE customer_id = $1", customer_id, now, json.dumps(sources))
@@ -185,9 +194,12 @@ class PostgresCustomerBook:
 
     async def timeline(self, customer_id: uuid.UUID, *, before: tuple[datetime, str] | None,
                        limit: int) -> TimelinePage | None:
-        """The customer's interactions, replies and case transitions, newest first, `limit` a page."""
+        """The customer's interactions, replies and case transitions, newest first, `limit` a page; None
+        for an unknown or erased customer."""
         async with self.pool.acquire() as conn:
-            root = await root_of(conn, customer_id)
+            root = await conn.fetchval(
+                "SELECT customer_id FROM customers WHERE erased_at IS NULL AND customer_id ="
+                " (SELECT coalesce(merged_into, customer_id) FROM customers WHERE customer_id = $1)", customer_id)
             if root is None:
                 return None
             members = await family(conn, root)
@@ -221,19 +233,21 @@ class PostgresCustomerBook:
     async def change(self, customer_id: uuid.UUID, change: RecordChange, *, actor: str, source: str,
                      now: datetime) -> CustomerProfile | None:
         """Apply an agent's, a CRM's or an internal system's change to the surviving record; every field
-        it sets is recorded (who, where from, when) and announced with the next version."""
+        it sets is recorded (who, where from, when) and announced with the next version. None, with
+        nothing written, for an unknown or erased customer."""
         async with self.pool.acquire() as conn, conn.transaction():
-            root = await root_of(conn, customer_id)
+            root = await live_root(conn, customer_id)
             if root is None:
                 return None
             await self.apply(conn, root, change, actor=actor, source=source, now=now)
         return await self.profile(root)
 
     async def apply(self, conn: Conn, root: uuid.UUID, change: RecordChange, *, actor: str, source: str,
-                    now: datetime) -> list[str]:
-        """`change` on the record, inside the caller's transaction; the fields it really changed."""
+                    now: datetime, set_at: datetime | None = None) -> list[str]:
+        """`change` on the record, inside the caller's transaction; the fields it really changed. An
+        erased record is not written to."""
         head = await conn.fetchrow("SELECT tier, owner, tags, preferred_language, display_name FROM customers"
-                                   " WHERE customer_id = $1 FOR UPDATE", root)
+                                   " WHERE customer_id = $1 AND erased_at IS NULL FOR UPDATE", root)
         if head is None:
             return []
         changed: list[str] = []
@@ -278,7 +292,7 @@ class PostgresCustomerBook:
                 updated = inserted
             if updated not in ("UPDATE 0", "INSERT 0 0"):
                 changed.append(f"preference.{decision.kind}")
-        await note_change(conn, root, changed, actor, source, now)
+        await note_change(conn, root, changed, actor, source, now, set_at=set_at)
         return changed
 
     async def add_contact_point(self, customer_id: uuid.UUID, kind: str, value: str, *, source: str, actor: str,
@@ -286,10 +300,11 @@ class PostgresCustomerBook:
         """Keep an email or phone on the record (sealed, found by keyed hash) and merge every other
         record holding the same value from a trusted source; the merges made."""
         async with self.pool.acquire() as conn, conn.transaction():
-            if await root_of(conn, customer_id) is None:
+            root = await live_root(conn, customer_id)
+            if root is None:
                 raise KeyError("no such customer")
             hashes = await self.keep_contact_point(conn, customer_id, kind, value, source=source, now=now)
-            await note_change(conn, customer_id, [kind], actor, source, now)
+            await note_change(conn, root, [kind], actor, source, now)  # the survivor announces and pushes it
             return await self.merge_on_contact(conn, customer_id, kind, hashes, actor=actor, now=now)
 
     async def keep_contact_point(self, conn: Conn, customer_id: uuid.UUID, kind: str, value: str, *, source: str,
@@ -379,7 +394,8 @@ class PostgresCustomerBook:
         stay only as erased tombstones that announce the erasure (with the identities to forget) until
         the announcer has sent it. The audit row counts rows per table and holds a keyed hash, no PII."""
         async with self.pool.acquire() as conn, conn.transaction():
-            root = await root_of(conn, customer_id)
+            # erased already (its identities may still wait to be announced): unknown, as the API says
+            root = await live_root(conn, customer_id)
             if root is None:
                 return None
             members = await family(conn, root)
@@ -404,12 +420,13 @@ class PostgresCustomerBook:
             await delete("link_attempts", "link_id IN (SELECT link_id FROM used_links WHERE customer_id ="
                                           " ANY($1::uuid[]))", members)
             await delete("used_links", "customer_id = ANY($1::uuid[])", members)
+            # the CRM sync state goes too: with no link, a later change of the contact in a CRM, a poll
+            # or a reconciliation finds no record to write to (and the erased record takes no writes),
+            # so nothing personal is imported again. The CRMs' own contacts are not deleted by Heed.
             for table in ("contact_points", "order_refs", "preferences", "consents", "crm_field_state",
-                          "customer_changes", "identities"):
+                          "crm_contact_state", "crm_links", "crm_outbox", "customer_changes", "identities"):
                 await delete(table, "customer_id = ANY($1::uuid[])", members)
-            await delete("crm_outbox", "customer_id = ANY($1::uuid[])", members)
             await delete("merges", "survivor_id = ANY($1::uuid[]) OR merged_id = ANY($1::uuid[])", members)
-            # the CRM links stay until the CRMs were told (crm-sync's sync removes them after)
             await conn.execute(
                 "UPDATE customers SET display_name = NULL, owner = NULL, tags = '{}', preferred_language = NULL,"
                 " field_sources = '{}', verified_at = NULL, merged_into = NULL, tier = 'standard', erased_at = $2,"

@@ -66,9 +66,12 @@ class PostgresCustomerRecords:
                 " p.value, NULL::boolean AS granted FROM preferences p JOIN customers c USING (customer_id)"
                 " WHERE p.status = 'confirmed'"
                 " AND (c.customer_id = ANY($1::uuid[]) OR c.merged_into = ANY($1::uuid[]))"
-                " UNION ALL SELECT coalesce(c.merged_into, c.customer_id), 'consent', g.purpose, NULL, g.granted"
+                # across a family the newest consent per purpose wins, as the profile shows it
+                " UNION ALL (SELECT DISTINCT ON (coalesce(c.merged_into, c.customer_id), g.purpose)"
+                " coalesce(c.merged_into, c.customer_id), 'consent', g.purpose, NULL, g.granted"
                 " FROM consents g JOIN customers c USING (customer_id)"
                 " WHERE (c.customer_id = ANY($1::uuid[]) OR c.merged_into = ANY($1::uuid[]))"
+                " ORDER BY coalesce(c.merged_into, c.customer_id), g.purpose, g.recorded_at DESC)"
                 " ORDER BY 1, 2, 3, 4", roots) \
                 if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM preferences) OR EXISTS (SELECT 1 FROM consents)") \
                 else []
@@ -106,8 +109,11 @@ class PostgresCustomerRecords:
     async def mark_customers_published(self, updates: Sequence[CustomerUpdate]) -> None:
         if updates:
             await self.pool.execute(
+                # the identities to forget go only once the erasure itself was announced: an older
+                # version marked after the erasure committed leaves them for the erasure's announcement
                 "UPDATE customers SET published_version = u.version,"
-                " erased_identities = CASE WHEN erased_at IS NULL THEN erased_identities END"
+                " erased_identities = CASE WHEN erased_at IS NOT NULL AND customers.version = u.version THEN NULL"
+                " ELSE erased_identities END"
                 " FROM unnest($1::uuid[], $2::int[]) AS u(customer_id, version)"
                 " WHERE customers.customer_id = u.customer_id AND customers.published_version < u.version",
                 [u.customer_id for u in updates], [u.version for u in updates])
@@ -171,7 +177,9 @@ class PostgresCustomerRecords:
                     [(cid, p.kind, p.value, "proposed" if needs_confirmation(p) else "confirmed", p.confidence,
                       p.evidence, mid, at) for mid, cid, p, at in stated])
                 confirmed = sorted({cid for _, cid, p, _ in stated if not needs_confirmation(p)})
+                # the surviving record announces it (and is pushed): an alias's version announces only the alias
                 await conn.execute("UPDATE customers SET version = nextval('customer_versions')"
-                                   " WHERE customer_id = ANY($1::uuid[])", confirmed)
+                                   " WHERE customer_id IN (SELECT coalesce(merged_into, customer_id) FROM customers"
+                                   " WHERE customer_id = ANY($1::uuid[])) AND erased_at IS NULL", confirmed)
             await conn.execute("UPDATE interactions SET preferences_read = true WHERE mention_id = ANY($1::uuid[])",
                                list(read))

@@ -22,6 +22,7 @@ from typing import Any
 from heed_crm_sync.ports import ExternalContact
 
 SIGNATURE_MAX_AGE = timedelta(minutes=5)
+_MAX_AGE_MS = SIGNATURE_MAX_AGE // timedelta(milliseconds=1)
 PROPERTY_CHANGE = "contact.propertyChange"
 
 # the encodings HubSpot decodes in the URI before it signs; others (%20, %25, …) stay encoded
@@ -62,10 +63,11 @@ def verify_signature_v3(client_secret: str, method: str, uri: str, body: bytes, 
         sent_ms = int(timestamp_header)
     except ValueError:
         raise WebhookRefused("X-HubSpot-Request-Timestamp is not epoch milliseconds") from None
-    age = now - datetime.fromtimestamp(sent_ms / 1000, UTC)
-    if age > SIGNATURE_MAX_AGE:
+    # compared in milliseconds, as sent: any integer compares, where a datetime of a huge one cannot exist
+    age_ms = int(now.timestamp() * 1000) - sent_ms
+    if age_ms > _MAX_AGE_MS:
         raise WebhookRefused("the request timestamp is older than 5 minutes (replayed, or clocks disagree)")
-    if -age > SIGNATURE_MAX_AGE:
+    if -age_ms > _MAX_AGE_MS:
         raise WebhookRefused("the request timestamp is more than 5 minutes in the future (clocks disagree)")
     expected = signature_v3(client_secret, method, uri, body, timestamp_header)
     if not hmac.compare_digest(expected.encode(), signature_header.strip().encode()):
@@ -104,9 +106,13 @@ def parse_contact_changes(body: bytes, property_map: Mapping[str, str], *,
             raise WebhookMalformed(f"event {index}: changeSource is not a string")
         if prop not in field_of or source in ignore_sources:
             continue
+        try:
+            occurred = datetime.fromtimestamp(occurred_ms / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise WebhookMalformed(f"event {index}: occurredAt is not a time") from None
         changes.append(ExternalContact(
             external_id=str(object_id), customer_id=None, fields={field_of[prop]: value or None},
-            changed_at=datetime.fromtimestamp(occurred_ms / 1000, UTC)))
+            changed_at=occurred))
     changes.sort(key=lambda change: change.changed_at)
     return changes
 

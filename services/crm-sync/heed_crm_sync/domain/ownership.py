@@ -11,6 +11,7 @@ of theirs) and goes nowhere. The two together mean a change crosses once and nev
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import StrEnum
 
 from heed_crm_sync.ports import SYNC_FIELDS
@@ -63,3 +64,20 @@ def inbound(owners: Mapping[str, Owner], change: Mapping[str, str | None],
     (an echo of a value that already crossed is dropped here)."""
     return {f: v for f, v in change.items()
             if owners.get(f) is Owner.CRM and exchanged.get(f) != digest(f, v)}
+
+
+# the record's field (as field_sources names it) each CRM field sets
+RECORD_FIELD = {"marketing_consent": "consent.marketing"}
+
+
+def newer_than_recorded(fields: Mapping[str, str | None], changed_at: datetime,
+                        field_sources: Mapping[str, Mapping[str, str]]) -> dict[str, str | None]:
+    """The fields whose change is not older than the record's own last setting of them: a late or
+    retried webhook, or a poll overlapping one, never undoes a newer value."""
+    kept: dict[str, str | None] = {}
+    for name, value in fields.items():
+        recorded = field_sources.get(RECORD_FIELD.get(name, name), {}).get("at")
+        if recorded is not None and changed_at < datetime.fromisoformat(recorded):
+            continue
+        kept[name] = value
+    return kept
