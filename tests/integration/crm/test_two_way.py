@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from heed.contracts import topics
 from heed.contracts.events import Author, Category, Channel, CustomerTier, CustomerUpdate, customer_id_for
+from heed.identity_hashes import IdentityHashes
 from heed.runtime.db import create_pool, migrate
 from heed.runtime.ports import SystemClock
 from heed_crm_sync.adapters.crm.hubspot import HubSpotCrm
@@ -110,7 +111,7 @@ async def test_every_interaction_reaches_hubspot_once_and_a_vip_set_there_jumps_
     router = await create_pool(database_url, "router", max_size=2)
     try:
         await migrate(router, "router", "heed_router")
-        cases = PostgresCases(router)
+        cases = PostgresCases(router, IdentityHashes())
         await learn_customers(batch(update, topic=topics.CRM_CUSTOMERS), store=cases, publisher=FakePublisher(),
                               clock=SystemClock())
         known = (await cases.customers(["weibo:wb-zhang"]))["weibo:wb-zhang"]
