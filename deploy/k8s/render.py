@@ -72,7 +72,8 @@ SECRET_KEYS = {
     "HEED_WECHAT_APP_ID": "",
     "HEED_WEIBO_APP_SECRET": "",
     "HEED_WEIBO_ACCESS_TOKEN": "",
-    # ingest: the keys of the hashes that find an erased customer's rows (docs/CUSTOMERS.md, Erasure)
+    # ingest, router, responder: the keys of the hashes by which they remember or find an erased
+    # customer's identities (docs/CUSTOMERS.md, Erasure); every replica of the three needs the same
     "HEED_ERASURE_KEY": "",
     # router: where crisis alerts are POSTed, and the HMAC key the receiver verifies with
     "HEED_ALERT_WEBHOOK_URL": "",
@@ -228,6 +229,8 @@ def render() -> dict[str, str]:
         "# empty until that channel or CRM is connected; without HEED_API_TOKENS the cases API answers 503,\n"
         "# without HEED_CRM_API_TOKENS the customers API does, and without HEED_SECURE_LINK_KEY and\n"
         "# HEED_CRM_DATA_KEY (base64 keys, newest first) the verification page does.\n"
+        "# HEED_ERASURE_KEY (base64 keys, newest first) is read by ingest, the router and the responder, which\n"
+        "# remember erased customers by keyed hashes: empty, by a built-in key anyone can recompute.\n"
         + "".join(f"{key}={value}\n" for key, value in SECRET_KEYS.items()))
     return files
 

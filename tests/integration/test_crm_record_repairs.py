@@ -11,6 +11,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
+from heed.contracts import topics
 from heed.contracts.events import Author, Channel, customer_id_for
 from heed_crm_sync.adapters.crm_store import PostgresCrmStore
 from heed_crm_sync.adapters.customer_book import PostgresCustomerBook
@@ -18,12 +19,12 @@ from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.crm_sync import push_round
 from heed_crm_sync.domain.ownership import DEFAULT_OWNERS
 from heed_crm_sync.domain.record import RecordChange
-from heed_crm_sync.handlers import announce_customers, read_preferences
+from heed_crm_sync.handlers import announce_customers, record_mentions
 from heed_crm_sync.ports import ExternalContact
 from tests.integration import test_customer_360 as customer_360
 from tests.integration.test_customer_360 import EMAIL, NOW, auth, one_person_on_two_channels, updates_on
 from tests.unit.crm_sync.test_crm_sync import RefusingCrm
-from tests.unit.factories import mention
+from tests.unit.factories import batch, mention
 from tests.unit.fakes import FakePublisher, FixedClock
 
 pytestmark = pytest.mark.integration
@@ -97,15 +98,12 @@ async def test_what_a_merged_away_record_gains_is_announced_by_its_survivor(pool
     a, b = await one_person_on_two_channels(pool)
     await api.post(f"/customers/{a}/merge", json={"other": str(b)}, headers=auth())
     records = PostgresCustomerRecords(pool)
-    await read_preferences(records=records)
     await announce_customers(records=records, publisher=FakePublisher())
     said = mention("Do you have feather pillows? I always sleep better with them.", channel=Channel.WECHAT,
                    native_id="wc-2", thread_root="wc-2", visibility="private",
                    author=Author(platform_id="wc-li", handle=None, name="李伟", followers=0))
-    await records.record_mentions([said])
-    await read_preferences(records=records)
     publisher = FakePublisher()
-    await announce_customers(records=records, publisher=publisher)
+    await record_mentions(batch(said, topic=topics.MENTIONS), records=records, publisher=publisher)
     assert {u.customer_id: u.preferences for u in updates_on(publisher)}.get(a) == {"pillow": "feather"}
 
     await PostgresCustomerBook(pool, keys).add_contact_point(b, "email", EMAIL, source="agent", actor="api:ops",

@@ -22,11 +22,11 @@ from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.adapters.verifications import PostgresContactPoints, PostgresVerifications
 from heed_crm_sync.api import customers_api, parse_tokens
 from heed_crm_sync.data_keys import DataKeys
-from heed_crm_sync.handlers import VerificationPolicy, announce_customers, read_preferences, submit_verification
+from heed_crm_sync.handlers import VerificationPolicy, announce_customers, record_mentions, submit_verification
 from heed_crm_sync.verification import Outcome, Submission, form_token
 from tests.harness import columns_holding
 from tests.unit.crm_sync.builders import reply_to, routed_case
-from tests.unit.factories import mention
+from tests.unit.factories import batch, mention
 from tests.unit.fakes import FakePublisher, FixedClock
 
 pytestmark = pytest.mark.integration
@@ -222,15 +222,15 @@ async def test_timeline_pages_and_export_then_erasure_leaves_only_an_audit_witho
         assert await columns_holding(database_url, "crm", identity) == [], identity
 
 
-async def test_what_customers_say_they_prefer_is_read_in_the_background_and_sure_ones_are_announced(pool, api):
+async def test_what_customers_say_they_prefer_is_kept_as_they_are_recorded_and_sure_ones_are_announced(pool, api):
     records = PostgresCustomerRecords(pool)
     sure = mention("Do you have feather pillows? I always sleep better with them.", channel=Channel.X,
                    native_id="x-7", thread_root="x-7", author=Author(platform_id="x-amy", handle="amy", name="Amy"))
     unsure = mention("有没有羽绒枕？", channel=Channel.WEIBO, native_id="wb-7", thread_root="wb-7",
                      author=Author(platform_id="wb-amy", handle="amy", name="Amy"))
-    await records.record_mentions([sure, unsure])
-    assert await read_preferences(records=records) == 2
-    assert await read_preferences(records=records) == 0  # each mention read once
+    publisher = FakePublisher()
+    for _ in range(2):  # a redelivered batch changes nothing
+        await record_mentions(batch(sure, unsure, topic=topics.MENTIONS), records=records, publisher=publisher)
     amy, amy_weibo = customer_id_for("x", "x-amy"), customer_id_for("weibo", "wb-amy")
     got = (await api.get(f"/customers/{amy}", headers=auth())).json()["preferences"]
     assert [(p["kind"], p["value"], p["status"], p["source"]) for p in got] == [
@@ -238,7 +238,5 @@ async def test_what_customers_say_they_prefer_is_read_in_the_background_and_sure
     assert got[0]["evidence"] == "en.pillow.feather"  # a pattern id, never the words
     waiting = (await api.get(f"/customers/{amy_weibo}", headers=auth())).json()["preferences"]
     assert [(p["kind"], p["status"]) for p in waiting] == [("pillow", "proposed")]  # an agent confirms
-    publisher = FakePublisher()
-    await announce_customers(records=records, publisher=publisher)
     announced = {u.customer_id: u.preferences for u in updates_on(publisher)}
     assert announced[amy] == {"pillow": "feather"} and announced[amy_weibo] == {}

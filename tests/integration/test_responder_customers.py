@@ -23,9 +23,10 @@ from heed.contracts.events import (
     RoutedCase,
     Visibility,
 )
+from heed.identity_hashes import IdentityHashes
 from heed.runtime.db import create_pool, migrate
 from heed_responder.adapters.channels import SandboxChannel
-from heed_responder.adapters.customers import PostgresCustomerProfiles
+from heed_responder.adapters.customers import PostgresCustomerProfiles, unkeyed_digest
 from heed_responder.adapters.outbox import PostgresOutbox
 from heed_responder.domain.customers import profile_versions
 from heed_responder.domain.outbox import ERASED, OutboxStatus
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 LUMO = shipped_context()
+HASHES = IdentityHashes([b"responder test key".ljust(32, b".")])  # HEED_ERASURE_KEY's
 # what identifies the customer: their platform id, handle, name on record, name on the platform, posts
 PLATFORM_ID, HANDLE, NAME, SHOWN = "cust-7f3a9", "mei_7f3a9", "Mei-Ling Chan", "Mei 7f3a9"
 TRACES = (PLATFORM_ID, HANDLE, NAME, SHOWN, "post-7f3a9")
@@ -68,7 +70,7 @@ async def _migrated(database_url: str) -> asyncpg.Pool:
 async def test_the_newest_announcement_wins_and_an_erasure_is_never_undone_by_an_older_one(database_url):
     pool = await _migrated(database_url)
     try:
-        profiles = PostgresCustomerProfiles(pool)
+        profiles = PostgresCustomerProfiles(pool, HASHES)
         ident = f"x:{PLATFORM_ID}"
         await profiles.learn(profile_versions([update(ident, 3, name=NAME, language="zh-Hant")]))
         await profiles.learn(profile_versions([update(ident, 2, name="M. Chan", language="th")]))
@@ -80,7 +82,7 @@ async def test_the_newest_announcement_wins_and_an_erasure_is_never_undone_by_an
         gone = (await profiles.profiles([ident]))[ident]
         assert (gone.display_name, gone.language, gone.forgotten_before) == (None, None, T0)
         rows = [r["row"] for r in await pool.fetch("SELECT t::text AS row FROM customer_profiles t")]
-        assert len(rows) == 1 and not [t for t in TRACES if t in rows[0]]  # keyed by a digest: names no one
+        assert len(rows) == 1 and not [t for t in TRACES if t in rows[0]]  # keyed by a keyed hash: names no one
 
         # the customer comes back with a newer record: greeted again; the erasure's time is kept
         await profiles.learn(profile_versions([update(ident, 9, name="Mei")]))
@@ -90,10 +92,49 @@ async def test_the_newest_announcement_wins_and_an_erasure_is_never_undone_by_an
         await pool.close()
 
 
+async def test_a_customer_with_nothing_on_record_costs_no_row_and_a_cleared_name_is_cleared(database_url):
+    pool = await _migrated(database_url)
+    try:
+        profiles = PostgresCustomerProfiles(pool, HASHES)
+        new, named = f"x:{PLATFORM_ID}", "x:someone-else"
+        await profiles.learn(profile_versions([update(new, 3), update(named, 4, name=NAME)]))
+        assert await pool.fetchval("SELECT count(*) FROM customer_profiles") == 1  # only the one with a name
+        await profiles.learn(profile_versions([update(named, 6)]))  # an agent cleared the name
+        await profiles.learn(profile_versions([update(named, 5, name="M. Chan")]))  # older: changes nothing
+        cleared = (await profiles.profiles([named]))[named]
+        assert (cleared.display_name, cleared.language) == (None, None)
+        assert await pool.fetchval("SELECT version FROM customer_profiles") == 6
+    finally:
+        await pool.close()
+
+
+async def test_a_profile_is_keyed_by_its_keyed_hash_and_an_unkeyed_row_is_read_and_moved_under_the_key(database_url):
+    pool = await _migrated(database_url)
+    try:
+        profiles = PostgresCustomerProfiles(pool, HASHES)
+        ident, old = f"x:{PLATFORM_ID}-keyed", f"x:{PLATFORM_ID}-unkeyed"
+        await profiles.learn(profile_versions([update(ident, 5, erased=True, at=T0)]))
+        keys = {bytes(r["identity_digest"]) for r in await pool.fetch("SELECT identity_digest FROM customer_profiles")}
+        # not recomputable from the id: neither the digest before nor the public built-in key finds it
+        assert HASHES.identity(ident) in keys
+        assert not keys & {unkeyed_digest(ident), IdentityHashes().identity(ident)}
+
+        # an erasure recorded before the key, by the unkeyed digest: still refuses an older announcement
+        await pool.execute("INSERT INTO customer_profiles (identity_digest, version, erased, forgotten_before)"
+                           " VALUES ($1, 7, true, $2)", unkeyed_digest(old), T0)
+        await profiles.learn(profile_versions([update(old, 6, name=NAME)]))
+        gone = (await profiles.profiles([old]))[old]
+        assert (gone.display_name, gone.forgotten_before) == (None, T0)
+        rows = {bytes(r["identity_digest"]): r["version"] for r in await pool.fetch("SELECT * FROM customer_profiles")}
+        assert rows == {HASHES.identity(ident): 5, HASHES.identity(old): 7}  # moved under the key
+    finally:
+        await pool.close()
+
+
 async def test_after_an_erasure_no_table_of_the_responder_holds_anything_of_the_customer(database_url):
     pool = await _migrated(database_url)
     try:
-        outbox, channel, customers = PostgresOutbox(pool), SandboxChannel(pool), PostgresCustomerProfiles(pool)
+        outbox, channel, customers = PostgresOutbox(pool), SandboxChannel(pool), PostgresCustomerProfiles(pool, HASHES)
         publisher, clock = FakePublisher(), FixedClock(T0)
         await customers.learn(profile_versions([update(f"weibo:{PLATFORM_ID}", 3, name=NAME, language="en"),
                                                 update("weibo:other-1", 4, name="Somchai")]))

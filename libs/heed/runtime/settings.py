@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from heed.identity_hashes import IdentityHashes
+
 
 class HeedSettings(BaseSettings):
     """Connection and runtime settings; each service subclasses it with its own fields."""
@@ -84,3 +86,26 @@ def key_ring(secret: SecretStr, *, env: str, size: int | None = None, min_size: 
             raise KeyRingError(f"{env}: entry {position} is {len(key)} bytes; at least {min_size} are needed")
         keys.append(key)
     return tuple(keys)
+
+
+class ErasureKeySettings(HeedSettings):
+    """The settings of a service that remembers or finds customers' identities by keyed hashes
+    (ingest, the router, the responder): they share HEED_ERASURE_KEY."""
+
+    erasure_key: SecretStr | None = Field(
+        default=None, description="Keys of the hashes by which ingest, the router and the responder remember or "
+                                  "find an erased customer's identities (ingest: its ledger rows and dead letters; "
+                                  "the responder: every customer profile): comma-separated base64 (32 bytes or "
+                                  "more), newest first; to rotate, list the new key last on every replica of all "
+                                  "three, then first; keep retired keys listed. Unset: a built-in key, which anyone "
+                                  "can recompute from a platform id")
+
+    def identity_hashes(self) -> IdentityHashes:
+        """The keyed hashes of identities, under HEED_ERASURE_KEY when it is set.
+
+        Raises KeyRingError (naming the entry, never a key) for a malformed key. Not a field validator:
+        pydantic's error would quote the value.
+        """
+        if self.erasure_key is None or not self.erasure_key.get_secret_value().strip():
+            return IdentityHashes()  # unset, or set empty as deploy's templates leave it
+        return IdentityHashes(key_ring(self.erasure_key, env="HEED_ERASURE_KEY"))

@@ -17,10 +17,10 @@ from heed.contracts.events import CaseEvent, CaseEventKind, Mention, Reply, Rout
 from heed.runtime.messaging import Incoming, Outgoing
 from heed.runtime.ports import Clock, EventPublisher
 from heed.secure_link import LinkClaims
-from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.data_keys import DataKeys
+from heed_crm_sync.domain import customer_id_for
 from heed_crm_sync.domain.preferences import extract_preferences
-from heed_crm_sync.ports import CustomerRecords, Verifications
+from heed_crm_sync.ports import CustomerRecords, Stated, Verifications
 from heed_crm_sync.verification import (
     Decision,
     LinkUse,
@@ -38,11 +38,20 @@ log = logging.getLogger(__name__)
 
 async def record_mentions(batch: list[Incoming[Mention]], *, records: CustomerRecords,
                           publisher: EventPublisher) -> None:
-    """Record each mention as an interaction of its author's customer, then announce on
-    heed.crm.customers every customer whose version was not announced yet (from this batch or
-    one that failed after recording): ids and tier, never what a customer wrote."""
-    await records.record_mentions([item.event for item in batch])
+    """Record each mention as an interaction of its author's customer, with what the author said they
+    prefer (sure statements confirmed, the rest proposed to an agent), then announce on
+    heed.crm.customers every customer whose version was not announced yet (from this batch or one
+    that failed after recording): ids, tier and confirmed preferences, never what a customer wrote."""
+    mentions = [item.event for item in batch]
+    await records.record_mentions(mentions, stated_preferences(mentions))
     await announce_customers(records=records, publisher=publisher)
+
+
+def stated_preferences(mentions: Sequence[Mention]) -> list[Stated]:
+    """What each mention's author said they prefer: pure CPU (about 60 µs a Chinese post, 150 µs an
+    English one), done as the mention is recorded so it costs no second read or write of it."""
+    return [(m.mention_id, customer_id_for(m.channel, m.author.platform_id), p, m.created_at)
+            for m in mentions for p in extract_preferences(m.text)]
 
 
 async def announce_customers(*, records: CustomerRecords, publisher: EventPublisher) -> int:
@@ -54,15 +63,6 @@ async def announce_customers(*, records: CustomerRecords, publisher: EventPublis
         # marked only once the broker has them: a crash in between announces them again, never not at all
         await records.mark_customers_published(updates)
     return len(updates)
-
-
-async def read_preferences(*, records: PostgresCustomerRecords, limit: int = 500) -> int:
-    """Read what customers said they prefer from mentions not read yet, at most `limit` a round: the
-    extractor is pure CPU, so it runs beside the pipeline at a bounded pace rather than in it."""
-    unread = await records.unread_for_preferences(limit)
-    stated = [(mid, cid, p, at) for mid, cid, text, at in unread for p in extract_preferences(text)]
-    await records.record_preferences([u[0] for u in unread], stated)
-    return len(unread)
 
 
 async def record_routing(batch: list[Incoming[RoutedCase]], *, records: CustomerRecords) -> None:

@@ -16,16 +16,22 @@ from typing import Protocol
 from heed.contracts.events import CaseEvent, CustomerUpdate, CustomerVerified, Mention, Reply, RoutedCase
 from heed.secure_link import LinkClaims
 from heed_crm_sync.data_keys import Sealed
+from heed_crm_sync.domain.preferences import StatedPreference
 from heed_crm_sync.verification import LinkUse
+
+# (mention id, customer id, what they said they prefer, when they said it)
+Stated = tuple[uuid.UUID, uuid.UUID, StatedPreference, datetime]
 
 
 class CustomerRecords(Protocol):
     """The customer 360: customers, their identity on each channel, and one interaction per mention
     with what routing and the responder did about it, kept apart so arrival order never matters."""
 
-    async def record_mentions(self, mentions: Sequence[Mention]) -> None:
+    async def record_mentions(self, mentions: Sequence[Mention], stated: Sequence[Stated] = ()) -> None:
         """Each author as a customer with this identity, and one interaction per mention; a customer,
-        identity or interaction already recorded is left as it is."""
+        identity or interaction already recorded is left as it is. What the authors said they prefer
+        is kept in the same transaction: a sure statement confirmed (and announced), the rest proposed
+        to an agent; a preference an agent rejected stays rejected."""
         ...
 
     async def unpublished_customers(self) -> list[CustomerUpdate]:

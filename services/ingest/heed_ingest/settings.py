@@ -5,26 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from heed.runtime.settings import HeedSettings, key_ring
-from heed_ingest.domain.erasure import IdentityHashes
+from heed.runtime.settings import ErasureKeySettings
 
 # a list set in the environment as one comma-separated value: HEED_LISTEN_KEYWORDS=Lumo,AirFryer X2
 CommaList = Annotated[list[str], NoDecode]
 
 
-class IngestSettings(HeedSettings):
+class IngestSettings(ErasureKeySettings):
+    # HEED_ERASURE_KEY and identity_hashes() come from ErasureKeySettings: the router and responder read it too
+
     dlq_retention_days: int = Field(
         default=30, ge=1, description="Dead letters (with their personal data) are deleted this many days "
                                       "after they failed: by ingest hourly and by `heed dlq purge --retention`")
-    erasure_key: SecretStr | None = Field(
-        default=None, description="Keys of the hashes by which ingest finds an erased customer's ledger rows and "
-                                  "dead letters and keeps their later dead letters out: comma-separated base64 "
-                                  "(32 bytes or more), newest first; to rotate, list the new key last on every "
-                                  "replica, then first; keep retired keys listed. Unset: a built-in key, which "
-                                  "anyone can recompute from a platform id")
     ingest_api_tokens: CommaList = Field(
         default_factory=list, description="Comma-separated bearer tokens accepted by POST /v1/mentions")
     ingest_max_body_bytes: int = Field(default=1_048_576, description="Larger bodies get 413")
@@ -63,16 +58,6 @@ class IngestSettings(HeedSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
-
-    def identity_hashes(self) -> IdentityHashes:
-        """The keyed hashes of identities, under HEED_ERASURE_KEY when it is set.
-
-        Raises KeyRingError (naming the entry, never a key) for a malformed key. Not a field validator:
-        pydantic's error would quote the value.
-        """
-        if self.erasure_key is None or not self.erasure_key.get_secret_value().strip():
-            return IdentityHashes()  # unset, or set empty as deploy's templates leave it
-        return IdentityHashes(key_ring(self.erasure_key, env="HEED_ERASURE_KEY"))
 
     def retention(self) -> timedelta:
         """How long a dead letter (and the personal data in its body) is kept."""

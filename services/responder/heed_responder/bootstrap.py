@@ -89,7 +89,8 @@ def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool]
     if knowledge is None:
         known = load_knowledge(settings.responder_knowledge or shipped_path("knowledge.yaml"))
         knowledge = lambda: known  # noqa: E731
-    # the channel first: a bad adapter setting is refused before anything touches the database
+    # the keys and the channel first: a bad setting is refused before anything touches the database
+    hashes = settings.identity_hashes()  # HEED_ERASURE_KEY: a malformed key names its entry, never the key
     channel = (overrides.channel if overrides.channel is not None
                else channel_adapter(settings.responder_channel_adapter, pool))
     return Ports(
@@ -98,7 +99,8 @@ def build_ports(settings: ResponderSettings, *, pool: Callable[[], asyncpg.Pool]
         publisher=overrides.publisher if overrides.publisher is not None else publisher,
         clock=overrides.clock if overrides.clock is not None else SystemClock(),
         context=reply_context(settings, replies, knowledge),
-        customers=overrides.customers if overrides.customers is not None else PostgresCustomerProfiles(pool()))
+        customers=(overrides.customers if overrides.customers is not None
+                   else PostgresCustomerProfiles(pool(), hashes)))
 
 
 def reply_context(settings: ResponderSettings, replies: Callable[[], Catalog],

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
-from heed.runtime.settings import HeedSettings
+from heed.runtime.settings import ErasureKeySettings
 
 
-class ResponderSettings(HeedSettings):
+class ResponderSettings(ErasureKeySettings):
     responder_templates: Path | None = Field(
         default=None, description="The replies file: templates and the brand per account (YAML, hot-reloaded); "
                                   "unset, the example shipped in deploy/config/replies.yaml")

@@ -93,6 +93,10 @@ class ApiTokens:
     def __bool__(self) -> bool:
         return bool(self.tokens)
 
+    def agents(self) -> list[str]:
+        """The names of the callers who work cases (agents and supervisors): who a case may be reserved for."""
+        return [name for name, role, _ in self.tokens.entries if role in (Role.AGENT, Role.SUPERVISOR)]
+
     def find(self, presented: str) -> Caller | None:
         found = self.tokens.find(presented)
         return None if found is None else Caller(*found)

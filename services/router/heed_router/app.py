@@ -48,6 +48,12 @@ class RouterService(Service):
         self._desk: CaseDesk | None = None
         secret = self.settings.api_tokens
         self.api_tokens = ApiTokens.parse(secret.get_secret_value() if secret is not None else None)
+        # built here: a malformed HEED_ERASURE_KEY stops the service before it consumes anything
+        self.hashes = self.settings.identity_hashes()
+        self.owner_agents = self.settings.owner_agents()
+        if self.owner_agents.unknown():
+            log.warning("HEED_ROUTER_OWNER_AGENTS names agents HEED_API_TOKENS does not: their customers' cases "
+                        "are reserved for no one", extra={"fields": {"agents": len(self.owner_agents.unknown())}})
         self._tick: Callable[[], Awaitable[int]] | None = None
 
     def rules(self) -> RuleTable:
@@ -59,7 +65,8 @@ class RouterService(Service):
 
     def handlers(self) -> dict[str, Handler[Any]]:
         wiring = bootstrap(rules=self.rules, pool=lambda: self.pool, publisher=self.stage.publisher,
-                           alerting=self.alerting, overrides=self.overrides)
+                           alerting=self.alerting, hashes=self.hashes, owners=self.owner_agents,
+                           overrides=self.overrides)
         self._tick = wiring.tick
         return wiring.handlers
 
@@ -94,8 +101,8 @@ class RouterService(Service):
         if self.overrides.desk is not None:
             return self.overrides.desk
         if self._desk is None:
-            self._desk = PostgresDesk(PostgresCases(self.pool), rules=self.rules, publisher=self.stage.publisher,
-                                      clock=SystemClock())
+            self._desk = PostgresDesk(PostgresCases(self.pool, self.hashes), rules=self.rules,
+                                      publisher=self.stage.publisher, clock=SystemClock())
         return self._desk
 
     def routes(self) -> list[BaseRoute]:

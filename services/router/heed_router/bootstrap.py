@@ -13,11 +13,13 @@ from typing import Any
 import asyncpg
 
 from heed.contracts import topics
+from heed.identity_hashes import IdentityHashes
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import Clock, EventPublisher, SystemClock
 from heed_router.adapters.alert_webhook import NoAlertNotifier, WebhookAlertNotifier
 from heed_router.adapters.postgres import PostgresCases
 from heed_router.domain.alerts import AlertDetector, AlertParameters
+from heed_router.domain.customers import OwnerAgents
 from heed_router.domain.rules import RuleTable
 from heed_router.handlers import (
     fire_timers,
@@ -75,10 +77,12 @@ class Wiring:
 
 
 def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-              alerting: Alerting, overrides: Overrides = Overrides()) -> Wiring:
+              alerting: Alerting, hashes: IdentityHashes, owners: OwnerAgents,
+              overrides: Overrides = Overrides()) -> Wiring:
     """Handlers and the tick with their ports. `pool` is called only if a real adapter needs the
-    database; `rules` gives the routing table in use (the rules file's newest good one)."""
-    store = overrides.store if overrides.store is not None else PostgresCases(pool())
+    database; `rules` gives the routing table in use (the rules file's newest good one); `hashes`
+    are HEED_ERASURE_KEY's, `owners` HEED_ROUTER_OWNER_AGENTS for HEED_API_TOKENS' agents."""
+    store = overrides.store if overrides.store is not None else PostgresCases(pool(), hashes)
     publisher = overrides.publisher if overrides.publisher is not None else publisher
     clock = overrides.clock if overrides.clock is not None else SystemClock()
 
@@ -90,7 +94,7 @@ def bootstrap(*, rules: Callable[[], RuleTable], pool: Callable[[], asyncpg.Pool
 
     return Wiring(handlers={
         topics.MENTIONS_CLASSIFIED: partial(route, rules=rules, store=store, publisher=publisher, clock=clock,
-                                            alerts=alerting.detector, notifier=alerting.notifier),
+                                            alerts=alerting.detector, notifier=alerting.notifier, owners=owners),
         topics.CRM_CUSTOMERS: partial(learn_customers, store=store, publisher=publisher, clock=clock),
         topics.REPLIES: partial(track_replies, rules=rules, store=store, publisher=publisher, clock=clock),
         topics.CRM_VERIFICATIONS: partial(track_verifications, store=store, publisher=publisher, clock=clock),

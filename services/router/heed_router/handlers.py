@@ -37,7 +37,7 @@ from heed_router.domain.cases import (
     posting_order,
     routed_case,
 )
-from heed_router.domain.customers import asked, forget_cases, learn
+from heed_router.domain.customers import OwnerAgents, asked, forget_cases, learn
 from heed_router.domain.lifecycle import Change, Timer, accumulate, on_reply, on_timer, on_verified
 from heed_router.domain.rules import RuleTable
 from heed_router.ports import AlertNotifier, CaseStore
@@ -66,7 +66,8 @@ async def publish_changes(changes: Sequence[Change], *, store: CaseStore, publis
 
 
 async def route(batch: list[Incoming[ClassifiedMention]], *, rules: Callable[[], RuleTable], store: CaseStore,
-                publisher: EventPublisher, clock: Clock, alerts: AlertDetector, notifier: AlertNotifier) -> None:
+                publisher: EventPublisher, clock: Clock, alerts: AlertDetector, notifier: AlertNotifier,
+                owners: OwnerAgents = OwnerAgents()) -> None:
     """Put each classified mention on its conversation's case (opening, joining, reopening it) and
     announce its routing and the case's events.
 
@@ -74,7 +75,8 @@ async def route(batch: list[Incoming[ClassifiedMention]], *, rules: Callable[[],
     A mention already routed (a redelivery) keeps its recorded routing and announces it again.
     Each mention also feeds the crisis detector; the alerts it raises are published on heed.alerts
     with the batch's events and then handed to the notifier, which never holds routing up. An
-    alert whose publish failed stays pending and goes out with the batch's next attempt.
+    alert whose publish failed stays pending and goes out with the batch's next attempt. A new case
+    of a customer whose CRM owner `owners` knows as an agent is reserved for them.
     """
     table = rules()
     batch = sorted(batch, key=lambda item: posting_order(item.event))
@@ -88,7 +90,7 @@ async def route(batch: list[Incoming[ClassifiedMention]], *, rules: Callable[[],
                 fresh.setdefault(item.event.mention_id, item.event)
         current = await unit.conversations(sorted({(m.mention.channel.value, m.mention.thread_root)
                                                    for m in fresh.values()}))
-        plan = plan_routing(table, list(fresh.values()), known, current, now)
+        plan = plan_routing(table, list(fresh.values()), known, current, now, owners)
         changes = list(plan.changes.values())
         await unit.save(changes, plan.routed, published=True)
         rows = {**recorded, **{r.mention_id: r for r in plan.routed}}

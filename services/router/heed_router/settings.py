@@ -7,10 +7,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from heed.runtime.settings import HeedSettings
+from heed.runtime.settings import ErasureKeySettings, HeedSettings
+from heed_router.domain.customers import OwnerAgents
 
 
-class RouterSettings(HeedSettings):
+class RouterSettings(ErasureKeySettings):
     # a refused setting's message never repeats its value: HEED_API_TOKENS holds secrets
     model_config = SettingsConfigDict(**{**HeedSettings.model_config, "hide_input_in_errors": True})
 
@@ -38,6 +39,25 @@ class RouterSettings(HeedSettings):
     api_tokens: SecretStr | None = Field(
         default=None, description="The cases API's bearer tokens: comma-separated name:role:token "
                                   "(roles agent, supervisor, reader, system); unset: the API answers 503")
+
+    router_owner_agents: str | None = Field(
+        default=None, description="Which agent each CRM owner is, to reserve their customers' new cases for: "
+                                  "comma-separated crm-owner-id=agent-name (HubSpot owner ids, Salesforce OwnerIds; "
+                                  "the names those of HEED_API_TOKENS). An owner that is an agent's name already "
+                                  "needs no entry; any other owner reserves nothing")
+
+    @field_validator("router_owner_agents")
+    @classmethod
+    def _owner_agents_parse(cls, value: str | None) -> str | None:
+        OwnerAgents.parse(value, ())  # the format is refused at start, naming the entry
+        return value
+
+    def owner_agents(self) -> OwnerAgents:
+        """HEED_ROUTER_OWNER_AGENTS, for the agents HEED_API_TOKENS names."""
+        from heed_router.api import ApiTokens
+
+        tokens = ApiTokens.parse(self.api_tokens.get_secret_value() if self.api_tokens is not None else None)
+        return OwnerAgents.parse(self.router_owner_agents, tokens.agents())
 
     @field_validator("api_tokens")
     @classmethod

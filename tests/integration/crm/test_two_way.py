@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from heed.contracts import topics
 from heed.contracts.events import Author, Category, Channel, CustomerTier, CustomerUpdate, customer_id_for
+from heed.identity_hashes import IdentityHashes
 from heed.runtime.db import create_pool, migrate
 from heed.runtime.ports import SystemClock
 from heed_crm_sync.adapters.crm.hubspot import HubSpotCrm
@@ -94,7 +95,7 @@ async def assert_the_next_complaint_jumps_the_queue(update: CustomerUpdate, data
     router = await create_pool(database_url, "router", max_size=2)
     try:
         await migrate(router, "router", "heed_router")
-        cases = PostgresCases(router)
+        cases = PostgresCases(router, IdentityHashes())
         await learn_customers(batch(update, topic=topics.CRM_CUSTOMERS), store=cases, publisher=FakePublisher(),
                               clock=SystemClock())
         known = (await cases.customers(["weibo:wb-zhang"]))["weibo:wb-zhang"]

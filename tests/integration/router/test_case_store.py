@@ -42,7 +42,8 @@ from heed_router.domain.alerts import AlertDetector
 from heed_router.handlers import fire_timers, route, track_replies
 from tests.unit.factories import batch, classification, mention
 from tests.unit.router.builtin_rules import SHIPPED_RULES
-from tests.unit.router.fakes import FakeNotifier, FakePublisher, FixedClock
+from tests.unit.router.fakes import HASHES, FakeNotifier, FakePublisher, FixedClock
+from tests.unit.router.test_case_handlers import OWNERS
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +73,7 @@ class Router:
     """The router's handlers and desk over one store, at a clock the test moves."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
-        self.store = PostgresCases(pool)
+        self.store = PostgresCases(pool, HASHES)
         self.publisher = FakePublisher()
         self.clock = FixedClock(T0)
         self.notifier = FakeNotifier()
@@ -85,7 +86,7 @@ class Router:
     async def route(self, *mentions: ClassifiedMention) -> None:
         await route(batch(*mentions, topic=topics.MENTIONS_CLASSIFIED), rules=lambda: SHIPPED_RULES,
                     store=self.store, publisher=self.publisher, clock=self.clock, alerts=AlertDetector(),
-                    notifier=self.notifier)
+                    notifier=self.notifier, owners=OWNERS)
 
     async def replies(self, *replies: Reply) -> None:
         await track_replies(batch(*replies, topic=topics.REPLIES), rules=lambda: SHIPPED_RULES, store=self.store,

@@ -23,10 +23,13 @@ from heed.contracts.events import (
     RoutedCase,
     Visibility,
 )
+from heed.identity_hashes import IdentityHashes
+from heed_router.adapters.postgres import unkeyed_identity_key
 from heed_router.domain.desk import CaseFilter
 from heed_router.handlers import learn_customers
 from tests.integration.router.test_case_store import T0, Router, complaint, sent
 from tests.unit.factories import batch
+from tests.unit.router.fakes import HASHES
 from tests.unit.router.test_customer_handlers import announced
 
 pytestmark = pytest.mark.integration
@@ -175,3 +178,61 @@ async def test_a_case_reserved_for_the_customers_owner_waits_for_them_until_the_
     late = await router.at(until).desk.claim_next("logistics", "agent:bo")
     assert late is not None and natives[late.case_id] == "r2"  # lapsed: anyone's
 
+
+
+async def test_a_thread_erased_twice_keeps_nothing_of_the_customer_and_opens_a_third_case(pool):
+    router = Router(pool)
+    await learn(router, announced(A, 1, "x:twice"))
+    await router.route(complaint("tw-post-1", "tw-post-1", "Amy here, order 4471", author="twice"))
+    await learn(router, announced(A, 2, "x:twice", erased=True, at=T0 + timedelta(hours=1)))
+    # the person writes again on the same thread: a new case (the next generation) …
+    await learn(router, announced(B, 3, "x:twice"))
+    await router.at(T0 + timedelta(hours=2)).route(
+        complaint("tw-post-2", "tw-post-1", "Amy again, call 5550100", minutes=120, author="twice"))
+    # … and is erased again: the thread's second erased case takes the same forgotten root
+    router.at(T0 + timedelta(hours=3))
+    await learn(router, announced(B, 4, "x:twice", erased=True, at=T0 + timedelta(hours=3)))
+
+    first, second = (r.case_id for r in router.publisher.events(topics.CASES_ROUTED, RoutedCase))
+    for case_id in (first, second):
+        case = await pool.fetchrow("SELECT status, customer, thread_root FROM cases WHERE case_id = $1", case_id)
+        assert (case["status"], case["customer"]) == ("closed", "") and case["thread_root"].startswith("erased:")
+    secrets = ["twice", "tw-post", "Amy", "4471", "5550100", str(A), str(B)]
+    assert [(t, c, s) for t, c, v in await every_value(pool) for s in secrets if s in v] == []
+    assert await pool.fetchval("SELECT count(*) FROM erased_identities") == 1
+
+    # the thread is still found: its next case is the generation after both erased ones
+    await router.at(T0 + timedelta(hours=4)).route(
+        complaint("tw-post-3", "tw-post-1", "hello?", minutes=240, author="twice"))
+    third = router.publisher.events(topics.CASES_ROUTED, RoutedCase)[-1]
+    assert third.new_case and third.case_id not in (first, second)
+    assert await pool.fetchval("SELECT generation FROM cases WHERE case_id = $1", third.case_id) == 2
+
+
+async def test_an_erased_identity_is_remembered_by_its_keyed_hash_and_an_unkeyed_one_is_rehashed(pool):
+    router = Router(pool)
+    await learn(router, announced(A, 5, "x:keyed", erased=True))
+    [stored] = await pool.fetch("SELECT identity_hash FROM erased_identities")
+    assert bytes(stored["identity_hash"]) == HASHES.identity("x:keyed")
+    assert bytes(stored["identity_hash"]) != IdentityHashes().identity("x:keyed")  # not the public built-in key
+
+    # a tombstone from before migration 006, by the unkeyed key anyone can recompute from the id
+    await pool.execute("INSERT INTO erased_identities (identity_hash, version) VALUES ($1, 7)",
+                       unkeyed_identity_key("x:old"))
+    await learn(router, announced(A, 6, "x:old", tier=CustomerTier.VIP))  # older than the erasure: refused
+    assert await router.store.customers(["x:old"]) == {}
+    rows = {bytes(r["identity_hash"]): r["version"] for r in await pool.fetch("SELECT * FROM erased_identities")}
+    assert rows == {HASHES.identity("x:keyed"): 5, HASHES.identity("x:old"): 7}  # rehashed under the key
+
+
+async def test_a_case_is_reserved_only_for_an_agent_its_crm_owner_is(pool):
+    router = Router(pool)  # HEED_ROUTER_OWNER_AGENTS maps Salesforce's 005Hs00000AbCdE to kam
+    await learn(router, announced(A, 1, "x:mapped", owner="005Hs00000AbCdE"),
+                announced(B, 2, "x:unmapped", owner="005Hs00000ZzZzZ"))
+    await router.route(complaint("s1", "s1", "late", author="mapped"),
+                       complaint("s2", "s2", "late", minutes=1, author="unmapped"))
+    natives = {r.case_id: r.mention.native_id for r in router.publisher.events(topics.CASES_ROUTED, RoutedCase)}
+    listed = (await router.desk.list_cases(CaseFilter(department="logistics"), limit=10, cursor=None)).items
+    assert {natives[c.case_id]: c.owner for c in listed} == {"s1": "agent:kam", "s2": None}
+    taken = await router.at(T0 + timedelta(minutes=5)).desk.claim_next("logistics", "agent:li")
+    assert taken is not None and natives[taken.case_id] == "s2"  # anyone's, not hidden until the SLA warning

@@ -1,5 +1,6 @@
 """What the customer record changes in a reply, decided without I/O: the name on record to greet by
-(dropped rather than failing the reply), the language on record, and what an erasure leaves."""
+in private (dropped rather than failing the reply; never in public), the language on record, and what
+an erasure leaves."""
 
 from __future__ import annotations
 
@@ -59,10 +60,27 @@ def routed(text: str = "my parcel is late", *, channel: Channel = Channel.FACEBO
 # the name on record
 
 
-def test_a_reply_greets_by_the_name_on_record_never_the_name_the_post_shows():
-    row = plan(routed(), LUMO, MEI)
+def test_a_private_reply_greets_by_the_name_on_record_never_the_name_the_post_shows():
+    row = plan(routed(visibility=Visibility.PRIVATE), LUMO, MEI)
+    assert row.visibility == "private"
     assert row.status is OutboxStatus.PENDING and (row.text or "").startswith("Hi Mei-Ling Chan,")
     assert "Amy" not in (row.text or "")  # the post's author is "Amy" on the platform
+
+
+def test_a_public_reply_greets_by_the_name_the_post_shows_never_the_name_on_record():
+    # the record's name is often a real name: in a public thread it would unmask a pseudonymous handle
+    row = plan(routed(), LUMO, MEI)
+    assert row.status is OutboxStatus.PENDING and (row.text or "").startswith("Hi Amy,")
+    assert "Mei-Ling" not in (row.text or "")
+    question = routed("How do I reset my robot vacuum?", category=Category.QUESTION, mode=HandlingMode.ANSWER)
+    answered = plan(question, LUMO, MEI)
+    assert answered.substantive and (answered.text or "").startswith("Hi Amy, to reset your robot vacuum")
+    # private handling of a public post: the public acknowledgement names no one on record, the DM does
+    angry = routed("you lost my parcel again!!", mode=HandlingMode.PRIVATE)
+    assert "Mei-Ling" not in (plan(angry, LUMO, MEI).text or "")
+    handoff = plan_handoff(angry, LUMO, MEI)
+    assert handoff is not None and "Mei-Ling Chan" in (handoff.text or "")
+    assert (plan_answer(follow_up(), LUMO, MEI).text or "").startswith("We hope this is sorted")
 
 
 def test_without_a_name_on_record_the_greeting_is_the_one_before():
@@ -77,8 +95,9 @@ def test_without_a_name_on_record_the_greeting_is_the_one_before():
     ("zh", "Hant", "我的訂單還沒到", "陳美玲", "陳美玲您好"),
     ("th", None, "ของยังไม่มา", "สมใจ", "สวัสดีค่ะคุณสมใจ"),
 ])
-def test_every_language_greets_by_the_name_on_record_as_recorded(language, script, text, name, greeting):
-    row = plan(routed(text, language=language, script=script), LUMO, CustomerProfile(display_name=name))
+def test_every_language_greets_privately_by_the_name_on_record_as_recorded(language, script, text, name, greeting):
+    row = plan(routed(text, language=language, script=script, visibility=Visibility.PRIVATE), LUMO,
+               CustomerProfile(display_name=name))
     assert row.status is OutboxStatus.PENDING and (row.text or "").startswith(greeting)
     assert row.script == script
 
@@ -106,19 +125,20 @@ def test_every_shipped_template_and_answer_greets_by_the_name_on_record_and_fall
 
 
 @pytest.mark.parametrize(("channel", "language", "script", "text", "name"), [
-    (Channel.X, "en", None, "my parcel is late", "N" * 300),  # X weighs 280
+    (Channel.X, "en", None, "my parcel is late", "N" * 10_000),  # an X direct message holds 10,000
     (Channel.WEIBO, "zh", "Hans", "我的订单还没到", "陈" * 120),  # Weibo's 140, a Chinese character weighs one
 ])
 def test_a_name_on_record_too_long_for_the_channel_is_dropped_rather_than_the_reply_held(
         channel, language, script, text, name):
-    post = routed(text, channel=channel, language=language, script=script)
+    post = routed(text, channel=channel, language=language, script=script, visibility=Visibility.PRIVATE)
     row = plan(post, LUMO, CustomerProfile(display_name=name))
     assert row.status is OutboxStatus.PENDING and row.error is None
     assert row.text == plan(post, LUMO).text and name[:5] not in (row.text or "")  # the greeting before
 
 
-def test_a_knowledge_answer_greets_by_the_name_on_record():
-    question = routed("How do I reset my robot vacuum?", category=Category.QUESTION, mode=HandlingMode.ANSWER)
+def test_a_private_knowledge_answer_greets_by_the_name_on_record():
+    question = routed("How do I reset my robot vacuum?", category=Category.QUESTION, mode=HandlingMode.ANSWER,
+                      visibility=Visibility.PRIVATE)
     row = plan(question, LUMO, MEI)
     assert row.substantive and (row.text or "").startswith("Hi Mei-Ling Chan, to reset your robot vacuum")
 
@@ -130,17 +150,19 @@ def test_the_private_message_of_a_handoff_greets_by_the_name_on_record():
 
 
 def follow_up(language: str = "en", script: Literal["Hans", "Hant"] | None = None,
-              channel: Channel = Channel.WEIBO) -> CaseAnswer:
+              channel: Channel = Channel.WEIBO, visibility: Visibility = Visibility.PUBLIC) -> CaseAnswer:
     return CaseAnswer(event_id=uuid.uuid4(), answer_id=uuid.uuid4(), case_id=uuid.uuid4(), kind=AnswerKind.FOLLOW_UP,
                       mention_id=uuid.uuid4(), channel=channel, in_reply_to="n1", recipient_platform_id="u1",
-                      visibility=Visibility.PUBLIC, text=None, language=language, script=script,
+                      visibility=visibility, text=None, language=language, script=script,
                       author="system:follow-up", department="logistics", received_at=NOW - timedelta(hours=1))
 
 
-def test_the_follow_up_greets_by_the_name_on_record_when_it_fits():
-    assert (plan_answer(follow_up(), LUMO, MEI).text or "").startswith("Hi Mei-Ling Chan, we hope this is sorted")
-    assert (plan_answer(follow_up(), LUMO).text or "").startswith("We hope this is sorted")
-    long = plan_answer(follow_up("zh", "Hans"), LUMO, CustomerProfile(display_name="陈" * 120))
+def test_a_private_follow_up_greets_by_the_name_on_record_when_it_fits():
+    private = follow_up(visibility=Visibility.PRIVATE)
+    assert (plan_answer(private, LUMO, MEI).text or "").startswith("Hi Mei-Ling Chan, we hope this is sorted")
+    assert (plan_answer(private, LUMO).text or "").startswith("We hope this is sorted")
+    long = plan_answer(follow_up("zh", "Hans", visibility=Visibility.PRIVATE), LUMO,
+                       CustomerProfile(display_name="陈" * 120))
     assert long.status is OutboxStatus.PENDING and (long.text or "").startswith("希望您的问题已经解决")
 
 

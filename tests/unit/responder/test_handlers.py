@@ -70,9 +70,9 @@ class Responder:
 
 
 def routed_case(mode: HandlingMode = HandlingMode.ANSWER, new_case: bool = True, native_id: str = "n1",
-                category: Category = Category.QUESTION, author: str = "u1", received_at: datetime | None = None
-                ) -> RoutedCase:
-    m = mention("Do you ship to Macau?", native_id=native_id,
+                category: Category = Category.QUESTION, author: str = "u1", received_at: datetime | None = None,
+                visibility: Visibility = Visibility.PUBLIC) -> RoutedCase:
+    m = mention("Do you ship to Macau?", native_id=native_id, visibility=visibility,
                 author=Author(platform_id=author, handle="amy", name="Amy"))
     if received_at is not None:
         m = m.model_copy(update={"received_at": received_at})
@@ -207,10 +207,10 @@ def customer_update(identity: str, version: int, *, name: str | None = None, lan
                           version=version, display_name=name, language=language, erased=erased)
 
 
-async def test_a_customer_is_greeted_by_the_name_on_record_in_the_language_on_record():
+async def test_a_customer_is_greeted_in_private_by_the_name_on_record_in_the_language_on_record():
     responder = Responder()
     await responder.learn(customer_update("weibo:u1", 7, name="Mei-Ling Chan", language="zh-Hant"))
-    await responder.respond(routed_case())
+    await responder.respond(routed_case(visibility=Visibility.PRIVATE))
 
     [sent] = responder.channel.sent
     assert (sent.text or "").startswith("Mei-Ling Chan您好") and (sent.language, sent.script) == ("zh", "Hant")
@@ -222,7 +222,7 @@ async def test_an_older_announcement_never_overwrites_a_newer_one():
     responder = Responder()
     await responder.learn(customer_update("weibo:u1", 7, name="Mei-Ling Chan"))
     await responder.learn(customer_update("weibo:u1", 6, name="M. Chan", language="th"))  # late, out of order
-    await responder.respond(routed_case())
+    await responder.respond(routed_case(visibility=Visibility.PRIVATE))
     [sent] = responder.channel.sent
     assert (sent.text or "").startswith("Hi Mei-Ling Chan,") and sent.language == "en"
 

@@ -89,9 +89,9 @@ async def test_an_answer_on_heed_cases_answers_is_sent_once_and_reported_on_heed
     assert {(r.answer_id, r.kind, r.status) for r in replies} == {(answer.answer_id, ReplyKind.AGENT, ReplyStatus.SENT)}
 
 
-async def test_a_customer_update_on_heed_crm_customers_names_the_customer_in_the_next_reply():
+async def test_a_customer_update_on_heed_crm_customers_names_the_customer_in_the_next_private_reply():
     service, channel = _registered()
-    m = mention("my parcel is late", Channel.FACEBOOK)
+    m = mention("my parcel is late", Channel.FACEBOOK, visibility=Visibility.PRIVATE)
     update = CustomerUpdate(event_id=uuid.uuid4(), customer_id=uuid.uuid4(), identities=["facebook:u1"], version=3,
                             display_name="Mei-Ling Chan", language="en")
     routed = RoutedCase(event_id=uuid.uuid4(), mention_id=m.mention_id, case_id=uuid.uuid4(), mention=m,

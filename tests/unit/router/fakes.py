@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from heed.contracts.events import Alert, CaseAnswer, CaseEvent, Channel, Event, Reply
+from heed.identity_hashes import IdentityHashes
 from heed_router.domain.cases import KnownCustomer, RoutedRow
 from heed_router.domain.customers import (
     CustomerLearning,
@@ -17,13 +18,18 @@ from heed_router.domain.customers import (
     Forgetting,
     HeldCustomers,
     forgotten_thread,
-    identity_key,
     split_identity,
 )
 from heed_router.domain.lifecycle import Case, Change, DueTimer, ReplyTarget, Timer
 from tests.unit.fakes import FakePublisher, FixedClock  # noqa: F401 - shared by this service's tests
 
 E = TypeVar("E", bound=Event)
+HASHES = IdentityHashes([b"router test key " * 2])  # HEED_ERASURE_KEY's, as the fake remembers erased identities
+
+
+def identity_key(identity: str) -> bytes:
+    """What the fake's `erased` remembers an identity by: its keyed hash, as the real store."""
+    return HASHES.identity(identity)
 
 
 class FakeUnit:
@@ -112,7 +118,7 @@ class FakeCases:
         self.timers: dict[tuple[uuid.UUID, Timer], DueTimer] = {}
         self.answer_status: dict[uuid.UUID, str] = {}
         self.known: dict[str, CustomerRow] = {}  # customer_tiers: identity → its newest announcement
-        self.erased: dict[uuid.UUID, int] = {}  # erased_identities: identity_key → the erasure's version
+        self.erased: dict[bytes, int] = {}  # erased_identities: the identity's keyed hash → the erasure's version
         self.turns: dict[tuple[str, str], datetime] = {}  # queue_turns: (department, turn key) → last served
         self.alerts: list[Alert] = []
 

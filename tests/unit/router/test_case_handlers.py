@@ -30,6 +30,7 @@ from heed.contracts.events import (
 )
 from heed_router.domain import lifecycle
 from heed_router.domain.alerts import AlertDetector
+from heed_router.domain.customers import OwnerAgents
 from heed_router.domain.lifecycle import Timer
 from heed_router.handlers import fire_timers, learn_customers, publish_leftovers, route, track_replies
 from tests.unit.factories import batch, classification, mention
@@ -48,15 +49,20 @@ def complaint(native_id: str = "p1", thread_root: str = "p1", text: str = "My pa
         Category.COMPLAINT, issue_type=IssueType.SHIPPING_DELIVERY, sentiment=-0.3))
 
 
+# HEED_ROUTER_OWNER_AGENTS for the agents of HEED_API_TOKENS: a Salesforce OwnerId mapped to kam
+OWNERS = OwnerAgents.parse("005Hs00000AbCdE=kam", agents=["kam", "li", "bo"])
+
+
 class Router:
     def __init__(self) -> None:
         self.cases, self.publisher, self.clock, self.notifier = FakeCases(), FakePublisher(), FixedClock(T0), \
             FakeNotifier()
+        self.owners = OWNERS
 
     async def route(self, *events: ClassifiedMention, publisher: FakePublisher | None = None) -> None:
         await route(batch(*events, topic=topics.MENTIONS_CLASSIFIED), rules=lambda: SHIPPED_RULES, store=self.cases,
                     publisher=publisher or self.publisher, clock=self.clock, alerts=AlertDetector(),
-                    notifier=self.notifier)
+                    notifier=self.notifier, owners=self.owners)
 
     async def replies(self, *replies: Reply, publisher: FakePublisher | None = None) -> None:
         await track_replies(batch(*replies, topic=topics.REPLIES), rules=lambda: SHIPPED_RULES, store=self.cases,

@@ -19,11 +19,10 @@ from heed.contracts.events import (
     RoutedCase,
 )
 from heed_router.domain import lifecycle
-from heed_router.domain.customers import identity_key
 from heed_router.domain.lifecycle import Timer
 from heed_router.handlers import learn_customers
 from tests.unit.factories import batch, classification
-from tests.unit.router.fakes import FakeUnit
+from tests.unit.router.fakes import FakeUnit, identity_key
 from tests.unit.router.test_case_handlers import T0, Router, ack, complaint
 
 A, B = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
@@ -62,6 +61,18 @@ async def test_a_new_case_of_a_customer_with_an_owner_is_reserved_for_them_until
     await router.route(complaint("p2", "p1", "hello?", minutes=5))
     assert router.cases.cases[case.case_id].reserved_until == warning
     assert [e.kind for e in events_of(router, case.case_id)].count(CaseEventKind.RESERVED) == 1
+
+
+async def test_a_crm_owner_id_reserves_for_the_agent_it_maps_to_and_an_unmapped_one_for_no_one():
+    router = Router()  # HEED_ROUTER_OWNER_AGENTS maps Salesforce's 005Hs00000AbCdE to kam
+    await learn(router, announced(A, 2, "weibo:u1", owner="005Hs00000AbCdE"),
+                announced(B, 3, "weibo:u2", owner="005Hs00000ZzZzZ"))
+    await router.route(complaint("p1", "p1", author="u1"), complaint("q1", "q1", minutes=1, author="u2"))
+    mine, theirs = (router.cases.cases[r.case_id] for r in router.publisher.events(topics.CASES_ROUTED, RoutedCase))
+    assert mine.reserved_for == "agent:kam"
+    # an owner no agent is: the case waits for no one (reserved for agent:005… it would be hidden from all)
+    assert (theirs.reserved_for, theirs.reserved_until) == (None, None)
+    assert [e.kind for e in events_of(router, theirs.case_id)] == [CaseEventKind.OPENED]
 
 
 async def test_without_an_owner_nothing_is_reserved_and_the_case_opens_as_before():
@@ -159,7 +170,7 @@ async def test_an_erased_customer_is_forgotten_and_their_cases_keep_only_what_re
 
     # u2's case is theirs still
     assert cases.cases[theirs].customer == "weibo:u2" and cases.cases[theirs].status is not CaseStatus.CLOSED
-    # the identity is gone; only its one-way key and the erasure's version stay
+    # the identity is gone; only its keyed hash and the erasure's version stay
     assert "weibo:u1" not in cases.known and cases.erased == {identity_key("weibo:u1"): 9}
     assert "weibo:u2" in cases.known
 

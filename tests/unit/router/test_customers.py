@@ -4,20 +4,25 @@ survivor, an erasure forgets identities and no older announcement brings them ba
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime
+
+import pytest
+from pydantic import SecretStr, ValidationError
 
 from heed.contracts.events import CustomerTier, CustomerUpdate
 from heed_router.domain.customers import (
     CustomerRow,
     HeldCustomers,
+    OwnerAgents,
+    OwnerAgentsError,
     asked,
     forgotten_thread,
-    identity_key,
     learn,
-    owner_actor,
     turn_of,
 )
+from heed_router.settings import RouterSettings
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 A, B = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
@@ -112,9 +117,39 @@ def test_what_is_loaded_for_a_batch():
     assert (identities, customers) == (["x:1", "x:2"], [B])
 
 
-def test_owner_and_one_way_keys():
-    assert owner_actor("kam") == "agent:kam" and owner_actor("agent:kam") == "agent:kam"
-    assert owner_actor(None) is None and owner_actor("  ") is None
-    assert identity_key("weibo:wb") == identity_key("weibo:wb") != identity_key("weibo:wc")
+def test_a_crm_owner_id_reserves_for_the_agent_it_maps_to_and_an_unknown_owner_for_no_one():
+    owners = OwnerAgents.parse("005Hs00000AbCdE=kam, 5150=agent:li", agents=["kam", "li", "bo"])
+    # Salesforce's OwnerId and HubSpot's hubspot_owner_id are no agent's names: mapped, they are
+    assert owners.actor("005Hs00000AbCdE") == "agent:kam" and owners.actor("5150") == "agent:li"
+    # an owner that already is an agent's name needs no entry
+    assert owners.actor("bo") == "agent:bo" and owners.actor("agent:bo") == "agent:bo"
+    # an owner that is no agent the cases API knows reserves nothing (the rules still see it)
+    assert owners.actor("005Hs00000ZzZzZ") is None and owners.actor("9999") is None
+    assert owners.actor(None) is None and owners.actor("  ") is None
+    assert OwnerAgents.parse("5150=kam", agents=[]).actor("5150") is None  # no such agent: no one
+    assert OwnerAgents.parse("5150=ghost", agents=["kam"]).unknown() == ["ghost"]
+    assert OwnerAgents().actor("kam") is None
+
+
+@pytest.mark.parametrize("value", ["5150", "=kam", "5150=", "5150=kam,5150=li"])
+def test_a_malformed_owner_mapping_is_refused_naming_the_entry(value):
+    with pytest.raises(OwnerAgentsError, match="HEED_ROUTER_OWNER_AGENTS entry"):
+        OwnerAgents.parse(value, agents=["kam"])
+
+
+def test_an_erased_thread_root_keeps_nothing_of_the_post():
     root = forgotten_thread("weibo", "p-123")
     assert root.startswith("erased:") and "p-123" not in root
+
+
+def test_the_router_reads_its_owner_mapping_for_the_agents_of_its_api_tokens_and_the_shared_erasure_key():
+    tokens = SecretStr("kam:agent:" + "k" * 16 + ",boss:supervisor:" + "b" * 16 + ",bot:system:" + "s" * 16)
+    settings = RouterSettings(api_tokens=tokens, router_owner_agents="005Hs00000AbCdE=kam,77=bot",
+                              erasure_key=SecretStr(base64.b64encode(b"r" * 32).decode()))
+    owners = settings.owner_agents()
+    assert owners.actor("005Hs00000AbCdE") == "agent:kam" and owners.actor("boss") == "agent:boss"
+    assert owners.actor("77") is None  # a system caller works no cases
+    assert settings.identity_hashes().keyed
+    with pytest.raises(ValidationError, match="HEED_ROUTER_OWNER_AGENTS entry 2") as refused:
+        RouterSettings(router_owner_agents="5150=kam,5151")
+    assert "5151" not in str(refused.value)  # the input is not repeated

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from heed.contracts.events import CaseEvent, CustomerTier, CustomerUpdate, Mention, Reply, RoutedCase
 from heed_crm_sync.domain import announcement, customer_id_for
-from heed_crm_sync.domain.preferences import StatedPreference, needs_confirmation
+from heed_crm_sync.domain.preferences import needs_confirmation
+from heed_crm_sync.ports import Stated
 
 
 class PostgresCustomerRecords:
@@ -20,7 +21,7 @@ class PostgresCustomerRecords:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def record_mentions(self, mentions: Sequence[Mention]) -> None:
+    async def record_mentions(self, mentions: Sequence[Mention], stated: Sequence[Stated] = ()) -> None:
         if not mentions:
             return
         cids = [customer_id_for(m.channel, m.author.platform_id) for m in mentions]
@@ -46,11 +47,15 @@ class PostgresCustomerRecords:
                 [m.native_id for m in mentions], [m.kind.value for m in mentions],
                 [m.visibility.value for m in mentions], [m.text for m in mentions],
                 [m.created_at for m in mentions])
+            if stated:
+                await _record_preferences(conn, stated)
 
     async def unpublished_customers(self) -> list[CustomerUpdate]:
         async with self.pool.acquire() as conn:
             heads = await conn.fetch(
-                "SELECT customer_id, tier, owner, version, merged_into, display_name, preferred_language, tags,"
+                # the name on record is one a person or a CRM set, not the one a post showed
+                "SELECT customer_id, tier, owner, version, merged_into, CASE WHEN field_sources ? 'display_name'"
+                " THEN display_name END AS display_name, preferred_language, tags,"
                 " erased_at IS NOT NULL AS erased, erased_identities FROM customers"
                 " WHERE published_version < version ORDER BY version LIMIT 1000")
             if not heads:
@@ -155,31 +160,22 @@ class PostgresCustomerRecords:
                 [e.status.value if e.status else None for e in events], [e.rating for e in events],
                 [e.actor for e in events], [e.department for e in events], [e.occurred_at for e in events])
 
-    async def unread_for_preferences(self, limit: int) -> list[tuple[uuid.UUID, uuid.UUID, str, datetime]]:
-        rows = await self.pool.fetch(
-            "SELECT mention_id, customer_id, text, occurred_at FROM interactions WHERE NOT preferences_read"
-            " ORDER BY recorded_at LIMIT $1", limit)
-        return [(r["mention_id"], r["customer_id"], r["text"], r["occurred_at"]) for r in rows]
 
-    async def record_preferences(self, read: Sequence[uuid.UUID],
-                                 stated: Sequence[tuple[uuid.UUID, uuid.UUID, StatedPreference, datetime]]) -> None:
-        """Keep what customers said they prefer (confirmed when sure, else proposed to an agent; a
-        preference an agent rejected stays rejected) and mark the mentions read."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            if stated:
-                await conn.executemany(
-                    "INSERT INTO preferences (customer_id, kind, value, status, source, confidence, evidence,"
-                    " mention_id, stated_at) VALUES ($1, $2, $3, $4, 'said', $5, $6, $7, $8)"
-                    " ON CONFLICT (customer_id, kind, value) DO UPDATE SET status = CASE"
-                    " WHEN preferences.status = 'proposed' AND excluded.status = 'confirmed' THEN 'confirmed'"
-                    " ELSE preferences.status END, confidence = greatest(preferences.confidence, excluded.confidence),"
-                    " stated_at = excluded.stated_at",
-                    [(cid, p.kind, p.value, "proposed" if needs_confirmation(p) else "confirmed", p.confidence,
-                      p.evidence, mid, at) for mid, cid, p, at in stated])
-                confirmed = sorted({cid for _, cid, p, _ in stated if not needs_confirmation(p)})
-                # the surviving record announces it (and is pushed): an alias's version announces only the alias
-                await conn.execute("UPDATE customers SET version = nextval('customer_versions')"
-                                   " WHERE customer_id IN (SELECT coalesce(merged_into, customer_id) FROM customers"
-                                   " WHERE customer_id = ANY($1::uuid[])) AND erased_at IS NULL", confirmed)
-            await conn.execute("UPDATE interactions SET preferences_read = true WHERE mention_id = ANY($1::uuid[])",
-                               list(read))
+async def _record_preferences(conn: asyncpg.Connection | PoolConnectionProxy, stated: Sequence[Stated]) -> None:
+    """Keep what customers said they prefer: sure statements confirmed, the rest proposed to an agent;
+    a preference an agent rejected stays rejected. A confirmed one gives the surviving record a new
+    version, which announces it (and pushes it to the CRMs)."""
+    await conn.executemany(
+        "INSERT INTO preferences (customer_id, kind, value, status, source, confidence, evidence,"
+        " mention_id, stated_at) VALUES ($1, $2, $3, $4, 'said', $5, $6, $7, $8)"
+        " ON CONFLICT (customer_id, kind, value) DO UPDATE SET status = CASE"
+        " WHEN preferences.status = 'proposed' AND excluded.status = 'confirmed' THEN 'confirmed'"
+        " ELSE preferences.status END, confidence = greatest(preferences.confidence, excluded.confidence),"
+        " stated_at = excluded.stated_at",
+        [(cid, p.kind, p.value, "proposed" if needs_confirmation(p) else "confirmed", p.confidence,
+          p.evidence, mid, at) for mid, cid, p, at in stated])
+    confirmed = sorted({cid for _, cid, p, _ in stated if not needs_confirmation(p)})
+    # the surviving record announces it (and is pushed): an alias's version announces only the alias
+    await conn.execute("UPDATE customers SET version = nextval('customer_versions')"
+                       " WHERE customer_id IN (SELECT coalesce(merged_into, customer_id) FROM customers"
+                       " WHERE customer_id = ANY($1::uuid[])) AND erased_at IS NULL", confirmed)

@@ -36,10 +36,6 @@ CREATE TABLE preferences (
     PRIMARY KEY (customer_id, kind, value)
 );
 
--- mentions the preferences extractor has not read yet (it reads them in the background, bounded)
-ALTER TABLE interactions ADD COLUMN preferences_read boolean NOT NULL DEFAULT false;
-CREATE INDEX interactions_unread ON interactions (recorded_at) WHERE NOT preferences_read;
-
 CREATE TABLE consents (
     customer_id  uuid        NOT NULL REFERENCES customers (customer_id),
     purpose      text        NOT NULL CHECK (purpose IN ('marketing', 'follow_up')),

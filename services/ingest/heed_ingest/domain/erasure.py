@@ -4,7 +4,7 @@ crm-sync announces an erasure as a `CustomerUpdate` with `erased=true` and the i
 (`channel:platform_id`) to forget. Ingest holds them in two places: the mention ledger (a DM's thread
 root is `dm:<platform_id>`, and from migration 005 each row has its author's hash) and the dead-letter
 archive (bodies a customer wrote, events naming them). Neither keeps an identity in clear to find it
-by: rows carry keyed hashes (HMAC-SHA256 under HEED_ERASURE_KEY, see `IdentityHashes`), and after an
+by: rows carry keyed hashes (HMAC-SHA256 under HEED_ERASURE_KEY, see `heed.identity_hashes`), and after an
 erasure only the hashes of the erased identities are remembered, to keep their dead letters out while
 the DLQ topic may still deliver them.
 
@@ -16,11 +16,9 @@ latter are recognised by their id-like tokens (`id_tokens`), see `holds_platform
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -28,77 +26,15 @@ from pydantic import BaseModel
 from heed.contracts import topics
 from heed.contracts.events import CaseAnswer, Channel, CustomerUpdate, DeadLetter, Mention, Reply
 
-# Used when HEED_ERASURE_KEY is unset, and always last in the ring so that hashes made before a key
-# was configured are still found. Public: without a configured key a hash of a numeric platform id can
-# be reversed by trying every id, so it is only as private as the ids themselves.
-BUILTIN_KEY = b"heed ingest identity hash v1 (no HEED_ERASURE_KEY set)"
-_IDENTITY = b"identity\x1f"
-_PLATFORM_ID = b"platform-id\x1f"
-_SUBJECT = b"erased-customer\x1f"
+# shared with the router and the responder; imported from here by ingest's modules and tests
+from heed.identity_hashes import Identity as Identity
+from heed.identity_hashes import IdentityHashes as IdentityHashes
 
 # The alphabet of every platform's user ids (numeric ids, WeChat OpenIDs): a token is a maximal run
 # of it, so "123" is not found inside "91234" or "dm:1234".
 _ID_CHARS = rb"A-Za-z0-9_\-"
 _ID_LIKE = re.compile(rb"[" + _ID_CHARS + rb"]+")
 MAX_ID_BYTES = 200  # a NativeId's limit: longer runs are base64 and the like, never an id
-
-
-@dataclass(frozen=True, order=True)
-class Identity:
-    """One channel identity of a customer: `channel:platform_id`."""
-
-    channel: str
-    platform_id: str
-
-    @classmethod
-    def parse(cls, text: str) -> Identity | None:
-        """`weibo:123456` → Identity; None for anything without both a channel and an id."""
-        channel, sep, platform_id = text.partition(":")
-        if not sep or not channel or not platform_id:
-            return None
-        return cls(channel, platform_id)
-
-    def __str__(self) -> str:
-        return f"{self.channel}:{self.platform_id}"
-
-
-class IdentityHashes:
-    """Keyed hashes of identities: the first key hashes what is stored, every key finds it again.
-
-    Keys come from HEED_ERASURE_KEY, newest first; the built-in key is always last. A key retired from
-    the setting no longer finds the ledger rows hashed with it, which are kept without an age limit:
-    keep retired keys listed.
-    """
-
-    def __init__(self, keys: Sequence[bytes] = ()) -> None:
-        self._keys = (*keys, BUILTIN_KEY)
-
-    @property
-    def keyed(self) -> bool:
-        return len(self._keys) > 1
-
-    def identity(self, identity: Identity) -> bytes:
-        """What is stored with a row about `identity`."""
-        return self._mac(self._keys[0], _IDENTITY, str(identity).encode())
-
-    def identity_all(self, identity: Identity) -> tuple[bytes, ...]:
-        """The hash of `identity` under every key: what finds rows stored before a rotation."""
-        return tuple(self._mac(k, _IDENTITY, str(identity).encode()) for k in self._keys)
-
-    def platform_id(self, platform_id: bytes) -> bytes:
-        """The hash of a platform id on its own, for letters whose channel cannot be told."""
-        return self._mac(self._keys[0], _PLATFORM_ID, platform_id)
-
-    def platform_id_all(self, platform_id: bytes) -> tuple[bytes, ...]:
-        return tuple(self._mac(k, _PLATFORM_ID, platform_id) for k in self._keys)
-
-    def subject(self, customer_id: uuid.UUID) -> bytes:
-        """The erased customer in the audit: answers "was this customer erased?" without naming them."""
-        return self._mac(self._keys[0], _SUBJECT, customer_id.bytes)
-
-    @staticmethod
-    def _mac(key: bytes, label: bytes, value: bytes) -> bytes:
-        return hmac.digest(key, label + value, hashlib.sha256)
 
 
 @dataclass(frozen=True)

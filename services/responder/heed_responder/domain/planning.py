@@ -75,9 +75,9 @@ def plan(routed: RoutedCase, context: ReplyContext, profile: CustomerProfile = N
     A general question the knowledge base recognises gets its answer (`substantive`: the case is
     answered); every other template thanks, acknowledges, promises an answer or hands over to
     private messages, so the case's first response is still owed by the department.
-    `profile` is what the customer record says of the author: the name on record to greet by, the
-    language to answer in; a mention from before the customer's erasure gets no reply and keeps
-    nothing of them.
+    `profile` is what the customer record says of the author: the name on record to greet by (in a
+    private reply only: a public one shows the post's own name), the language to answer in; a
+    mention from before the customer's erasure gets no reply and keeps nothing of them.
     """
     m = routed.mention
     ignored = OutboxRow(
@@ -137,7 +137,7 @@ def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext, profile: 
     language, script, _ = _language(routed, context, profile)
     brand = context.catalog.brand_for(m.account)
     region = region_of(m.text, market=brand.market) if script == "Hant" else None
-    for customer_name in _greetings(profile):
+    for customer_name in _greetings(profile, row.visibility == Visibility.PRIVATE.value):
         values = _values(routed, brand, language, link=None, customer_name=customer_name)
         text = render_text(found.entry.answer[language], language, script=script, region=region, values=values)
         candidate = replace(row, text=text, language=language, script=script,
@@ -147,10 +147,12 @@ def _answer(row: OutboxRow, routed: RoutedCase, context: ReplyContext, profile: 
     return None
 
 
-def _greetings(profile: CustomerProfile) -> tuple[str, ...]:
+def _greetings(profile: CustomerProfile, private: bool) -> tuple[str, ...]:
     """The names on record to try, in order: the name, then none (a reply that does not fit the
-    channel with the name goes without it rather than to a person)."""
-    return (profile.display_name, "") if profile.display_name else ("",)
+    channel with the name goes without it rather than to a person). A public reply greets by no
+    name on record: the CRM's or an agent's real name would tell everyone reading the thread who
+    a pseudonymous handle is, so its templates fall back to the name the post shows."""
+    return (profile.display_name, "") if profile.display_name and private else ("",)
 
 
 def _values(routed: RoutedCase, brand: Brand, language: str, link: str | None, customer_name: str) -> dict[str, str]:
@@ -172,7 +174,7 @@ def _language(routed: RoutedCase, context: ReplyContext, profile: CustomerProfil
 def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str, link: str | None,
             profile: CustomerProfile) -> OutboxRow:
     """The row with the first variant of its template the reply guard lets through on the post's
-    channel, greeting by the name on record if one fits, else without it; if none passes, the
+    channel, greeting a private reply by the name on record if one fits, else without it; if none passes, the
     first without the name, held for a person with the guard's reasons."""
     m, c = routed.mention, routed.classification
     brand = context.catalog.brand_for(m.account)
@@ -181,7 +183,7 @@ def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str
     # the regional standard matters only to a Traditional reply
     region = region_of(m.text, market=brand.market) if script == "Hant" else None
     first: tuple[OutboxRow, Verdict] | None = None
-    for customer_name in _greetings(profile):
+    for customer_name in _greetings(profile, row.visibility == Visibility.PRIVATE.value):
         first = None  # held, a reply goes without the name: the reasons are those that remain without it
         values = _values(routed, brand, language, link, customer_name)
         variants = context.catalog.render(entry, language, script=script, region=region, values=values,
@@ -233,8 +235,8 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext, profile: CustomerProf
     """The outbox row sending a CaseAnswer: an agent's text in the customer's script, or the follow-up.
 
     A public answer longer than the channel allows is refused (failed, with the reason) rather
-    than cut: an agent's answer is theirs to shorten, and the case goes back to the queue. The
-    follow-up greets by the name on record when it fits, in the language on record; an agent's
+    than cut: an agent's answer is theirs to shorten, and the case goes back to the queue. A private
+    follow-up greets by the name on record when it fits (a public one by no name), in the language on record; an agent's
     Chinese answer goes in the script on record. An answer to a mention from before the customer's
     erasure is not sent and keeps nothing of them.
     """
@@ -256,7 +258,7 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext, profile: CustomerProf
     texts: list[tuple[str, str]] = []
     if answer.kind is AnswerKind.FOLLOW_UP:
         language, script, _ = reply_language(answer.language, answer.script, brand.default_language, preferred)
-        for customer_name in _greetings(profile):
+        for customer_name in _greetings(profile, private):
             [rendered] = context.catalog.render(
                 context.catalog.pick("follow_up"), language, script=script, region=region,
                 values={**dict.fromkeys(KNOWN, ""), "customer_name": customer_name, "brand": brand.name,

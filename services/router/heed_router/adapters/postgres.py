@@ -1,5 +1,5 @@
 """The router's tables in PostgreSQL: cases and their lifecycle, routing decisions, customer tiers
-(and erased identities' one-way keys), case events and answers (an outbox: written with the change,
+(and erased identities' keyed hashes), case events and answers (an outbox: written with the change,
 published after, or by a consumer's handler before its commit), timers, alerts."""
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from heed.contracts.events import (
     Reply,
     Urgency,
     Visibility,
+    derive_id,
 )
+from heed.identity_hashes import IdentityHashes
 from heed_router.domain.cases import KnownCustomer, RoutedRow
 from heed_router.domain.customers import (
     CustomerLearning,
@@ -34,7 +36,6 @@ from heed_router.domain.customers import (
     Forgetting,
     HeldCustomers,
     forgotten_thread,
-    identity_key,
     split_identity,
 )
 from heed_router.domain.lifecycle import URGENCY_RANK, Case, Change, DueTimer, ReplyTarget, Timer
@@ -91,11 +92,21 @@ _UPSERT_CASES = (
     + ", updated_at = now(), version = cases.version + 1")
 
 
+def unkeyed_identity_key(identity: str) -> bytes:
+    """The key an erased identity was remembered by before migration 006 (derived from the identity
+    alone, so a guessed platform id finds it): still looked for, replaced when the identity is next named."""
+    return derive_id("erased-identity", identity).bytes
+
+
 class PostgresCaseUnit:
     """One transaction on one connection: the CaseUnit port."""
 
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: Conn, hashes: IdentityHashes) -> None:
         self.conn = conn
+        self.hashes = hashes
+        # erased identities found under an older key (a retired HEED_ERASURE_KEY, or unkeyed):
+        # `remember` stores them under the current one
+        self._rehash: dict[str, int] = {}
 
     async def routed(self, mention_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RoutedRow]:
         if not mention_ids:
@@ -244,13 +255,23 @@ class PostgresCaseUnit:
             "SELECT identity, customer_id, tier, owner, follow_up_consent, version FROM customer_tiers"
             " WHERE identity = ANY($1::text[]) OR customer_id = ANY($2::uuid[]) ORDER BY identity FOR UPDATE",
             list(identities), list(customer_ids))
-        keys = {identity_key(i): i for i in identities}
-        erased = await self.conn.fetch(
-            "SELECT identity_key, version FROM erased_identities WHERE identity_key = ANY($1::uuid[])", list(keys))
+        found = {h: i for i in identities for h in self._every_hash(i)}
+        erased: dict[str, int] = {}
+        for r in await self.conn.fetch(
+                "SELECT identity_hash, version FROM erased_identities WHERE identity_hash = ANY($1::bytea[])"
+                " ORDER BY identity_hash FOR UPDATE", list(found)):
+            identity = found[bytes(r["identity_hash"])]
+            erased[identity] = max(erased.get(identity, 0), r["version"])
+            if bytes(r["identity_hash"]) != self.hashes.identity(identity):
+                self._rehash[identity] = erased[identity]
         return HeldCustomers(
             rows={r["identity"]: CustomerRow(r["identity"], r["customer_id"], CustomerTier(r["tier"]), r["owner"],
                                              r["follow_up_consent"], r["version"]) for r in rows},
-            erased={keys[r["identity_key"]]: r["version"] for r in erased})
+            erased=erased)
+
+    def _every_hash(self, identity: str) -> tuple[bytes, ...]:
+        """Every key an erased identity may be remembered by: its keyed hash under each key, the current first."""
+        return (*self.hashes.identity_all(identity), unkeyed_identity_key(identity))
 
     async def remember(self, learning: CustomerLearning) -> None:
         conn, forgotten, rows = self.conn, learning.forgotten, list(learning.rows.values())
@@ -258,11 +279,18 @@ class PostgresCaseUnit:
             await conn.execute(
                 "DELETE FROM customer_tiers t USING unnest($1::text[], $2::int[]) AS f(identity, version)"
                 " WHERE t.identity = f.identity AND t.version <= f.version", list(forgotten), list(forgotten.values()))
+        tombstones = dict(self._rehash)
+        for identity, version in forgotten.items():
+            tombstones[identity] = max(tombstones.get(identity, 0), version)
+        if tombstones:
+            await conn.execute("DELETE FROM erased_identities WHERE identity_hash = ANY($1::bytea[])",
+                               [h for i in tombstones for h in self._every_hash(i)[1:]])
             await conn.execute(
-                "INSERT INTO erased_identities (identity_key, version) SELECT * FROM unnest($1::uuid[], $2::int[])"
-                " ON CONFLICT (identity_key) DO UPDATE SET version = excluded.version, erased_at = now()"
+                "INSERT INTO erased_identities (identity_hash, version) SELECT * FROM unnest($1::bytea[], $2::int[])"
+                " ON CONFLICT (identity_hash) DO UPDATE SET version = excluded.version, erased_at = now()"
                 " WHERE erased_identities.version < excluded.version",
-                [identity_key(i) for i in forgotten], list(forgotten.values()))
+                [self.hashes.identity(i) for i in tombstones], list(tombstones.values()))
+            self._rehash.clear()
         if rows:
             # the version guard again: another router may have written a newer row since it was read
             await conn.execute(
@@ -294,6 +322,13 @@ class PostgresCaseUnit:
         conn = self.conn
         cases = list(forgetting.cases)
         if cases:
+            # a thread erased before keeps its conversation under the same forgotten root: that older
+            # row goes and the newer one (a later generation) takes its place, so the thread's next
+            # case is the generation after both
+            await conn.execute(
+                "DELETE FROM conversations o USING conversations v, unnest($1::uuid[], $2::text[]) AS x(case_id, root)"
+                " WHERE v.case_id = x.case_id AND o.channel = v.channel AND o.thread_root = x.root"
+                " AND o.case_id <> v.case_id", cases, list(forgetting.cases.values()))
             await conn.execute(
                 "UPDATE conversations v SET thread_root = x.root FROM unnest($1::uuid[], $2::text[])"
                 " AS x(case_id, root) WHERE v.case_id = x.case_id", cases, list(forgetting.cases.values()))
@@ -342,13 +377,14 @@ def _routed_from(r: asyncpg.Record) -> RoutedRow:
 class PostgresCases:
     """The CaseStore over the router's schema."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, hashes: IdentityHashes) -> None:
         self.pool = pool
+        self.hashes = hashes  # HEED_ERASURE_KEY's: erased identities are remembered by these
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[PostgresCaseUnit]:
         async with self.pool.acquire() as conn, conn.transaction():
-            yield PostgresCaseUnit(conn)
+            yield PostgresCaseUnit(conn, self.hashes)
 
     async def customers(self, identities: Sequence[str]) -> dict[str, KnownCustomer]:
         if not identities:

@@ -24,7 +24,7 @@ from heed.contracts.events import (
     derive_id,
 )
 from heed_router.domain.business_hours import sla_due
-from heed_router.domain.customers import owner_actor
+from heed_router.domain.customers import OwnerAgents
 from heed_router.domain.lifecycle import (
     Case,
     Change,
@@ -122,13 +122,14 @@ class RoutingPlan:
 
 
 def plan_routing(table: RuleTable, fresh: list[ClassifiedMention], known: dict[str, KnownCustomer],
-                 current: dict[tuple[str, str], Case], now: datetime) -> RoutingPlan:
+                 current: dict[tuple[str, str], Case], now: datetime, owners: OwnerAgents = OwnerAgents()
+                 ) -> RoutingPlan:
     """Put each mention (in posting order, none routed before) on its conversation's case.
 
     A conversation with no case, or whose case closed, opens one (reserved for the customer's owner,
-    when the CRM names one); a resolved case whose reopen window passed is closed first. A mention
-    joining a case keeps the case's department: its own rule decides only how the responder
-    acknowledges it (and a rating is not answered at all).
+    when the CRM names one that `owners` knows as an agent); a resolved case whose reopen window
+    passed is closed first. A mention joining a case keeps the case's department: its own rule
+    decides only how the responder acknowledges it (and a rating is not answered at all).
     """
     plan = RoutingPlan()
     cases = dict(current)
@@ -154,7 +155,7 @@ def plan_routing(table: RuleTable, fresh: list[ClassifiedMention], known: dict[s
                 priority=decision.priority, sla_policy=decision.sla_policy,
                 deadlines=deadlines(table, decision.department, m.received_at, decision.sla,
                                     decision.sla_warning_share),
-                follow_up_after=decision.follow_up, now=now, reserved_for=owner_actor(customer.owner))
+                follow_up_after=decision.follow_up, now=now, reserved_for=owners.actor(customer.owner))
         else:
             followed = add_mention(
                 case, mention=m, urgency=c.urgency, priority=decision.priority, department=decision.department,

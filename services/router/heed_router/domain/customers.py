@@ -4,8 +4,9 @@ Each identity (`channel:platform_id`) keeps the newest announcement about it: it
 follow-up consent, and the customer it belongs to now — the survivor of a merge — which is the
 fair queue's turn key, so a person writing from two channels takes one turn. An alias's own
 announcement (`merged_into`) only moves its identities to the survivor. An erasure forgets the
-identities: their rows go, and only a one-way key with the erasure's version stays, so an older
-announcement arriving late cannot bring them back. `version` is one sequence across customers,
+identities: their rows go, and only a keyed hash (HMAC-SHA256 under HEED_ERASURE_KEY, see
+`heed.identity_hashes`) with the erasure's version stays, so an older announcement arriving late
+cannot bring them back. `version` is one sequence across customers,
 so "newest" is well defined even when a merge or an unmerge moves an identity.
 """
 
@@ -34,18 +35,53 @@ def turn_of(identity: str, customer_id: uuid.UUID | None) -> str:
     return str(customer_id) if customer_id is not None else identity
 
 
-def owner_actor(owner: str | None) -> str | None:
-    """The agent a CRM owner is in the cases API (`agent:<name>`, the token's name); None for no owner."""
-    if owner is None or not owner.strip():
-        return None
-    owner = owner.strip()
-    return owner if owner.startswith("agent:") else f"agent:{owner}"
+class OwnerAgentsError(ValueError):
+    """HEED_ROUTER_OWNER_AGENTS cannot be used; the message names the entry."""
 
 
-def identity_key(identity: str) -> uuid.UUID:
-    """The one-way key an erased identity is remembered by: it recognises the identity if it is
-    announced again, and gives nothing of it back."""
-    return derive_id("erased-identity", identity)
+@dataclass(frozen=True)
+class OwnerAgents:
+    """Which agent of the cases API a CRM owner is, to reserve their customers' new cases for.
+
+    The CRM names an owner by its own id (HubSpot's `hubspot_owner_id`, Salesforce's `OwnerId`), which
+    is no agent's name: HEED_ROUTER_OWNER_AGENTS maps those ids to agents' names. An owner that is an
+    agent's name already is taken as it is. Either way the agent must be one the cases API knows (a
+    name in HEED_API_TOKENS with the agent or supervisor role): a case reserved for anyone else would
+    be hidden from every agent until the reservation lapses.
+    """
+
+    mapped: Mapping[str, str] = field(default_factory=dict)  # CRM owner id → agent name
+    agents: frozenset[str] = frozenset()  # the agents' names the cases API knows
+
+    @classmethod
+    def parse(cls, value: str | None, agents: Iterable[str]) -> OwnerAgents:
+        """`crm-owner-id=agent-name` entries, comma-separated; an agent may be written `agent:name`."""
+        mapped: dict[str, str] = {}
+        for position, raw in enumerate((value or "").split(","), start=1):
+            if not raw.strip():
+                continue
+            owner, sep, agent = (part.strip() for part in raw.partition("="))
+            agent = agent.removeprefix("agent:")
+            where = f"HEED_ROUTER_OWNER_AGENTS entry {position}"
+            if not sep or not owner or not agent:
+                raise OwnerAgentsError(f"{where}: expected crm-owner-id=agent-name")
+            if owner in mapped:
+                raise OwnerAgentsError(f"{where}: the owner {owner!r} is mapped twice")
+            mapped[owner] = agent
+        return cls(mapped, frozenset(agents))
+
+    def unknown(self) -> list[str]:
+        """The agents the mapping names that the cases API does not know (their owners reserve nothing)."""
+        return sorted({a for a in self.mapped.values() if a not in self.agents})
+
+    def actor(self, owner: str | None) -> str | None:
+        """The agent (`agent:<name>`) to reserve a case of a customer with this owner for; None for no
+        owner, or one that is no agent the cases API knows (the rules can still see the owner)."""
+        owner = (owner or "").strip()
+        if not owner:
+            return None
+        name = self.mapped.get(owner, owner.removeprefix("agent:"))
+        return f"agent:{name}" if name in self.agents else None
 
 
 def forgotten_thread(channel: str, thread_root: str) -> str:
