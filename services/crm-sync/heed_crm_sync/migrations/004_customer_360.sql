@@ -135,3 +135,7 @@ CREATE TABLE erasures (
     requested_at   timestamptz NOT NULL,
     rows_removed   jsonb       NOT NULL
 );
+
+-- a case event finds its customer through the case's first routing: without this, every event
+-- scanned every routing (heed bench: the case-timeline insert was crm-sync's slowest statement)
+CREATE INDEX interaction_routing_case ON interaction_routing (case_id);
