@@ -220,6 +220,14 @@ async def test_timeline_pages_and_export_then_erasure_leaves_only_an_audit_witho
     # kept only until announced: then no trace of who they were
     for identity in ("wb-li", "wc-li"):
         assert await columns_holding(database_url, "crm", identity) == [], identity
+    # the person writes again: a new record under the same id, announced as a live customer
+    records = PostgresCustomerRecords(pool)
+    again = mention("又是我", channel=Channel.WEIBO, native_id="wb-again", thread_root="wb-again",
+                    author=Author(platform_id="wb-li", handle="li.wei", name="李伟"))
+    publisher = FakePublisher()
+    await record_mentions(batch(again, topic=topics.MENTIONS), records=records, publisher=publisher)
+    back = [u for u in updates_on(publisher) if u.customer_id == customer_id_for("weibo", "wb-li")]
+    assert [(u.erased, u.identities) for u in back] == [(False, ["weibo:wb-li"])]
 
 
 async def test_what_customers_say_they_prefer_is_kept_as_they_are_recorded_and_sure_ones_are_announced(pool, api):
