@@ -19,7 +19,7 @@ from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.crm_sync import push_round
 from heed_crm_sync.domain.ownership import DEFAULT_OWNERS
 from heed_crm_sync.domain.record import RecordChange
-from heed_crm_sync.handlers import announce_customers, record_mentions
+from heed_crm_sync.handlers import announce_customers, read_preferences, record_mentions
 from heed_crm_sync.ports import ExternalContact
 from tests.integration import test_customer_360 as customer_360
 from tests.integration.test_customer_360 import EMAIL, NOW, auth, one_person_on_two_channels, updates_on
@@ -102,8 +102,10 @@ async def test_what_a_merged_away_record_gains_is_announced_by_its_survivor(pool
     said = mention("Do you have feather pillows? I always sleep better with them.", channel=Channel.WECHAT,
                    native_id="wc-2", thread_root="wc-2", visibility="private",
                    author=Author(platform_id="wc-li", handle=None, name="李伟", followers=0))
+    await record_mentions(batch(said, topic=topics.MENTIONS), records=records, publisher=FakePublisher())
+    await read_preferences(records=records, settle=timedelta(0))
     publisher = FakePublisher()
-    await record_mentions(batch(said, topic=topics.MENTIONS), records=records, publisher=publisher)
+    await announce_customers(records=records, publisher=publisher)
     assert {u.customer_id: u.preferences for u in updates_on(publisher)}.get(a) == {"pillow": "feather"}
 
     await PostgresCustomerBook(pool, keys).add_contact_point(b, "email", EMAIL, source="agent", actor="api:ops",

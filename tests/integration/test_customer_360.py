@@ -22,7 +22,13 @@ from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
 from heed_crm_sync.adapters.verifications import PostgresContactPoints, PostgresVerifications
 from heed_crm_sync.api import customers_api, parse_tokens
 from heed_crm_sync.data_keys import DataKeys
-from heed_crm_sync.handlers import VerificationPolicy, announce_customers, record_mentions, submit_verification
+from heed_crm_sync.handlers import (
+    VerificationPolicy,
+    announce_customers,
+    read_preferences,
+    record_mentions,
+    submit_verification,
+)
 from heed_crm_sync.verification import Outcome, Submission, form_token
 from tests.harness import columns_holding
 from tests.unit.crm_sync.builders import reply_to, routed_case
@@ -230,15 +236,15 @@ async def test_timeline_pages_and_export_then_erasure_leaves_only_an_audit_witho
     assert [(u.erased, u.identities) for u in back] == [(False, ["weibo:wb-li"])]
 
 
-async def test_what_customers_say_they_prefer_is_kept_as_they_are_recorded_and_sure_ones_are_announced(pool, api):
+async def test_what_customers_say_they_prefer_is_read_in_the_background_and_sure_ones_are_announced(pool, api):
     records = PostgresCustomerRecords(pool)
     sure = mention("Do you have feather pillows? I always sleep better with them.", channel=Channel.X,
                    native_id="x-7", thread_root="x-7", author=Author(platform_id="x-amy", handle="amy", name="Amy"))
     unsure = mention("有没有羽绒枕？", channel=Channel.WEIBO, native_id="wb-7", thread_root="wb-7",
                      author=Author(platform_id="wb-amy", handle="amy", name="Amy"))
-    publisher = FakePublisher()
-    for _ in range(2):  # a redelivered batch changes nothing
-        await record_mentions(batch(sure, unsure, topic=topics.MENTIONS), records=records, publisher=publisher)
+    await records.record_mentions([sure, unsure])
+    assert await read_preferences(records=records, settle=timedelta(0)) == 2
+    assert await read_preferences(records=records, settle=timedelta(0)) == 0  # each mention read once
     amy, amy_weibo = customer_id_for("x", "x-amy"), customer_id_for("weibo", "wb-amy")
     got = (await api.get(f"/customers/{amy}", headers=auth())).json()["preferences"]
     assert [(p["kind"], p["value"], p["status"], p["source"]) for p in got] == [
@@ -246,5 +252,25 @@ async def test_what_customers_say_they_prefer_is_kept_as_they_are_recorded_and_s
     assert got[0]["evidence"] == "en.pillow.feather"  # a pattern id, never the words
     waiting = (await api.get(f"/customers/{amy_weibo}", headers=auth())).json()["preferences"]
     assert [(p["kind"], p["status"]) for p in waiting] == [("pillow", "proposed")]  # an agent confirms
+    publisher = FakePublisher()
+    await announce_customers(records=records, publisher=publisher)
     announced = {u.customer_id: u.preferences for u in updates_on(publisher)}
     assert announced[amy] == {"pillow": "feather"} and announced[amy_weibo] == {}
+
+
+async def test_the_preferences_reader_reads_each_mention_once_across_rounds_even_from_one_transaction(pool, api):
+    records = PostgresCustomerRecords(pool)
+    said = [mention(f"I always sleep better with feather pillows ({n})", channel=Channel.X, native_id=f"x-p{n}",
+                    thread_root=f"x-p{n}", author=Author(platform_id=f"x-p{n}", handle=f"p{n}", name=f"P{n}"))
+            for n in range(7)]
+    await records.record_mentions(said)  # one transaction: one recorded_at for all seven
+    rounds = [await read_preferences(records=records, limit=3, settle=timedelta(0)) for _ in range(4)]
+    assert rounds == [3, 3, 1, 0]
+    kept = await pool.fetchval("SELECT count(*) FROM preferences WHERE kind = 'pillow' AND status = 'confirmed'")
+    assert kept == 7
+    # a mention recorded within the settle time waits for the next round
+    late = mention("I always sleep better with feather pillows", channel=Channel.X, native_id="x-late",
+                   thread_root="x-late", author=Author(platform_id="x-late", handle="late", name="Late"))
+    await records.record_mentions([late])
+    assert await read_preferences(records=records, settle=timedelta(minutes=5)) == 0
+    assert await read_preferences(records=records, settle=timedelta(0)) == 1

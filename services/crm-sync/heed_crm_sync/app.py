@@ -33,7 +33,7 @@ from heed_crm_sync.bootstrap import Overrides, bootstrap, external_crms, verific
 from heed_crm_sync.crm_sync import pull_round, push_round, take_hubspot_webhook
 from heed_crm_sync.domain.hubspot_webhooks import WebhookMalformed, WebhookRefused
 from heed_crm_sync.domain.ownership import parse_owners
-from heed_crm_sync.handlers import TIMELINE, announce_customers, announce_verifications
+from heed_crm_sync.handlers import TIMELINE, announce_customers, announce_verifications, read_preferences
 from heed_crm_sync.ports import CustomerRecords, Verifications
 from heed_crm_sync.settings import CrmSyncSettings
 from heed_crm_sync.verify_page import VerifyPage
@@ -159,8 +159,11 @@ class CrmSyncService(Service):
             try:
                 await announce_verifications(verifications=self.verifications(), publisher=self.page.publisher,
                                              verified_before=self.clock.now() - LEFTOVER_AGE)
-                # changes made through the customers API, merges, erasures
-                await announce_customers(records=self.records(), publisher=self.page.publisher)
+                records = self.records()
+                if isinstance(records, PostgresCustomerRecords):
+                    await read_preferences(records=records)
+                # changes made through the customers API, merges, erasures, confirmed preferences
+                await announce_customers(records=records, publisher=self.page.publisher)
             except Exception as error:  # broker or database away: tried again next round
                 log.warning("verification announcements: round failed, retrying",
                             extra={"fields": {"error_type": type(error).__name__}})

@@ -23,15 +23,24 @@ from heed_crm_sync.verification import LinkUse
 Stated = tuple[uuid.UUID, uuid.UUID, StatedPreference, datetime]
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A recorded mention the preferences reader has not read yet, with its place in the keyset."""
+
+    mention_id: uuid.UUID
+    customer_id: uuid.UUID
+    text: str
+    occurred_at: datetime
+    recorded_at: datetime
+
+
 class CustomerRecords(Protocol):
     """The customer 360: customers, their identity on each channel, and one interaction per mention
     with what routing and the responder did about it, kept apart so arrival order never matters."""
 
-    async def record_mentions(self, mentions: Sequence[Mention], stated: Sequence[Stated] = ()) -> None:
+    async def record_mentions(self, mentions: Sequence[Mention]) -> None:
         """Each author as a customer with this identity, and one interaction per mention; a customer,
-        identity or interaction already recorded is left as it is. What the authors said they prefer
-        is kept in the same transaction: a sure statement confirmed (and announced), the rest proposed
-        to an agent; a preference an agent rejected stays rejected."""
+        identity or interaction already recorded is left as it is."""
         ...
 
     async def unpublished_customers(self) -> list[CustomerUpdate]:

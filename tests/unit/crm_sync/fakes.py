@@ -27,7 +27,7 @@ from heed.contracts.events import (
 from heed.secure_link import LinkClaims
 from heed_crm_sync.data_keys import DataKeys, Sealed
 from heed_crm_sync.domain import announcement, customer_id_for
-from heed_crm_sync.ports import IdentityOnRecord, RecordOnFile, Stated
+from heed_crm_sync.ports import IdentityOnRecord, RecordOnFile
 from heed_crm_sync.verification import LinkUse, contact_context, normalise_order_number, verified_event
 
 # the publisher port is shared; so is its fake (the classifier's tests wrote it first)
@@ -74,10 +74,8 @@ class FakeCustomerRecords:
         self.answers: dict[uuid.UUID, Reply] = {}  # reply_id → an agent's answer or a follow-up
         self.timeline: dict[uuid.UUID, CaseEvent] = {}
         self.timeline_calls = 0
-        self.stated: list[Stated] = []  # what authors said they prefer, as recorded
 
-    async def record_mentions(self, mentions: Sequence[Mention], stated: Sequence[Stated] = ()) -> None:
-        self.stated.extend(stated)
+    async def record_mentions(self, mentions: Sequence[Mention]) -> None:
         for m in mentions:
             cid = customer_id_for(m.channel, m.author.platform_id)
             self.customers.setdefault(cid, Customer(cid, m.author.name))

@@ -166,11 +166,3 @@ async def test_a_batch_with_nothing_for_the_record_touches_nothing():
     await record_case_events(batch(case_event(CaseEventKind.CLAIMED), topic=topics.CASE_EVENTS), records=records)
     assert records.timeline_calls == 0
 
-
-async def test_what_an_author_says_they_prefer_is_kept_with_the_mention_by_pattern_not_by_words():
-    records, publisher = FakeCustomerRecords(), FakePublisher()
-    said = mention("Do you have feather pillows? I always sleep better with them.")
-    other = mention("where is my parcel")
-    await record_mentions(batch(said, other, topic=topics.MENTIONS), records=records, publisher=publisher)
-    assert [(mid, p.kind, p.value, p.evidence) for mid, _, p, _ in records.stated] == [
-        (said.mention_id, "pillow", "feather", "en.pillow.feather")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -11,7 +12,7 @@ from asyncpg.pool import PoolConnectionProxy
 from heed.contracts.events import CaseEvent, CustomerTier, CustomerUpdate, Mention, Reply, RoutedCase
 from heed_crm_sync.domain import announcement, customer_id_for
 from heed_crm_sync.domain.preferences import needs_confirmation
-from heed_crm_sync.ports import Stated
+from heed_crm_sync.ports import Stated, Unread
 
 
 class PostgresCustomerRecords:
@@ -21,7 +22,7 @@ class PostgresCustomerRecords:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def record_mentions(self, mentions: Sequence[Mention], stated: Sequence[Stated] = ()) -> None:
+    async def record_mentions(self, mentions: Sequence[Mention]) -> None:
         if not mentions:
             return
         cids = [customer_id_for(m.channel, m.author.platform_id) for m in mentions]
@@ -52,8 +53,6 @@ class PostgresCustomerRecords:
                 [m.native_id for m in mentions], [m.kind.value for m in mentions],
                 [m.visibility.value for m in mentions], [m.text for m in mentions],
                 [m.created_at for m in mentions])
-            if stated:
-                await _record_preferences(conn, stated)
 
     async def unpublished_customers(self) -> list[CustomerUpdate]:
         async with self.pool.acquire() as conn:
@@ -164,6 +163,29 @@ class PostgresCustomerRecords:
                 [e.event_id for e in events], [e.case_id for e in events], [e.kind.value for e in events],
                 [e.status.value if e.status else None for e in events], [e.rating for e in events],
                 [e.actor for e in events], [e.department for e in events], [e.occurred_at for e in events])
+
+
+    async def unread_for_preferences(self, limit: int, settle: timedelta) -> list[Unread]:
+        """Mentions recorded after the preferences cursor (and at least `settle` ago), oldest first."""
+        async with self.pool.acquire() as conn:
+            at = await conn.fetchrow("SELECT since, after_id FROM crm_cursors WHERE system = 'preferences'")
+            rows = await conn.fetch(
+                "SELECT mention_id, customer_id, text, occurred_at, recorded_at FROM interactions"
+                " WHERE (recorded_at, mention_id) > ($1, $2) AND recorded_at < now() - $3::interval"
+                " ORDER BY recorded_at, mention_id LIMIT $4",
+                at["since"] if at else datetime.fromtimestamp(0, UTC), at["after_id"] if at else uuid.UUID(int=0),
+                settle, limit)
+        return [Unread(r["mention_id"], r["customer_id"], r["text"], r["occurred_at"], r["recorded_at"]) for r in rows]
+
+    async def record_preferences(self, stated: Sequence[Stated], read_up_to: Unread) -> None:
+        """Keep what was read and move the cursor past it, in one transaction."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            if stated:
+                await _record_preferences(conn, stated)
+            await conn.execute(
+                "INSERT INTO crm_cursors (system, since, after_id) VALUES ('preferences', $1, $2)"
+                " ON CONFLICT (system) DO UPDATE SET since = excluded.since, after_id = excluded.after_id",
+                read_up_to.recorded_at, read_up_to.mention_id)
 
 
 async def _record_preferences(conn: asyncpg.Connection | PoolConnectionProxy, stated: Sequence[Stated]) -> None:

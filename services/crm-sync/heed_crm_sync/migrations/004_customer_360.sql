@@ -116,14 +116,15 @@ CREATE TABLE crm_contact_state (
 );
 
 ALTER TABLE interaction_replies ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now();
-CREATE INDEX interactions_recorded ON interactions (recorded_at);
+CREATE INDEX interactions_recorded ON interactions (recorded_at, mention_id);
 CREATE INDEX interaction_replies_recorded ON interaction_replies (recorded_at);
 CREATE INDEX case_timeline_recorded ON case_timeline (recorded_at);
 
 -- where polling a CRM for changes goes on from (and where queueing interactions for it does)
 CREATE TABLE crm_cursors (
     system       text        PRIMARY KEY,
-    since        timestamptz NOT NULL
+    since        timestamptz NOT NULL,
+    after_id     uuid                      -- with `since`, a keyset position (the preferences reader's)
 );
 
 -- erasures on request: when, by whom, how many rows each table lost; the customer only as a keyed

@@ -253,7 +253,9 @@ class PostgresCaseUnit:
             return HeldCustomers()
         rows = await self.conn.fetch(
             "SELECT identity, customer_id, tier, owner, follow_up_consent, version FROM customer_tiers"
-            " WHERE identity = ANY($1::text[]) OR customer_id = ANY($2::uuid[]) ORDER BY identity FOR UPDATE",
+            # no row locks: every announcement's customer rows would be dirtied for them (heed bench), and
+            # `remember` writes under the version guard, so a newer row written meanwhile is never undone
+            " WHERE identity = ANY($1::text[]) OR customer_id = ANY($2::uuid[])",
             list(identities), list(customer_ids))
         found = {h: i for i in identities for h in self._every_hash(i)}
         erased: dict[str, int] = {}
