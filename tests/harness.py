@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 from tenacity import AsyncRetrying, RetryError, retry_if_result, stop_after_delay, wait_fixed
 
+from heed.runtime.db import create_pool, migrate
 from heed.runtime.messaging import Publisher, open_publisher
 from heed.runtime.service import Service
 
@@ -125,3 +126,14 @@ async def columns_holding(dsn: str, schema: str, needle: str) -> list[str]:
         return sorted(found)
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def migrated(dsn: str, schema: str, package: str, max_size: int = 8) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on `schema`, migrated with `package`'s migrations; closed on exit."""
+    pool = await create_pool(dsn, schema, max_size=max_size)
+    try:
+        await migrate(pool, schema, package)
+        yield pool
+    finally:
+        await pool.close()

@@ -15,13 +15,12 @@ import pytest
 
 from heed.contracts import topics
 from heed.contracts.events import CustomerVerified
-from heed.runtime.db import create_pool, migrate
 from heed.secure_link import LinkClaims
 from heed_crm_sync.adapters.verifications import PostgresContactPoints, PostgresVerifications
 from heed_crm_sync.data_keys import DataKeys
 from heed_crm_sync.handlers import VerificationPolicy, announce_verifications, submit_verification
 from heed_crm_sync.verification import Outcome, Submission, form_token
-from tests.harness import columns_holding
+from tests.harness import columns_holding, migrated
 from tests.unit.fakes import FakePublisher, FixedClock
 
 pytestmark = pytest.mark.integration
@@ -35,12 +34,8 @@ SECRET = "Octopus card 9911-2233, flat 7B Tai Koo Shing"
 @pytest.fixture
 async def pool(database_url) -> AsyncIterator[asyncpg.Pool]:
     """crm-sync's schema, migrated, on a fresh database."""
-    crm = await create_pool(database_url, "crm", max_size=12)
-    try:
-        await migrate(crm, "crm", "heed_crm_sync")
+    async with migrated(database_url, "crm", "heed_crm_sync", max_size=12) as crm:
         yield crm
-    finally:
-        await crm.close()
 
 
 async def seeded_customer(pool: asyncpg.Pool, keys: DataKeys) -> uuid.UUID:

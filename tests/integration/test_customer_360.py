@@ -15,7 +15,6 @@ import pytest
 
 from heed.contracts import topics
 from heed.contracts.events import Author, Channel, CustomerTier, CustomerUpdate, customer_id_for
-from heed.runtime.db import create_pool, migrate
 from heed.secure_link import LinkClaims
 from heed_crm_sync.adapters.customer_book import PostgresCustomerBook
 from heed_crm_sync.adapters.postgres import PostgresCustomerRecords
@@ -30,7 +29,7 @@ from heed_crm_sync.handlers import (
     submit_verification,
 )
 from heed_crm_sync.verification import Outcome, Submission, form_token
-from tests.harness import columns_holding
+from tests.harness import columns_holding, migrated
 from tests.unit.crm_sync.builders import reply_to, routed_case
 from tests.unit.factories import batch, mention
 from tests.unit.fakes import FakePublisher, FixedClock
@@ -46,12 +45,8 @@ TOKENS = ("ops:read+contact+write+merge+export+erase:ops-token-0123456789,"
 
 @pytest.fixture
 async def pool(database_url) -> AsyncIterator[asyncpg.Pool]:
-    crm = await create_pool(database_url, "crm", max_size=8)
-    try:
-        await migrate(crm, "crm", "heed_crm_sync")
+    async with migrated(database_url, "crm", "heed_crm_sync", max_size=8) as crm:
         yield crm
-    finally:
-        await crm.close()
 
 
 @pytest.fixture

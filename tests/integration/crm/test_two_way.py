@@ -35,6 +35,7 @@ from heed_router.adapters.postgres import PostgresCases
 from heed_router.adapters.rules_file import shipped_rules_path
 from heed_router.domain.rules import parse_rules, route
 from heed_router.handlers import learn_customers
+from tests.harness import migrated
 from tests.integration.crm.conftest import SALESFORCE_TOKEN, ServedHubSpot, ServedSalesforce, SteppedClock
 from tests.standins.hubspot import TOKEN
 from tests.standins.salesforce import SalesforceStandIn
@@ -50,12 +51,8 @@ HOOK = "https://heed.example.com/crm/hubspot/webhook"
 
 @pytest.fixture
 async def pool(database_url) -> AsyncIterator[asyncpg.Pool]:
-    crm = await create_pool(database_url, "crm", max_size=6)
-    try:
-        await migrate(crm, "crm", "heed_crm_sync")
+    async with migrated(database_url, "crm", "heed_crm_sync", max_size=6) as crm:
         yield crm
-    finally:
-        await crm.close()
 
 
 @pytest.fixture
