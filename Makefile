@@ -25,7 +25,7 @@ lock: $(UV)
 install: $(BIN)/heed
 
 run: install
-	$(BIN)/heed demo
+	$(BIN)/heed demo --serve
 
 # The browser tests drive Debian's chromium through Playwright (never a downloaded browser); the
 # fonts render the verification page's Chinese and Thai. Installed with apt-get only when missing,

@@ -107,6 +107,14 @@ async def count(dsn: str, sql: str, *args: object) -> int:
         await conn.close()
 
 
+async def rows(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
 def client_publisher(bootstrap: str) -> AbstractAsyncContextManager[Publisher]:
     return open_publisher(bootstrap, "heed-test")
 

@@ -55,6 +55,15 @@ CONFIG = {
     "HEED_CRM_SYNC_EVERY_S": "5",
     # the responder's secure links point here: the public address of crm-sync's /verify (behind TLS)
     "HEED_RESPONDER_VERIFY_URL": "",
+    # the agent console (router, /console): the customers API and the responder's answering API it calls
+    # in the cluster; HEED_ENV=production refuses demo logins and always marks its cookies Secure
+    "HEED_CONSOLE_CRM_URL": "http://crm-sync.heed.svc",
+    "HEED_CONSOLE_RESPONDER_URL": "http://responder.heed.svc",
+    "HEED_ENV": "production",
+    # the ingress or load balancer in front of the router (addresses or networks, e.g. 10.0.0.0/8): only
+    # from them is X-Forwarded-For believed for the console's per-address login limit. Left empty behind
+    # an ingress, every client shares its address and 20 failed logins lock the console for everyone
+    "HEED_CONSOLE_TRUSTED_PROXIES": "",
 }
 # Keys of the heed-secrets Secret. kustomize builds it from secrets.env, which the operator
 # writes from secrets.env.example and never commits; the first two are required.
@@ -72,8 +81,8 @@ SECRET_KEYS = {
     "HEED_WECHAT_APP_ID": "",
     "HEED_WEIBO_APP_SECRET": "",
     "HEED_WEIBO_ACCESS_TOKEN": "",
-    # ingest, router, responder: the keys of the hashes by which they remember or find an erased
-    # customer's identities (docs/CUSTOMERS.md, Erasure); every replica of the three needs the same
+    # ingest, router, responder, classifier: the keys of the hashes by which they remember or find an
+    # erased customer's identities (docs/CUSTOMERS.md, Erasure); every replica of the four needs the same
     "HEED_ERASURE_KEY": "",
     # router: where crisis alerts are POSTed, and the HMAC key the receiver verifies with
     "HEED_ALERT_WEBHOOK_URL": "",
@@ -91,6 +100,11 @@ SECRET_KEYS = {
     "HEED_HUBSPOT_TOKEN": "",
     "HEED_HUBSPOT_CLIENT_SECRET": "",
     "HEED_SALESFORCE_TOKEN": "",
+    # the agent console (router): a read token of HEED_CRM_API_TOKENS, and a token of the responder's
+    # answering API (HEED_RESPONDER_API_TOKENS, name:console:token) for previews, templates and secure links
+    "HEED_CONSOLE_CRM_TOKEN": "",
+    "HEED_CONSOLE_RESPONDER_TOKEN": "",
+    "HEED_RESPONDER_API_TOKENS": "",
 }
 # The files operations edit, from deploy/config/, each copied here (kustomize reads files only
 # below its own folder) into a ConfigMap mounted read-only into its service. An apply updates the
@@ -229,8 +243,9 @@ def render() -> dict[str, str]:
         "# empty until that channel or CRM is connected; without HEED_API_TOKENS the cases API answers 503,\n"
         "# without HEED_CRM_API_TOKENS the customers API does, and without HEED_SECURE_LINK_KEY and\n"
         "# HEED_CRM_DATA_KEY (base64 keys, newest first) the verification page does.\n"
-        "# HEED_ERASURE_KEY (base64 keys, newest first) is read by ingest, the router and the responder, which\n"
-        "# remember erased customers by keyed hashes: empty, by a built-in key anyone can recompute.\n"
+        "# HEED_ERASURE_KEY (base64 keys, newest first) is read by ingest, the router, the responder and the\n"
+        "# classifier, which remember erased customers by keyed hashes: empty, by a built-in key anyone can\n"
+        "# recompute.\n"
         + "".join(f"{key}={value}\n" for key, value in SECRET_KEYS.items()))
     return files
 

@@ -81,7 +81,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from heed_ops.demo import SAMPLE, run_demo
 
-    run_demo(_state_dir(), Path(args.sample) if args.sample else SAMPLE, as_json=args.json)
+    run_demo(_state_dir(), Path(args.sample) if args.sample else SAMPLE, as_json=args.json,
+             keep_running=args.serve and not args.json)
     return 0
 
 
@@ -95,6 +96,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     figures = asyncio.run(collect(HeedSettings().resolved_database(), since, breakdown=True, by=args.by))
     print(json.dumps(figures, ensure_ascii=False) if args.json else format_table(figures))
+    return 0
+
+
+def cmd_crm_refused(args: argparse.Namespace) -> int:
+    from heed_ops.crm import refused_items
+
+    items = asyncio.run(refused_items(args.limit))
+    if args.json:
+        print(json.dumps(items))
+    elif not items:
+        print("nothing refused: every record the CRMs were sent was saved")
+    else:
+        for item in items:
+            print(f"{item['crm']} {item['kind']} {item['id']} (customer {item['customer_id']}), "
+                  f"{item['attempts']} tries, next {item['next_try']}: {item['reason']}")
     return 0
 
 
@@ -122,6 +138,44 @@ def cmd_explain(args: argparse.Namespace) -> int:
               "(check the channel and the platform's id of the post)", file=sys.stderr)
         return 1
     print(json.dumps(story, ensure_ascii=False) if args.json else format_story(story))
+    return 0
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    import getpass
+
+    from heed_ops import agents
+    from heed_router.domain.accounts import AccountError
+
+    dsn = HeedSettings().resolved_database()
+    if args.action == "list":
+        found = asyncio.run(agents.listing(dsn))
+        print(json.dumps([agents.as_dict(a) for a in found]) if args.json else agents.format_list(found))
+        return 0
+    if not args.name:
+        print(f"heed agents {args.action}: give the agent's name", file=sys.stderr)
+        return 2
+    if args.action == "disable":
+        if not asyncio.run(agents.disable(dsn, args.name)):
+            print(f"heed agents disable: no agent named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"{args.name} disabled; their sessions are ended")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            print("heed agents add: the two passwords differ", file=sys.stderr)
+            return 2
+    try:
+        agent = asyncio.run(agents.add(dsn, args.name, password, args.role, args.department or [], args.language))
+    except AccountError as refused:
+        print(f"heed agents add: {refused}", file=sys.stderr)
+        return 2
+    print(json.dumps(agents.as_dict(agent)) if args.json else
+          f"{agent.name} added as {agent.role.value}" + (f" in {', '.join(agent.departments)}" if agent.departments
+                                                         else ""))
     return 0
 
 
@@ -228,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="start everything, replay the bundled sample, print a summary")
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--sample", help="another JSONL file to replay")
+    demo.add_argument("--serve", action="store_true",
+                      help="then keep everything running with the console's URL and a demo login until Ctrl-C "
+                           "(what `make run` does; ignored with --json)")
     demo.set_defaults(func=cmd_demo)
 
     report = sub.add_parser("report", help="figures for whatever has run, from PostgreSQL")
@@ -241,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     crm_reconcile = crm_sub.add_parser("reconcile", help="compare every linked contact and repair drift both ways")
     crm_reconcile.add_argument("--json", action="store_true")
     crm_reconcile.set_defaults(func=cmd_crm)
+    crm_refused = crm_sub.add_parser("refused", help="the records a CRM refused, waiting to be tried again, and why")
+    crm_refused.add_argument("--json", action="store_true")
+    crm_refused.add_argument("--limit", type=int, default=1000, help="at most this many, oldest first")
+    crm_refused.set_defaults(func=cmd_crm_refused)
 
     explain = sub.add_parser("explain", help="everything Heed knows and did about one mention")
     explain.add_argument("channel", help="weibo, wechat, x, facebook, …")
@@ -249,6 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--text", action="store_true",
                          help="include the mention's text and the customer's name (personal data)")
     explain.set_defaults(func=cmd_explain)
+
+    agents = sub.add_parser("agents", help="the console's accounts: add (e.g. the first admin), list, disable")
+    agents.add_argument("action", choices=["add", "list", "disable"])
+    agents.add_argument("name", nargs="?", help="the login name (add, disable)")
+    agents.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    agents.add_argument("--department", action="append", help="a department whose queue they work (repeatable)")
+    agents.add_argument("--language", default="en", help="the console's language: en, zh-Hans, zh-Hant, th")
+    agents.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    agents.add_argument("--json", action="store_true")
+    agents.set_defaults(func=cmd_agents)
 
     bench = sub.add_parser("bench", help="end-to-end throughput and latency, and their ratio to a bare relay's")
     bench.add_argument("--mentions", type=int, default=10000)

@@ -1,5 +1,6 @@
 """`heed crm reconcile`: compare every linked contact in each configured CRM with Heed's record and
-repair drift both ways (the CRM's own fields taken from it, Heed's own fields pushed to it)."""
+repair drift both ways (the CRM's own fields taken from it, Heed's own fields pushed to it).
+`heed crm refused`: what the CRMs refused and waits to be tried again, with their reasons."""
 
 from __future__ import annotations
 
@@ -39,3 +40,20 @@ async def reconcile_all() -> dict[str, Any]:
     finally:
         await pool.close()
     return figures
+
+
+async def refused_items(limit: int = 1000) -> list[dict[str, Any]]:
+    """The records the CRMs refused, as `heed crm refused` shows them: ids, the CRM's reason (it names
+    properties and codes, never a value), tries, next try."""
+    from heed_crm_sync.adapters.crm_store import PostgresCrmStore
+    from heed_crm_sync.adapters.customer_book import PostgresCustomerBook
+    from heed_crm_sync.settings import CrmSyncSettings
+
+    settings = CrmSyncSettings()
+    pool = await create_pool(settings.resolved_database(), "crm", max_size=1)
+    try:
+        refused = await PostgresCrmStore(pool, PostgresCustomerBook(pool, None), {}).refused(limit)
+    finally:
+        await pool.close()
+    return [{"crm": r.system, "kind": r.kind, "id": str(r.item_id), "customer_id": str(r.customer_id),
+             "attempts": r.attempts, "next_try": r.next_try.isoformat(), "reason": r.reason} for r in refused]

@@ -7,15 +7,17 @@ import asyncio
 import json
 import secrets
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from heed.runtime.messaging import open_publisher
+from heed_ops.console import demo_login
 from heed_ops.progress import progress_bars
 from heed_ops.report import format_table
-from heed_ops.session import running
+from heed_ops.session import Session, running
 from heed_ops.team import Team, TeamReport, demo_rules, rating_lines, write_lines
 
 AGENTS = ("li", "maya", "somchai")  # the simulated agents' names
@@ -52,7 +54,10 @@ async def replay(bootstrap: str, path: Path, advance: Callable[[int], None] | No
         return await replay_file(path, publisher, chunk=100, progress=advance)
 
 
-def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> dict[str, Any]:
+def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False, keep_running: bool = False
+             ) -> dict[str, Any]:
+    """Replay the sample, let the simulated team work, print the summary; with `keep_running` (`make
+    run`), then leave everything up with the console's URL and a demo login until Ctrl-C."""
     from heed_ingest.replay import count_lines
     from heed_router.adapters.rules_file import shipped_rules_path
 
@@ -71,28 +76,36 @@ def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> d
     say(f"heed demo: starting broker, database and five services (state in {state_dir}); "
         "SLAs shortened to seconds for the demo")
     with running(state_dir, database="heed_demo", env=env) as session:
-        say(f"heed demo: services ready; replaying {total} mentions from {sample.name}")
-        with progress_bars() as bars:
-            replayed = bars.add_task("replayed", total=total)
-            sent = asyncio.run(replay(session.kafka_bootstrap, sample, partial(bars.advance, replayed)))
-            processed = bars.add_task("processed", total=sent)
+        figures = _demo(session, sample, total, tokens, state_dir, say, as_json, keep_running)
+    if not figures["caught_up"]:
+        raise RuntimeError("the pipeline did not catch up within 180 s; see the service logs")
+    return figures
 
-            def poll(lag: int) -> None:
-                f = session.figures()
-                bars.update(processed, completed=(f["mentions"] or 0) + (f["dlq"] or 0)
-                            + (f["duplicates_dropped"] or 0) if lag else sent)
 
-            caught_up = session.wait_caught_up(timeout=180, on_poll=poll)
-        api = f"http://127.0.0.1:{session.processes.port('router')}"
-        say(f"heed demo: a SIMULATED team ({', '.join(AGENTS)}) works the queues through the cases API")
-        team = asyncio.run(simulate(api, tokens, session.kafka_bootstrap, state_dir, say))
-        say("heed demo: waiting for the cases the team left to breach their (demo) SLAs")
-        session.wait_breaches(timeout=150)
-        session.wait_caught_up(timeout=60)
-        figures = session.figures(breakdown=True)
-        figures["replayed_lines"] = sent
-        figures["caught_up"] = caught_up
-        figures["simulated_team"] = team.as_dict()
+def _demo(session: Session, sample: Path, total: int, tokens: dict[str, str], state_dir: Path,
+          say: Callable[[str], None], as_json: bool, keep_running: bool) -> dict[str, Any]:
+    say(f"heed demo: services ready; replaying {total} mentions from {sample.name}")
+    with progress_bars() as bars:
+        replayed = bars.add_task("replayed", total=total)
+        sent = asyncio.run(replay(session.kafka_bootstrap, sample, partial(bars.advance, replayed)))
+        processed = bars.add_task("processed", total=sent)
+
+        def poll(lag: int) -> None:
+            f = session.figures()
+            bars.update(processed, completed=(f["mentions"] or 0) + (f["dlq"] or 0)
+                        + (f["duplicates_dropped"] or 0) if lag else sent)
+
+        caught_up = session.wait_caught_up(timeout=180, on_poll=poll)
+    api = f"http://127.0.0.1:{session.processes.port('router')}"
+    say(f"heed demo: a SIMULATED team ({', '.join(AGENTS)}) works the queues through the cases API")
+    team = asyncio.run(simulate(api, tokens, session.kafka_bootstrap, state_dir, say))
+    say("heed demo: waiting for the cases the team left to breach their (demo) SLAs")
+    session.wait_breaches(timeout=150)
+    session.wait_caught_up(timeout=60)
+    figures = session.figures(breakdown=True)
+    figures["replayed_lines"] = sent
+    figures["caught_up"] = caught_up
+    figures["simulated_team"] = team.as_dict()
     if as_json:
         print(json.dumps(figures, ensure_ascii=False, default=str))
     else:
@@ -101,6 +114,31 @@ def run_demo(state_dir: Path, sample: Path = SAMPLE, as_json: bool = False) -> d
         print(f"simulated team (not real people): {len(t['agents'])} agents took {t['taken']} cases, answered "
               f"{t['answered']}, resolved {t['resolved']}, left {t['left_waiting']} waiting; "
               f"simulated customers sent {t['ratings_sent']} ratings")
-    if not caught_up:
-        raise RuntimeError("the pipeline did not catch up within 180 s; see the service logs")
+        if keep_running and caught_up:
+            serve_console(session)
     return figures
+
+
+def serve_console(session: Session) -> None:
+    """Print the console's address and a demo login, and keep everything running until Ctrl-C."""
+    from heed_router.settings import RouterSettings
+
+    production = RouterSettings().production
+    login = demo_login(session.database_url, session.processes.port("router"), production=production)
+    print()
+    if login is None:
+        print(f"console: http://127.0.0.1:{session.processes.port('router')}/console/ — HEED_ENV=production: "
+              "no demo login; make one with `heed agents add NAME --role admin`")
+    else:
+        print(f"console: {login.url}\n  DEMO LOGIN (a demo credential for this machine, refused when "
+              f"HEED_ENV=production): name {login.name}, password {login.password}")
+    print("everything keeps running; Ctrl-C stops the services, the broker and the database", flush=True)
+    try:
+        while not session.processes.exited():
+            time.sleep(1.0)
+        time.sleep(1.0)  # Ctrl-C reaches the services too: let this process's interrupt arrive first
+        failed = {name: code for name, code in session.processes.exited().items() if code != 0}
+        print(f"heed demo: {'a service failed: ' + str(failed) + '; ' if failed else ''}stopping everything",
+              file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nstopping…", file=sys.stderr)

@@ -12,17 +12,26 @@ as an answer. Definitions (cases opened since `--since`):
 - SLA compliance: cases answered by `first_due_at` ÷ cases whose first answer fell due (answered, or
   still unanswered with `first_due_at` passed); breaches: cases whose SLA breached at least once;
 - backlog: cases not resolved or closed; CSAT: ratings 1–5 from the follow-up, their mean, spread
-  and the share of 4s and 5s; alerts: crisis incidents opened (router.alerts).
+  and the share of 4s and 5s; alerts: crisis incidents opened (router.alerts); the first-response
+  distribution (answered cases per time bucket) and volume by category per day (router.routed).
 `--by channel|department|day` gives the case figures per group.
+
+The figures that need only the router's tables (the case figures, the first-response distribution,
+volume by category per day, alerts) are defined once, in heed_router's `domain/report.py` and
+`adapters/report.py`: the console's reports page shows the same ones.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import asyncpg
+
+from heed_router.adapters.report import GROUP_SQL, router_figures
+from heed_router.domain.report import EPOCH, parse_since
+
+__all__ = ["EPOCH", "collect", "format_table", "parse_since"]
 
 # what was sent twice: an automatic reply and its handoff message per mention, an answer or
 # follow-up per answer id (the sandbox's count: a platform counts its own at its end)
@@ -52,47 +61,6 @@ ACKNOWLEDGEMENT = (
     " max(ms) FROM (SELECT extract(epoch FROM sent_at - received_at) * 1000 AS ms FROM responder.replies"
     "  WHERE status = 'sent' AND received_at >= $1 {auto}) t")
 
-GROUPS = {"channel": "c.channel", "department": "c.department",
-          "day": "to_char(date_trunc('day', c.opened_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"}
-
-# one row per group (or one row): the case figures; `{group}` is one of GROUPS or a constant
-CASES = """
-WITH c AS (
-    SELECT c.*, coalesce(r.received_at, c.opened_at) AS received,
-           c.mode IN ('answer', 'holding', 'private') AS needs_answer
-    FROM router.cases c LEFT JOIN router.routed r ON r.mention_id = c.first_mention_id
-    WHERE c.opened_at >= $1)
-SELECT {group} AS grp,
-    count(*) AS cases,
-    count(*) FILTER (WHERE needs_answer) AS needing_answer,
-    count(*) FILTER (WHERE needs_answer AND first_response_at IS NOT NULL) AS answered,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - received))
-        FILTER (WHERE needs_answer AND first_response_at IS NOT NULL) AS frt_p50,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - received))
-        FILTER (WHERE needs_answer AND first_response_at IS NOT NULL) AS frt_p90,
-    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - received))
-        FILTER (WHERE needs_answer AND first_response_at IS NOT NULL) AS frt_p99,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - received))
-        FILTER (WHERE needs_answer AND resolved_at IS NOT NULL) AS ttr_p50,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - received))
-        FILTER (WHERE needs_answer AND resolved_at IS NOT NULL) AS ttr_p90,
-    count(*) FILTER (WHERE needs_answer AND first_response_at IS NOT NULL AND first_response_at <= first_due_at)
-        AS on_time,
-    count(*) FILTER (WHERE needs_answer AND first_due_at IS NOT NULL
-                     AND (first_response_at IS NOT NULL OR first_due_at < now())) AS due,
-    count(*) FILTER (WHERE sla_breached_at IS NOT NULL) AS breaches,
-    count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')) AS backlog,
-    count(rating) AS ratings, avg(rating) AS csat_mean,
-    count(*) FILTER (WHERE rating >= 4) AS satisfied,
-    count(*) FILTER (WHERE rating = 1) AS r1, count(*) FILTER (WHERE rating = 2) AS r2,
-    count(*) FILTER (WHERE rating = 3) AS r3, count(*) FILTER (WHERE rating = 4) AS r4,
-    count(*) FILTER (WHERE rating = 5) AS r5
-FROM c GROUP BY 1 ORDER BY 1
-"""
-
-ALERTS = ("SELECT topic_kind || ':' || topic, count(DISTINCT alert_id) FROM router.alerts"
-          " WHERE opened_at >= $1 AND version = 1 GROUP BY 1 ORDER BY 2 DESC, 1")
-
 BREAKDOWN = {
     "by_category": "SELECT category, count(*) FROM classifier.classifications WHERE classified_at >= $1"
                    " GROUP BY 1 ORDER BY 2 DESC",
@@ -101,25 +69,6 @@ BREAKDOWN = {
     "by_department": "SELECT department, count(*) FROM router.routed WHERE routed_at >= $1"
                      " GROUP BY 1 ORDER BY 2 DESC",
 }
-
-EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
-_AGO = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
-_UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
-          "w": timedelta(weeks=1)}
-
-
-def parse_since(value: str, now: datetime | None = None) -> datetime:
-    """`--since`: an ISO time (UTC when it names no zone) or a span back from now: 30m, 2h, 1d, 1w."""
-    found = _AGO.match(value.strip())
-    if found:
-        return (now or datetime.now(UTC)) - int(found.group(1)) * _UNITS[found.group(2)]
-    try:
-        at = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"--since is an ISO time (2026-11-23T08:00) or a span like 30m, 2h, 1d; got {value!r}") \
-            from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
 
 async def _scalar(conn: asyncpg.Connection, sql: str, since: datetime) -> int | None:
     try:
@@ -133,45 +82,21 @@ def _seconds(value: float | None) -> float | None:
     return round(float(value), 1) if value is not None else None
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def case_figures(row: asyncpg.Record) -> dict[str, Any]:
-    """One group's case figures from a CASES row."""
-    ratings = row["ratings"]
-    return {
-        "cases": row["cases"], "needing_answer": row["needing_answer"], "answered": row["answered"],
-        "response_rate": _share(row["answered"], row["needing_answer"]),
-        "first_response_s": {"p50": _seconds(row["frt_p50"]), "p90": _seconds(row["frt_p90"]),
-                             "p99": _seconds(row["frt_p99"])},
-        "resolution_s": {"p50": _seconds(row["ttr_p50"]), "p90": _seconds(row["ttr_p90"])},
-        "sla_compliance": _share(row["on_time"], row["due"]), "sla_due": row["due"], "breaches": row["breaches"],
-        "backlog": row["backlog"],
-        "csat": {"ratings": ratings, "mean": round(float(row["csat_mean"]), 2) if ratings else None,
-                 "satisfied_share": _share(row["satisfied"], ratings),
-                 "distribution": {str(n): row[f"r{n}"] for n in range(1, 6)}},
-    }
-
-
-async def _cases(conn: asyncpg.Connection, since: datetime, by: str | None) -> tuple[dict[str, Any] | None,
-                                                                                      dict[str, Any] | None]:
+async def _router(conn: asyncpg.Connection, since: datetime, by: str | None) -> dict[str, Any]:
+    """The router's figures (heed_router.adapters.report); n/a for a router from before the lifecycle."""
     try:
-        total = await conn.fetchrow(CASES.format(group="'all'"), since)
-        groups = None
-        if by is not None:
-            groups = {str(r["grp"]): case_figures(r) for r in await conn.fetch(CASES.format(group=GROUPS[by]), since)}
-    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):  # a router from before the lifecycle
-        return None, None
-    return (case_figures(total) if total is not None else None), groups
+        return await router_figures(conn, since, by)
+    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+        return {"case_figures": None, "first_response_distribution": None, "volume_by_category": None,
+                "alerts": None}
 
 
 async def collect(dsn: str, since: datetime | None = None, breakdown: bool = False,
                   by: str | None = None) -> dict[str, Any]:
     """The summary figures; `since` limits them to mentions received (cases opened) from then on;
     `by` (channel, department, day) adds the case figures per group."""
-    if by is not None and by not in GROUPS:
-        raise ValueError(f"--by is one of {', '.join(GROUPS)}; got {by!r}")
+    if by is not None and by not in GROUP_SQL:
+        raise ValueError(f"--by is one of {', '.join(GROUP_SQL)}; got {by!r}")
     since = since or EPOCH
     conn = await asyncpg.connect(dsn)
     try:
@@ -184,13 +109,7 @@ async def collect(dsn: str, since: datetime | None = None, breakdown: bool = Fal
             row = None
         p50, p99, worst = row if row is not None else (None, None, None)
         figures["acknowledgement_ms"] = {"p50": _seconds(p50), "p99": _seconds(p99), "max": _seconds(worst)}
-        figures["case_figures"], grouped = await _cases(conn, since, by)
-        if grouped is not None:
-            figures[f"by_{by}_cases"] = grouped
-        try:
-            figures["alerts"] = {r[0]: r[1] for r in await conn.fetch(ALERTS, since)}
-        except asyncpg.UndefinedTableError:
-            figures["alerts"] = None
+        figures.update(await _router(conn, since, by))
         if breakdown:
             for name, sql in BREAKDOWN.items():
                 try:
@@ -252,6 +171,11 @@ def format_table(figures: dict[str, Any]) -> str:
     for key in ("by_category", "by_language", "by_department", "alerts"):
         if figures.get(key):
             lines.append(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in figures[key].items()))
+    if figures.get("first_response_distribution"):
+        lines.append("first response (answered cases): " + ", ".join(
+            f"{b['bucket']} {b['cases']}" for b in figures["first_response_distribution"]))
+    for day, categories in (figures.get("volume_by_category") or {}).items():
+        lines.append(f"mentions {day}: " + ", ".join(f"{c} {n}" for c, n in sorted(categories.items())))
     for key, groups in figures.items():
         if key.startswith("by_") and key.endswith("_cases"):
             lines.append(f"cases {key[:-6].replace('_', ' ')}:")

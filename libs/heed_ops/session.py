@@ -16,6 +16,7 @@ import asyncpg
 from heed import devstack
 from heed.runtime.settings import HeedSettings
 from heed_ops import report
+from heed_ops.console import console_env
 from heed_ops.lag import total_lag
 from heed_ops.processes import ServiceProcesses, free_base_port
 from heed_ops.services import CONSUMER_GROUPS
@@ -102,6 +103,7 @@ def services(up: Stack, base_port: int | None = None, env: dict[str, str] | None
            "HEED_STATE_DIR": str(up.state_dir)}
     port = base_port or free_base_port(preferred=8080)
     processes = ServiceProcesses(env=env, log_dir=up.state_dir / "logs", base_port=port)
+    processes.env.update(console_env(processes))  # the console's calls to crm-sync and the responder
     started_at = datetime.now(UTC)
     processes.start_all()
     try:

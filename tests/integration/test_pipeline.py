@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
+from heed.runtime.service import GC_THRESHOLDS
 from heed_ingest.replay import replay_file
 from tests.harness import TOKEN, client_publisher, count, mention_line, pipeline, wait_for, write_jsonl
 
@@ -97,3 +99,16 @@ async def test_a_malformed_line_goes_to_the_dlq_a_bad_post_body_is_refused_and_n
         assert "not JSON" in by_original[bad_line]["error"]
         assert all(r["source_topic"] == "heed.mentions.raw" for r in rows)
         assert await count(dsn, "SELECT count(*) FROM crm.interactions") == 21
+
+
+async def test_started_services_move_what_start_up_made_out_of_the_collectors_way(database_url, fresh_broker):
+    # heed bench: full collections walking every module, model and table loaded at start-up were the
+    # largest cost the services shared; frozen after start, they are never walked again
+    gc.unfreeze()
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    try:
+        async with pipeline(fresh_broker, database_url):
+            assert gc.get_freeze_count() > 0 and gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)

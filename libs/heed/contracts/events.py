@@ -143,6 +143,10 @@ class IssueType(StrEnum):
     BILLING = "billing"
     FACILITIES_HYGIENE = "facilities_hygiene"
     OTHER = "other"
+    # additive (v1): hospitality's own issues
+    FOOD_BEVERAGE = "food_beverage"  # restaurants, breakfast, room service, bars
+    ROOM = "room"  # the room itself: bed, air conditioning, hot water, noise, view
+    BOOKING = "booking"  # reservations, check-in and check-out, overbooking, changes
 
 
 class Urgency(StrEnum):
@@ -246,6 +250,9 @@ class CaseEventKind(StrEnum):
     VERIFIED = "verified"
     # the case waits for the customer's owner in the CRM (an agent) until its first SLA warning
     RESERVED = "reserved"
+    # an agent corrected the classifier's labels of one of the case's mentions (the labels are in
+    # `detail`; the correction itself, with the text, goes to the classifier on heed.classifier.corrections)
+    CORRECTED = "corrected"
 
 
 class CaseEvent(Event):
@@ -264,6 +271,9 @@ class CaseEvent(Event):
     due_at: datetime | None = Field(default=None, description="The SLA due time, when the event concerns it")
     rating: int | None = Field(default=None, ge=1, le=5, description="For `rated`: the customer's 1–5")
     answer_id: uuid.UUID | None = None
+    language_fallback: str | None = Field(
+        default=None, description="For `acknowledged`: the customer's language, when the brand has no replies in "
+                                  "it and the acknowledgement went in its fallback language")
 
 
 class AnswerKind(StrEnum):
@@ -340,6 +350,9 @@ class Reply(Event):
     author: str = Field(default="heed:responder", description="heed:responder (automatic) or agent:<id>")
     substantive: bool = Field(default=False, description="It answers the customer (an agent's answer or a "
                                                          "checked automatic answer), not only acknowledges")
+    language_fallback: str | None = Field(
+        default=None, description="The customer's language when the brand has no replies in it: the reply is in "
+                                  "`language`, the brand's fallback language, and the case is marked")
 
 
 class CustomerUpdate(Event):
@@ -444,3 +457,52 @@ class Alert(Event):
     opened_at: datetime
     updated_at: datetime
     resolved_at: datetime | None = None
+
+
+# A language as the classifier names it: a BCP-47-style tag (`en`, `zh`, `zh-Hant`, `fr`) or `und`.
+LanguageTag = Annotated[str, StringConstraints(min_length=2, max_length=35,
+                                               pattern=r"^(?:[a-z]{2,3}|und)(?:-[A-Za-z0-9]{1,8})*$")]
+
+
+class CorrectableField(StrEnum):
+    """The classifier's fields an agent may correct through the cases API."""
+
+    CATEGORY = "category"
+    ISSUE_TYPE = "issue_type"
+    URGENCY = "urgency"
+    LANGUAGE = "language"
+
+
+class ClassifierLabels(BaseModel):
+    """Some or all of the correctable fields of a classification; a field left out (None) says nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: Category | None = None
+    issue_type: IssueType | None = None
+    urgency: Urgency | None = None
+    language: LanguageTag | None = None
+
+    def given(self) -> dict[CorrectableField, str]:
+        """The fields that carry a value, as their values' text."""
+        return {f: str(getattr(self, f.value)) for f in CorrectableField if getattr(self, f.value) is not None}
+
+
+class ClassifierCorrection(Event):
+    """An agent's correction of the classifier's labels of one mention, with the mention's text: what
+    `heed classifier train --corrections` learns from. Published by the router's cases API, keyed by
+    mention id; the classifier keeps the latest value of each (mention, field)."""
+
+    case_id: uuid.UUID
+    mention_id: uuid.UUID
+    channel: Channel
+    native_id: NativeId
+    customer: StoredText = Field(description="channel:platform_id of the mention's author: the classifier keeps "
+                                             "only its keyed hash, to forget the correction on erasure")
+    text: StoredText = Field(description="The mention's text as the classifier read it")
+    received_at: datetime = Field(description="When the mention was received")
+    model_version: str | None = Field(default=None, description="The model that classified the mention")
+    original: ClassifierLabels = Field(description="The model's labels of the corrected fields")
+    corrected: ClassifierLabels = Field(description="The agent's labels; at least one field")
+    actor: str = Field(description="Who corrected: agent:<name> (an API token's name, never a person's details)")
+    corrected_at: datetime

@@ -29,8 +29,10 @@ CASE_EVENTS = "heed.cases.events"
 CASE_ANSWERS = "heed.cases.answers"
 REPLIES = "heed.replies"
 CRM_CUSTOMERS = "heed.crm.customers"
+CRM_ERASURES = "heed.crm.erasures"
 CRM_VERIFICATIONS = "heed.crm.verifications"
 ALERTS = "heed.alerts"
+CLASSIFIER_CORRECTIONS = "heed.classifier.corrections"
 DLQ = "heed.dlq"
 
 TOPICS: tuple[Topic, ...] = (
@@ -53,12 +55,19 @@ TOPICS: tuple[Topic, ...] = (
           "Replies sent (or failed) to the customer on their channel."),
     Topic(CRM_CUSTOMERS, events.CustomerUpdate, 3,
           "Customer record changes (tier, owner, preferences) for the other services."),
+    Topic(CRM_ERASURES, events.CustomerUpdate, 1,
+          "Erasures only: the same CustomerUpdate (erased, naming the identities to forget) that "
+          "heed.crm.customers carries, for a service that needs nothing else of the record. Keyed by "
+          "customer id."),
     Topic(CRM_VERIFICATIONS, events.CustomerVerified, 3,
           "A customer verified their identity through a secure link for a case (ids and outcome, never "
           "the details they typed). Keyed by case id."),
     Topic(ALERTS, events.Alert, 1,
           "Crisis incidents: negative mentions on a topic far above its baseline; opened, updated, "
           "resolved. Keyed by alert id."),
+    Topic(CLASSIFIER_CORRECTIONS, events.ClassifierCorrection, 3,
+          "Agents' corrections of the classifier's labels (category, issue type, urgency, language) made "
+          "through the cases API, with the mention's text: what the classifier retrains on. Keyed by mention id."),
     Topic(DLQ, events.DeadLetter, 1,
           "Events that failed after retries, with their original bytes, error and origin."),
 )

@@ -51,32 +51,36 @@ class ServiceNode:
 SERVICES: tuple[ServiceNode, ...] = (
     ServiceNode(
         "ingest", "heed_ingest", "heed_ingest.app:IngestService", "ingest", 8080,
-        consumes=(t.MENTIONS_RAW, t.DLQ, t.CRM_CUSTOMERS),
+        consumes=(t.MENTIONS_RAW, t.DLQ, t.CRM_ERASURES),
         publishes=(t.MENTIONS_RAW, t.MENTIONS, t.DLQ),
         role="webhooks, pollers, replay and the mentions API in; normalise, dedupe; archive dead letters",
         serves=("/webhooks", "/v1/mentions")),
     ServiceNode(
         "classifier", "heed_classifier", "heed_classifier.app:ClassifierService", "classifier", 8081,
-        consumes=(t.MENTIONS,),
+        consumes=(t.MENTIONS, t.CLASSIFIER_CORRECTIONS, t.CRM_ERASURES),
         publishes=(t.MENTIONS_CLASSIFIED, t.DLQ),
-        role="language, script, category, issue type, sentiment, urgency, PII"),
+        role="language, script, category, issue type, sentiment, urgency, PII; keeps agents' corrections to "
+             "retrain on",
+        deferred=(t.CLASSIFIER_CORRECTIONS, t.CRM_ERASURES)),
     ServiceNode(
         "router", "heed_router", "heed_router.app:RouterService", "router", 8082,
         consumes=(t.MENTIONS_CLASSIFIED, t.CRM_CUSTOMERS, t.REPLIES, t.CRM_VERIFICATIONS),
-        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.CASE_ANSWERS, t.ALERTS, t.DLQ),
+        publishes=(t.CASES_ROUTED, t.CASE_EVENTS, t.CASE_ANSWERS, t.ALERTS, t.CLASSIFIER_CORRECTIONS, t.DLQ),
         role="cases and their lifecycle, departments, fair queues, SLA timers, follow-ups; the cases API; "
-             "crisis alerts",
-        serves=("/v1",),
+             "crisis alerts; the agent console",
+        serves=("/v1", "/console"),
         deferred=(t.REPLIES,)),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
         consumes=(t.CASES_ROUTED, t.CASE_ANSWERS, t.CRM_CUSTOMERS),
         publishes=(t.REPLIES, t.DLQ),
-        role="replies (automatic, department answers, follow-ups) through the channel adapters, from an outbox"),
+        role="replies (automatic, department answers, follow-ups) through the channel adapters, from an outbox; "
+             "the answering API the console calls (previews, templates, secure links)",
+        serves=("/v1",)),
     ServiceNode(
         "crm-sync", "heed_crm_sync", "heed_crm_sync.app:CrmSyncService", "crm", 8084,
         consumes=(t.MENTIONS, t.CASES_ROUTED, t.REPLIES, t.CASE_EVENTS),
-        publishes=(t.CRM_CUSTOMERS, t.CRM_VERIFICATIONS, t.DLQ),
+        publishes=(t.CRM_CUSTOMERS, t.CRM_ERASURES, t.CRM_VERIFICATIONS, t.DLQ),
         role="the customer record: identities and every interaction; the secure verification page; the customers "
              "API; the two-way sync with HubSpot and Salesforce",
         serves=("/verify", "/v1", "/crm/hubspot/webhook")),

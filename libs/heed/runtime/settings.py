@@ -90,14 +90,15 @@ def key_ring(secret: SecretStr, *, env: str, size: int | None = None, min_size: 
 
 class ErasureKeySettings(HeedSettings):
     """The settings of a service that remembers or finds customers' identities by keyed hashes
-    (ingest, the router, the responder): they share HEED_ERASURE_KEY."""
+    (ingest, the router, the responder, the classifier): they share HEED_ERASURE_KEY."""
 
     erasure_key: SecretStr | None = Field(
-        default=None, description="Keys of the hashes by which ingest, the router and the responder remember or "
-                                  "find an erased customer's identities (ingest: its ledger rows and dead letters; "
-                                  "the responder: every customer profile): comma-separated base64 (32 bytes or "
-                                  "more), newest first; to rotate, list the new key last on every replica of all "
-                                  "three, then first; keep retired keys listed. Unset: a built-in key, which anyone "
+        default=None, description="Keys of the hashes by which ingest, the router, the responder and the classifier "
+                                  "remember or find an erased customer's identities (ingest: its ledger rows and "
+                                  "dead letters; the responder: every customer profile; the classifier: agents' "
+                                  "corrections): comma-separated base64 (32 bytes or more), newest first; to rotate, "
+                                  "list the new key last on every replica of all four, then first; keep retired "
+                                  "keys listed. Unset: a built-in key, which anyone "
                                   "can recompute from a platform id")
 
     def identity_hashes(self) -> IdentityHashes:

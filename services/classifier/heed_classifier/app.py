@@ -1,4 +1,5 @@
-"""Classifier: consumes mentions in batches, classifies them offline, publishes the result.
+"""Classifier: consumes mentions in batches, classifies them offline, publishes the result; keeps
+agents' corrections (heed.classifier.corrections) to retrain on, and forgets an erased customer's.
 
 Wiring only: the handler is in `handlers.py`, its ports built in `bootstrap.py`.
 """
@@ -20,9 +21,10 @@ class ClassifierService(Service):
     def __init__(self, settings: ClassifierSettings | None = None, overrides: Overrides = Overrides()) -> None:
         super().__init__(settings or ClassifierSettings())
         self.overrides = overrides
-        # loaded with the service, before it starts: a bad artefact stops it at once
+        # loaded with the service, before it starts: a bad artefact or an unknown version stops it at once
         self.model = load_model(self.settings, overrides)
+        self.hashes = self.settings.identity_hashes()
 
     def handlers(self) -> dict[str, Handler[Any]]:
         return bootstrap(model=self.model, pool=lambda: self.pool, publisher=self.stage.publisher,
-                         overrides=self.overrides)
+                         hashes=self.hashes, overrides=self.overrides)

@@ -14,12 +14,14 @@ from typing import Any
 import asyncpg
 
 from heed.contracts import topics
+from heed.identity_hashes import IdentityHashes
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import EventPublisher
-from heed_classifier.adapters.postgres import PostgresClassifications
+from heed_classifier.adapters.postgres import PostgresClassifications, PostgresCorrections
 from heed_classifier.domain import Classifier
-from heed_classifier.handlers import classify
-from heed_classifier.ports import ClassificationStore
+from heed_classifier.handlers import classify, forget_customers, keep_corrections
+from heed_classifier.model_versions import resolve
+from heed_classifier.ports import ClassificationStore, CorrectionStore
 from heed_classifier.settings import ClassifierSettings
 
 
@@ -29,17 +31,27 @@ class Overrides:
 
     model: Classifier | None = None
     store: ClassificationStore | None = None
+    corrections: CorrectionStore | None = None
     publisher: EventPublisher | None = None
 
 
 def load_model(settings: ClassifierSettings, overrides: Overrides = Overrides()) -> Classifier:
-    """The shipped artefact, or the one HEED_CLASSIFIER_MODEL_DIR names; never downloaded."""
-    return overrides.model if overrides.model is not None else Classifier.load(settings.classifier_model_dir)
+    """The artefact HEED_CLASSIFIER_MODEL_DIR names, else the version HEED_CLASSIFIER_MODEL_VERSION names
+    in HEED_CLASSIFIER_MODELS_DIR, else the promoted version there, else the shipped one; never downloaded.
+    It names languages among HEED_CLASSIFIER_LANGUAGES."""
+    if overrides.model is not None:
+        return overrides.model
+    return Classifier.load(resolve(settings.classifier_models_dir, settings.classifier_model_version,
+                                   settings.classifier_model_dir),
+                           languages=settings.languages(), default_language=settings.classifier_default_language)
 
 
 def bootstrap(*, model: Classifier, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
+              hashes: IdentityHashes, overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
     """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
     store = overrides.store if overrides.store is not None else PostgresClassifications(pool())
+    corrections = overrides.corrections if overrides.corrections is not None else PostgresCorrections(pool())
     publisher = overrides.publisher if overrides.publisher is not None else publisher
-    return {topics.MENTIONS: partial(classify, model=model, store=store, publisher=publisher)}
+    return {topics.MENTIONS: partial(classify, model=model, store=store, publisher=publisher),
+            topics.CLASSIFIER_CORRECTIONS: partial(keep_corrections, store=corrections, hashes=hashes),
+            topics.CRM_ERASURES: partial(forget_customers, store=corrections, hashes=hashes)}

@@ -49,6 +49,10 @@ class CrmSyncService(Service):
     # the case events a customer record keeps; the rest (claims, notes, queue moves) are passed over
     # without being decoded: several of them go by for every mention
     kinds: ClassVar[dict[str, frozenset[str]]] = {topics.CASE_EVENTS: frozenset(k.value for k in TIMELINE)}
+    metric_help: ClassVar[dict[str, str]] = {
+        **Service.metric_help,
+        "heed_crm_refused": "Records a CRM refused that wait to be tried again (`heed crm refused` lists them), "
+                            "per CRM and kind, as of the last sync round"}
 
     def __init__(self, settings: CrmSyncSettings | None = None, overrides: Overrides = Overrides(),
                  clock: Clock | None = None) -> None:
@@ -61,15 +65,22 @@ class CrmSyncService(Service):
         self.page = VerifyPage(verifications=self.verifications, publisher=publisher,
                                clock=self.clock, policy=self.policy, hsts=self.settings.verify_hsts)
         self._announcer: asyncio.Task[None] | None = None
+        self.announcing = asyncio.Lock()  # the mentions handler and the round announce customers one at a time
         self.api_tokens = self.settings.api_tokens()  # a malformed setting stops the service here
         self._book: PostgresCustomerBook | None = None
         self._records: CustomerRecords | None = None
         self._crm_store: PostgresCrmStore | None = None
         self.crms = overrides.crms if overrides.crms is not None else external_crms(self.settings)
         self._syncer: asyncio.Task[None] | None = None
+        self.refused_counts: dict[tuple[str, str], int] = {}  # (CRM, kind) → refused and waiting, after a round
+
+    def metrics(self) -> dict[str, int]:
+        return {**super().metrics(), **{f'heed_crm_refused{{crm="{crm}",kind="{kind}"}}': n
+                                        for (crm, kind), n in self.refused_counts.items()}}
 
     def handlers(self) -> dict[str, Handler[Any]]:
-        return bootstrap(pool=lambda: self.pool, publisher=self.stage.publisher, overrides=self.overrides)
+        return bootstrap(pool=lambda: self.pool, publisher=self.stage.publisher, overrides=self.overrides,
+                         announcing=self.announcing)
 
     def records(self) -> CustomerRecords:
         if self.overrides.records is not None:
@@ -144,6 +155,7 @@ class CrmSyncService(Service):
                     if errors:  # refused records wait an hour, their reasons in crm_outbox: say so once a round
                         log.warning("crm sync: %s: %s", crm.name, errors[0],
                                     extra={"fields": {"crm": crm.name, "errors": len(errors)}})
+                    self.refused_counts = await self.crm_store().refused_counts()
                     wait = max(pushed.retry_after_s or 0.0, pulled.retry_after_s or 0.0)
                     if wait:
                         resume[crm.name] = loop.time() + wait
@@ -163,7 +175,7 @@ class CrmSyncService(Service):
                 if isinstance(records, PostgresCustomerRecords):
                     await read_preferences(records=records)
                 # changes made through the customers API, merges, erasures, confirmed preferences
-                await announce_customers(records=records, publisher=self.page.publisher)
+                await announce_customers(records=records, publisher=self.page.publisher, announcing=self.announcing)
             except Exception as error:  # broker or database away: tried again next round
                 log.warning("verification announcements: round failed, retrying",
                             extra={"fields": {"error_type": type(error).__name__}})

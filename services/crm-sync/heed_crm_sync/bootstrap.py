@@ -5,6 +5,7 @@ Whatever `Overrides` gives (tests give in-memory fakes) is used instead of the r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -42,12 +43,12 @@ class Overrides:
 
 
 def bootstrap(*, pool: Callable[[], asyncpg.Pool], publisher: EventPublisher,
-              overrides: Overrides = Overrides()) -> dict[str, Handler[Any]]:
+              overrides: Overrides = Overrides(), announcing: asyncio.Lock | None = None) -> dict[str, Handler[Any]]:
     """Topic → handler with its ports. `pool` is called only if a real adapter needs the database."""
     records = overrides.records if overrides.records is not None else PostgresCustomerRecords(pool())
     publisher = overrides.publisher if overrides.publisher is not None else publisher
     return {
-        topics.MENTIONS: partial(record_mentions, records=records, publisher=publisher),
+        topics.MENTIONS: partial(record_mentions, records=records, publisher=publisher, announcing=announcing),
         topics.CASES_ROUTED: partial(record_routing, records=records),
         topics.REPLIES: partial(record_replies, records=records),
         topics.CASE_EVENTS: partial(record_case_events, records=records),

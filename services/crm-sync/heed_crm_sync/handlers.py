@@ -6,6 +6,8 @@ routing and its reply can arrive in any order. `bootstrap.py` hands each handler
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -39,23 +41,34 @@ PREFERENCES_SETTLE = timedelta(seconds=10)
 
 
 async def record_mentions(batch: list[Incoming[Mention]], *, records: CustomerRecords,
-                          publisher: EventPublisher) -> None:
+                          publisher: EventPublisher, announcing: asyncio.Lock | None = None) -> None:
     """Record each mention as an interaction of its author's customer, then announce on
     heed.crm.customers every customer whose version was not announced yet (from this batch or
-    one that failed after recording): ids and tier, never what a customer wrote."""
+    one that failed after recording): ids and tier, never what a customer wrote. While the 2-second
+    round is announcing (it holds `announcing`), the batch leaves its customers to that round instead
+    of waiting for it."""
     await records.record_mentions([item.event for item in batch])
-    await announce_customers(records=records, publisher=publisher)
+    if announcing is None or not announcing.locked():
+        await announce_customers(records=records, publisher=publisher, announcing=announcing)
 
 
-async def announce_customers(*, records: CustomerRecords, publisher: EventPublisher) -> int:
+async def announce_customers(*, records: CustomerRecords, publisher: EventPublisher,
+                             announcing: asyncio.Lock | None = None) -> int:
     """Publish every customer version not announced yet (new customers, changes, merges, erasures) on
-    heed.crm.customers: ids, tier, owner, name, language, tags, consent, confirmed preferences."""
-    updates = await records.unpublished_customers()
-    if updates:
-        await publisher.publish([Outgoing(topics.CRM_CUSTOMERS, u, str(u.customer_id)) for u in updates])
-        # marked only once the broker has them: a crash in between announces them again, never not at all
-        await records.mark_customers_published(updates)
-    return len(updates)
+    heed.crm.customers: ids, tier, owner, name, language, tags, consent, confirmed preferences. An
+    erasure goes on heed.crm.erasures as well, for the services that need nothing else.
+
+    `announcing` is the process's one lock for this: the mentions handler and the 2-second round both
+    announce, and without it both could read the same versions before either marked them."""
+    async with announcing or contextlib.nullcontext():
+        updates = await records.unpublished_customers()
+        if updates:
+            await publisher.publish([Outgoing(topics.CRM_CUSTOMERS, u, str(u.customer_id)) for u in updates]
+                                    + [Outgoing(topics.CRM_ERASURES, u, str(u.customer_id))
+                                       for u in updates if u.erased])
+            # marked only once the broker has them: a crash in between announces them again, never not at all
+            await records.mark_customers_published(updates)
+        return len(updates)
 
 
 async def read_preferences(*, records: PostgresCustomerRecords, limit: int = 500,

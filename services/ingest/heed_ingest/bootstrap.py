@@ -92,7 +92,7 @@ class Wiring:
             topics.MENTIONS_RAW: partial(normalise, ledger=ledger, publisher=self.publisher,
                                          instagram=self._instagram(), counts=self.counts, hashes=self.hashes),
             topics.DLQ: partial(archive_dead_letters, archive=self.archive, hashes=self.hashes),
-            topics.CRM_CUSTOMERS: partial(forget_erased_customers, erasures=self.erasures, hashes=self.hashes),
+            topics.CRM_ERASURES: partial(forget_erased_customers, erasures=self.erasures, hashes=self.hashes),
         }
 
     def _instagram(self) -> InstagramResolver | None:

@@ -15,10 +15,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.routing import BaseRoute, Mount
+
 from heed.runtime.messaging import Handler
+from heed.runtime.ports import SystemClock
 from heed.runtime.service import Service
 from heed_responder.adapters.replies_file import KnowledgeBaseFile, RepliesFile, shipped_path, shipped_replies_path
-from heed_responder.bootstrap import Overrides, Ports, build_ports, delivery_tick, handlers_for
+from heed_responder.api import parse_tokens, responder_api
+from heed_responder.bootstrap import Overrides, Ports, build_ports, delivery_tick, handlers_for, reply_context
+from heed_responder.domain.customers import NO_PROFILE, CustomerProfile
+from heed_responder.domain.planning import ReplyContext
 from heed_responder.settings import ResponderSettings
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,24 @@ class ResponderService(Service):
         self._task: asyncio.Task[None] | None = None
         self._watches: list[asyncio.Task[None]] = []
         self._ports: Ports | None = None
+        secret = self.settings.responder_api_tokens
+        self.api_tokens = parse_tokens(secret.get_secret_value() if secret is not None else None)
+
+    def routes(self) -> list[BaseRoute]:
+        """The answering API the agent console calls, at /v1 (docs/CONSOLE.md)."""
+        clock = SystemClock()
+        return [Mount("/v1", app=responder_api(self._reply_context, lambda: self.api_tokens, self._profile,
+                                               clock.now))]
+
+    def _reply_context(self) -> ReplyContext:
+        if self._ports is not None:
+            return self._ports.context
+        return reply_context(self.settings, self.replies_file.current, self.knowledge_file.current)
+
+    async def _profile(self, identity: str) -> CustomerProfile:
+        if self._ports is None:
+            return NO_PROFILE
+        return (await self._ports.customers.profiles([identity])).get(identity, NO_PROFILE)
 
     def handlers(self) -> dict[str, Handler[Any]]:
         ports = build_ports(self.settings, pool=lambda: self.pool, publisher=self.stage.publisher,

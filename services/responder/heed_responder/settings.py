@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
-from heed.runtime.settings import ErasureKeySettings
+from heed.runtime.settings import ErasureKeySettings, HeedSettings
 
 
 class ResponderSettings(ErasureKeySettings):
+    # a refused setting's message never repeats its value: HEED_RESPONDER_API_TOKENS holds secrets
+    model_config = SettingsConfigDict(**{**HeedSettings.model_config, "hide_input_in_errors": True})
+
     responder_templates: Path | None = Field(
         default=None, description="The replies file: templates and the brand per account (YAML, hot-reloaded); "
                                   "unset, the example shipped in deploy/config/replies.yaml")
@@ -35,3 +39,14 @@ class ResponderSettings(ErasureKeySettings):
                                   "/verify behind TLS, e.g. https://care.example.com/verify")
     responder_link_ttl_s: int = Field(default=86400, gt=0, description="How long a secure link works")
 
+    responder_api_tokens: SecretStr | None = Field(
+        default=None, description="Bearer tokens of the answering API at /v1 (previews, snippets, secure links) the "
+                                  "agent console calls: comma-separated name:console:token; unset, it answers 503")
+
+    @field_validator("responder_api_tokens")
+    @classmethod
+    def _tokens_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        from heed_responder.api import parse_tokens  # refused at start, naming the entry, never the token
+
+        parse_tokens(value.get_secret_value() if value is not None else None)
+        return value

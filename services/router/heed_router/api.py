@@ -17,9 +17,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from heed.contracts.events import CaseStatus, Channel, Urgency, Visibility
+from heed.contracts.events import (
+    CaseStatus,
+    Category,
+    Channel,
+    ClassifierLabels,
+    IssueType,
+    LanguageTag,
+    Urgency,
+    Visibility,
+)
 from heed.runtime.bearer import BearerTokens, BearerTokensError
 from heed.runtime.http_api import bearer_caller, json_errors
 from heed_router.domain.desk import (
@@ -35,7 +44,7 @@ from heed_router.ports import CaseDesk
 
 
 class Role(StrEnum):
-    AGENT = "agent"  # works cases: take, answer, note, transfer, resolve
+    AGENT = "agent"  # works cases: take, answer, note, transfer, resolve, correct the classifier
     SUPERVISOR = "supervisor"  # an agent who may also release anyone's claim
     READER = "reader"  # reads cases and the stream (dashboards)
     SYSTEM = "system"  # another internal service: reads, answers, notes, resolves
@@ -49,6 +58,7 @@ class Permission(StrEnum):
     NOTE = "note"
     TRANSFER = "transfer"
     RESOLVE = "resolve"
+    CORRECT = "correct"  # correct the classifier's labels of a case's mention
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -134,6 +144,28 @@ class ResolveBody(_Body):
     reason: str = Field(default="", max_length=1000)
 
 
+class CorrectionBody(_Body):
+    """What the classifier should have said; at least one field. Values are the contract's (heed.contracts)."""
+
+    mention_id: uuid.UUID | None = Field(default=None, description="The case's mention corrected; none: the "
+                                                                   "case's first mention")
+    category: Category | None = None
+    issue_type: IssueType | None = None
+    urgency: Urgency | None = Field(default=None, description="Also becomes the case's urgency (queue order)")
+    language: LanguageTag | None = Field(default=None, description="A language tag (en, zh, th, fr, …; und for "
+                                                                   "none); also becomes the case's language")
+
+    @model_validator(mode="after")
+    def _something(self) -> "CorrectionBody":
+        if self.labels() == ClassifierLabels():
+            raise ValueError("give at least one of category, issue_type, urgency, language")
+        return self
+
+    def labels(self) -> ClassifierLabels:
+        return ClassifierLabels(category=self.category, issue_type=self.issue_type, urgency=self.urgency,
+                                language=self.language)
+
+
 class Problem(BaseModel):
     error: str
 
@@ -176,8 +208,9 @@ def cases_api(desk: Callable[[], CaseDesk], tokens: Callable[[], ApiTokens], *, 
     """The cases API over the desk `desk()` gives, for the callers `tokens()` knows."""
     app = FastAPI(title="Heed cases API", version="1",
                   description="Departments' queues and cases: take the next case (fair rule), answer, note, "
-                              "transfer, resolve; a server-sent-events stream of queue changes. Bearer tokens "
-                              "from HEED_API_TOKENS, each with a role: agent, supervisor, reader, system.",
+                              "transfer, resolve, correct the classifier's labels; a server-sent-events stream of "
+                              "queue changes. Bearer tokens from HEED_API_TOKENS, each with a role: agent, "
+                              "supervisor, reader, system.",
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None)
     json_errors(app)
     caller = bearer_caller(tokens, "the cases API is off: set HEED_API_TOKENS")
@@ -258,6 +291,17 @@ def cases_api(desk: Callable[[], CaseDesk], tokens: Callable[[], ApiTokens], *, 
     async def transfer(case_id: CaseId, body: TransferBody,
                        who: Annotated[Caller, Depends(allowed(Permission.TRANSFER))]) -> CaseSummary:
         return await desk().transfer(case_id, who.actor, body.department, body.reason)
+
+    @app.post("/cases/{case_id}/corrections", response_model=CaseDetail, status_code=201, responses={
+        **ERRORS, 201: {"description": "The case, with its corrections and the `corrected` transition"},
+        404: {"model": Problem, "description": "No such case, or the mention is not the case's"},
+        409: {"model": Problem, "description": "The mention's text is no longer held (erased on request)"},
+        422: {"model": Problem, "description": "No field given, or a value the contract does not know"}},
+        summary="Correct the classifier's category, issue type, urgency or language of a mention; the "
+                "classifier retrains on corrections (heed classifier train --corrections)")
+    async def correct(case_id: CaseId, body: CorrectionBody,
+                      who: Annotated[Caller, Depends(allowed(Permission.CORRECT))]) -> CaseDetail:
+        return await desk().correct(case_id, who.actor, body.labels(), body.mention_id)
 
     @app.post("/cases/{case_id}/resolve", response_model=CaseSummary, responses=ERRORS,
               summary="Resolve the case (the follow-up asks the customer for a rating)")

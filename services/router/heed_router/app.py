@@ -18,13 +18,18 @@ from starlette.routing import BaseRoute, Mount
 from heed.runtime.messaging import Handler
 from heed.runtime.ports import SystemClock
 from heed.runtime.service import Service
+from heed_router.adapters.accounts import PostgresAccounts
+from heed_router.adapters.console_clients import HttpCustomerRecords, HttpReplyDesk
 from heed_router.adapters.desk import PostgresDesk
 from heed_router.adapters.postgres import PostgresCases
+from heed_router.adapters.report import PostgresSupervision
 from heed_router.adapters.rules_file import RulesFile, shipped_rules_path
 from heed_router.api import ApiTokens, cases_api
 from heed_router.bootstrap import Overrides, bootstrap, build_alerting
+from heed_router.console.app import ConsolePorts, console_app
+from heed_router.domain.accounts import parse_proxies
 from heed_router.domain.rules import RuleTable
-from heed_router.ports import CaseDesk
+from heed_router.ports import Accounts, CaseDesk, CustomerRecords, ReplyDesk
 from heed_router.settings import RouterSettings
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,9 @@ log = logging.getLogger(__name__)
 class RouterService(Service):
     name = "router"
     settings: RouterSettings
+    # the console's login rate limit counts client addresses: X-Forwarded-For only from
+    # HEED_CONSOLE_TRUSTED_PROXIES (console/app.py), never from whoever connects over loopback
+    proxy_headers = False
 
     def __init__(self, settings: RouterSettings | None = None, rules: RuleTable | None = None,
                  overrides: Overrides = Overrides()) -> None:
@@ -46,6 +54,9 @@ class RouterService(Service):
             self.settings.router_rules or shipped_rules_path(), self.settings.router_rules_poll_s)
         self._tasks: list[asyncio.Task[None]] = []
         self._desk: CaseDesk | None = None
+        self._accounts: Accounts | None = None
+        self._customers: HttpCustomerRecords | None = None
+        self._replies: HttpReplyDesk | None = None
         secret = self.settings.api_tokens
         self.api_tokens = ApiTokens.parse(secret.get_secret_value() if secret is not None else None)
         # built here: a malformed HEED_ERASURE_KEY stops the service before it consumes anything
@@ -95,6 +106,9 @@ class RouterService(Service):
                 await task
         self._tasks.clear()
         await self.alerting.notifier.aclose()
+        for client in (self._customers, self._replies):
+            if client is not None:
+                await client.aclose()
 
     def desk(self) -> CaseDesk:
         """The cases API's desk, built on first use (the pool exists once the service started)."""
@@ -105,9 +119,49 @@ class RouterService(Service):
                                       publisher=self.stage.publisher, clock=SystemClock())
         return self._desk
 
+    def accounts(self) -> Accounts:
+        """The console's accounts, built on first use (the pool exists once the service started)."""
+        if self.overrides.accounts is not None:
+            return self.overrides.accounts
+        if self._accounts is None:
+            self._accounts = PostgresAccounts(self.pool)
+        return self._accounts
+
+    def customer_records(self) -> CustomerRecords | None:
+        """crm-sync's customers API for the console's customer panel; None without HEED_CONSOLE_CRM_URL."""
+        if self.overrides.customers is not None:
+            return self.overrides.customers
+        s = self.settings
+        if self._customers is None and s.console_crm_url and s.console_crm_token is not None:
+            self._customers = HttpCustomerRecords(s.console_crm_url, s.console_crm_token.get_secret_value())
+        return self._customers
+
+    def reply_desk(self) -> ReplyDesk | None:
+        """The responder's answering API for previews and snippets; None without HEED_CONSOLE_RESPONDER_URL."""
+        if self.overrides.replies is not None:
+            return self.overrides.replies
+        s = self.settings
+        if self._replies is None and s.console_responder_url and s.console_responder_token is not None:
+            self._replies = HttpReplyDesk(s.console_responder_url, s.console_responder_token.get_secret_value())
+        return self._replies
+
+    def supervision(self) -> PostgresSupervision:
+        """The console's supervisor views over the router's own tables (capacity from the routing rules)."""
+        return PostgresSupervision(self.pool, capacity=lambda: self.rules().lifecycle.agent_capacity)
+
+    def departments(self) -> list[str]:
+        """Every department the routing rules send cases to (an admin's console lists them all)."""
+        return sorted({rule.department for rule in self.rules().rules})
+
     def routes(self) -> list[BaseRoute]:
-        """The cases API at /v1 (its OpenAPI document at /v1/openapi.json)."""
-        return [Mount("/v1", app=cases_api(self.desk, lambda: self.api_tokens))]
+        """The cases API at /v1 (its OpenAPI document at /v1/openapi.json) and the agent console at /console."""
+        clock = self.overrides.clock or SystemClock()
+        console = console_app(ConsolePorts(
+            desk=self.desk, accounts=self.accounts, customers=self.customer_records, replies=self.reply_desk,
+            now=clock.now, production=self.settings.production, departments=self.departments,
+            supervision=self.supervision,
+            trusted_proxies=parse_proxies(self.settings.console_trusted_proxies)))
+        return [Mount("/v1", app=cases_api(self.desk, lambda: self.api_tokens)), Mount("/console", app=console)]
 
     def rules_problem(self) -> str | None:
         """Why the rules file's newest edit was refused (the last good table still routes), if it was."""

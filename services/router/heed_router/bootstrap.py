@@ -29,7 +29,7 @@ from heed_router.handlers import (
     track_replies,
     track_verifications,
 )
-from heed_router.ports import AlertNotifier, CaseDesk, CaseStore
+from heed_router.ports import Accounts, AlertNotifier, CaseDesk, CaseStore, CustomerRecords, ReplyDesk
 from heed_router.settings import RouterSettings
 
 
@@ -43,6 +43,9 @@ class Overrides:
     notifier: AlertNotifier | None = None
     alert_parameters: AlertParameters | None = None
     desk: CaseDesk | None = None
+    accounts: Accounts | None = None
+    customers: CustomerRecords | None = None
+    replies: ReplyDesk | None = None
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from heed.contracts.events import Alert, CaseAnswer, CaseEvent, Reply, Visibility
+from heed.contracts.events import Alert, CaseAnswer, CaseEvent, ClassifierLabels, Reply, Visibility
+from heed_router.domain.accounts import Agent, LoginOutcome, Session
 from heed_router.domain.cases import KnownCustomer, RoutedRow
 from heed_router.domain.customers import CustomerLearning, Forgetting, HeldCustomers
 from heed_router.domain.desk import CaseDetail, CaseFilter, CasePage, CaseSummary, NoteView, QueueChange
@@ -150,9 +151,84 @@ class CaseDesk(Protocol):
     async def transfer(self, case_id: uuid.UUID, actor: str, department: str, reason: str) -> CaseSummary:
         ...
 
+    async def correct(self, case_id: uuid.UUID, actor: str, labels: ClassifierLabels,
+                      mention_id: uuid.UUID | None) -> CaseDetail:
+        """Correct the classifier's labels of one of the case's mentions (None: the case's first), keep the
+        correction on the case (a `corrected` event) and send it with the mention's text to the classifier
+        on heed.classifier.corrections. CaseNotFound if the mention is not the case's; CaseConflict if its
+        text is no longer held (erased on request)."""
+        ...
+
     async def resolve(self, case_id: uuid.UUID, actor: str, reason: str) -> CaseSummary:
+        ...
+
+    async def latest_change(self) -> int:
+        """The seq of the newest queue change (0 before any): a view rendered now is current up to it."""
         ...
 
     async def changes_after(self, seq: int, department: str | None, limit: int) -> list[QueueChange]:
         """Case events after `seq` (all departments when None), oldest first: the SSE stream's source."""
+        ...
+
+
+class Accounts(Protocol):
+    """The console's agents, sessions, login failures and audit trail (`adapters/accounts.py`)."""
+
+    async def login(self, name: str, password: str, address: str, now: datetime, *, allow_demo: bool = True
+                    ) -> tuple[LoginOutcome, Agent | None]: ...
+
+    async def open_session(self, agent: Agent, now: datetime) -> tuple[str, Session]: ...
+
+    async def session(self, token: str, now: datetime) -> Session | None: ...
+
+    async def close_session(self, token: str) -> None: ...
+
+    async def set_language(self, agent_id: uuid.UUID, language: str) -> None: ...
+
+    async def audit(self, agent: Agent | None, action: str, now: datetime, *, case_id: uuid.UUID | None = None,
+                    detail: str = "") -> None: ...
+
+
+class CustomerRecords(Protocol):
+    """crm-sync's customers API, read over HTTP (never its tables): the customer 360 panel."""
+
+    async def profile(self, identity: str) -> dict[str, Any] | None:
+        """The record of the customer with this identity (channel:platform_id); None when crm-sync has none."""
+        ...
+
+    async def timeline(self, customer_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The customer's interactions, newest first (mentions, replies, case transitions) with their text."""
+        ...
+
+
+class ReplyDesk(Protocol):
+    """The responder's answering API, over HTTP: templates, previews, secure links."""
+
+    async def snippets(self, *, language: str, script: str | None, account: str | None, department: str,
+                       customer: str) -> dict[str, Any]: ...
+
+    async def preview(self, *, text: str, channel: str, visibility: str, language: str, script: str | None,
+                      account: str | None, customer: str) -> dict[str, Any]: ...
+
+    async def secure_link(self, *, case_id: uuid.UUID, customer: str, department: str, language: str,
+                          script: str | None, account: str | None) -> dict[str, Any]: ...
+
+
+class Supervision(Protocol):
+    """What the console's supervisor views read from the router's own records (adapters/report.py)."""
+
+    async def figures(self, since: datetime, by: str | None) -> dict[str, Any]:
+        """The router's report figures, as `heed report --json` keys them (domain/report.py defines them)."""
+        ...
+
+    async def open_alerts(self) -> list[dict[str, Any]]:
+        """Each crisis incident whose newest version is not resolved, with its example mentions' cases."""
+        ...
+
+    async def sla_board(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Per department, the open cases breached or in warning."""
+        ...
+
+    async def agent_load(self, now: datetime) -> list[dict[str, Any]]:
+        """Each active agent's claimed cases against the capacity."""
         ...

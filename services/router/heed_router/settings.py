@@ -66,3 +66,31 @@ class RouterSettings(ErasureKeySettings):
 
         ApiTokens.parse(value.get_secret_value() if value is not None else None)
         return value
+
+    env: str = Field(default="development", description="HEED_ENV: `production` refuses the demo login and always "
+                                                        "sets the console's cookies Secure")
+    console_crm_url: str | None = Field(
+        default=None, description="crm-sync's base URL, for the console's customer panel (e.g. http://crm-sync:8084)")
+    console_crm_token: SecretStr | None = Field(
+        default=None, description="A bearer token of HEED_CRM_API_TOKENS with the read scope, for the console")
+    console_responder_url: str | None = Field(
+        default=None, description="The responder's base URL, for the console's previews, snippets and secure links")
+    console_responder_token: SecretStr | None = Field(
+        default=None, description="A bearer token of the responder's HEED_RESPONDER_API_TOKENS, for the console")
+
+    console_trusted_proxies: str = Field(
+        default="", description="The proxies in front of the router, comma-separated addresses or networks "
+                                "(e.g. 10.0.0.0/8): only from them is X-Forwarded-For believed, for the console's "
+                                "login rate limit per client address; unset, the connection's own address counts")
+
+    @field_validator("console_trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        from heed_router.domain.accounts import parse_proxies
+
+        parse_proxies(value)
+        return value
+
+    @property
+    def production(self) -> bool:
+        return self.env.strip().lower() == "production"

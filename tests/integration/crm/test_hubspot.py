@@ -207,3 +207,32 @@ async def test_a_rep_change_arrives_as_a_signed_webhook_crm_sync_accepts(hubspot
                         datetime.now(UTC))
     changes = parse_contact_changes(delivery.body, DEFAULT_PROPERTIES)
     assert [(c.external_id, c.fields) for c in changes] == [(ids[uuid.UUID(int=2)], {"marketing_consent": "false"})]
+
+
+async def test_a_customer_whose_email_hubspot_already_holds_is_linked_to_that_contact_not_refused(
+        hubspot: ServedHubSpot, connect: Connect) -> None:
+    # marketing created the contact from a form; the customer then verified the same email in Heed
+    existing = hubspot.stand_in.add_contact({"email": "customer1@example.com", "firstname": "Form"})
+    crm = connect()
+
+    ids = await crm.push_contacts([customer(1)])
+
+    assert ids == {uuid.UUID(int=2): existing}
+    assert len(hubspot.stand_in.objects["contacts"]) == 1  # one shared record, no second contact
+    contact_id, props = hubspot.stand_in.contact_of(uuid.UUID(int=2)) or ("", {})
+    assert contact_id == existing and props["heed_tier"] == "silver"
+    assert hubspot.stand_in.requests[UPSERT_CONTACTS] == 2  # the refused create, then the upsert by email
+    assert await crm.push_contacts([customer(1, tier="gold")]) == ids  # from now on by the Heed id, at once
+    assert hubspot.stand_in.requests[UPSERT_CONTACTS] == 3
+
+
+async def test_a_contact_already_linked_to_another_customer_stays_refused(hubspot: ServedHubSpot,
+                                                                        connect: Connect) -> None:
+    crm = connect()
+    first = await crm.push_contacts([customer(1)])
+    with pytest.raises(CrmRejected) as refused:
+        await crm.push_contacts([ContactPush(uuid.UUID(int=99), {"email": "customer1@example.com"})])
+    assert "HTTP 409" in str(refused.value) and "customer1@example.com" not in str(refused.value)
+    linked = hubspot.stand_in.contact_of(uuid.UUID(int=2))
+    assert linked is not None and linked[0] == first[uuid.UUID(int=2)]  # still the first customer's
+    assert hubspot.stand_in.contact_of(uuid.UUID(int=99)) is None

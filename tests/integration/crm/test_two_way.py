@@ -5,6 +5,7 @@ bounces back to the CRM; and reconciliation repairs drift both ways."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -183,6 +184,21 @@ async def test_a_contact_hubspot_refuses_in_a_batch_holds_back_no_other(pool, cr
     assert len(hubspot.stand_in.notes_on(contact_id)) == 2
     assert not [c for c in hubspot.stand_in.objects["contacts"].values() if c.get("heed_customer_id") == str(refused)]
     assert (await push_round(crm, store, SystemClock())).errors == []  # it waits its hour
+
+
+async def test_what_hubspot_refused_is_listed_with_its_reason_and_counted(pool, crm, hubspot, heed):
+    _, store = await seeded(pool)
+    refused = await with_a_mistyped_email(pool, store, "li-at-example.com")
+    await push_round(crm, store, SystemClock())
+
+    [waiting] = await store.refused()
+    assert (waiting.system, waiting.kind, waiting.item_id, waiting.attempts) == ("hubspot", "contact", refused, 1)
+    assert "HTTP 400" in waiting.reason and "li-at-example.com" not in waiting.reason
+    assert await store.refused_counts() == {("hubspot", "contact"): 1}
+    code, out = await heed("crm", "refused", "--json")
+    assert code == 0 and [(i["crm"], i["kind"], i["id"]) for i in json.loads(out)] == [
+        ("hubspot", "contact", str(refused))]
+    assert "li-at-example.com" not in out
 
 
 async def test_the_webhook_endpoint_is_served_by_crm_sync():

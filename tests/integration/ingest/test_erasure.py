@@ -71,7 +71,7 @@ async def file(pool: asyncpg.Pool, *letters: DeadLetter) -> None:
 
 
 async def forget(pool: asyncpg.Pool, update: CustomerUpdate) -> None:
-    await forget_erased_customers(batch(update, topic=topics.CRM_CUSTOMERS), erasures=PostgresErasures(pool),
+    await forget_erased_customers(batch(update, topic=topics.CRM_ERASURES), erasures=PostgresErasures(pool),
                                   hashes=HASHES)
 
 

@@ -81,3 +81,21 @@ def test_bench_prints_posts_per_second(labelled, capsys):
     assert main(["bench", "--posts", "300", "--data", str(labelled), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["posts"] == 300 and figures["posts_per_s"] > 0 and figures["posts_per_cpu_s"] > 0
+
+
+def test_eval_scores_the_language_among_the_languages_given(tmp_path, capsys):
+    posts = [("La chambre était sale et personne n'est venu", "fr"), ("我的订单三天了还没发货", "zh-Hans"),
+             ("Das Zimmer war schmutzig und laut", "de"), ("My parcel is a week late", "en")]
+    data = write_csv(tmp_path / "langs.csv", posts, ("text", "lang"))
+    assert main(["eval", "--data", str(data), "--json"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["fields"]["lang"]["accuracy"] == 1.0 and result["fields"]["lang"]["n"] == 4
+    # without German among the languages, the German post cannot be named German
+    assert main(["eval", "--data", str(data), "--languages", "en,zh,fr", "--json"]) == 0
+    [narrow] = json.loads(capsys.readouterr().out)
+    assert narrow["fields"]["lang"]["per_label"]["de"]["recall"] == 0.0
+
+
+def test_an_unknown_language_is_refused_by_name():
+    with pytest.raises(ValueError, match="klingon"):
+        main(["bench", "--posts", "10", "--languages", "en,klingon"])

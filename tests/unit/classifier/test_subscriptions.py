@@ -10,14 +10,16 @@ from heed_classifier.app import ClassifierService
 from heed_classifier.bootstrap import Overrides
 from heed_classifier.domain import Classifier
 from heed_classifier.settings import ClassifierSettings
-from tests.unit.classifier.fakes import FakeClassifications
+from tests.unit.classifier.fakes import FakeClassifications, FakeCorrections
+from tests.unit.classifier.test_corrections import T0, correction, erased
 from tests.unit.factories import mention
 
 
 async def test_a_mention_on_the_broker_is_classified_kept_and_published_and_a_bad_one_dead_lettered():
     store = FakeClassifications()
     service = ClassifierService(ClassifierSettings(kafka_bootstrap="127.0.0.1:1"),
-                                overrides=Overrides(model=Classifier.load(), store=store))
+                                overrides=Overrides(model=Classifier.load(), store=store,
+                                                    corrections=FakeCorrections()))
     service.register()
     classified: list[ClassifiedMention] = []
     letters: list[DeadLetter] = []
@@ -39,3 +41,19 @@ async def test_a_mention_on_the_broker_is_classified_kept_and_published_and_a_ba
     assert store.decisions[m.mention_id].classification.category is Category.SPAM
     assert [(d.source_topic, d.original, d.service) for d in letters] == [
         (topics.MENTIONS, b'{"text": "no mention"}', "classifier")]
+
+
+async def test_a_correction_on_the_broker_is_kept_and_the_customers_erasure_deletes_it():
+    corrections = FakeCorrections()
+    service = ClassifierService(ClassifierSettings(kafka_bootstrap="127.0.0.1:1"),
+                                overrides=Overrides(model=Classifier.load(), store=FakeClassifications(),
+                                                    corrections=corrections))
+    service.register()
+    sent = correction(customer="x:u-gone", category=Category.SALES_LEAD)
+    async with TestKafkaBroker(service.broker) as broker:
+        await broker.publish(sent.model_dump_json().encode(), topic=topics.CLASSIFIER_CORRECTIONS)
+        kept = [(r.mention_id, r.value, r.text) for r in corrections.rows.values()]
+        await broker.publish(erased("x:u-gone", at=T0.replace(hour=10)).model_dump_json().encode(),
+                             topic=topics.CRM_ERASURES)
+    assert kept == [(sent.mention_id, "sales_lead", sent.text)]
+    assert corrections.rows == {}

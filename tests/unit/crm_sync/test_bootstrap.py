@@ -58,3 +58,20 @@ def test_malformed_api_tokens_stop_the_service_naming_the_entry_never_a_token(to
         CrmSyncSettings(crm_api_tokens=tokens).api_tokens()
     assert "HEED_CRM_API_TOKENS entry 2" in str(refused.value)
     assert "token-0123456789" not in str(refused.value) and "secret" not in str(refused.value)
+
+
+async def test_what_the_crms_refused_is_a_gauge_per_crm_and_kind_on_metrics():
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from heed_crm_sync.app import CrmSyncService
+
+    service = CrmSyncService(CrmSyncSettings(kafka_bootstrap="127.0.0.1:9", database_url="postgresql://unused/crm"))
+    service.refused_counts = {("hubspot", "contact"): 2, ("salesforce", "interaction"): 1}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.internal_asgi()),
+                                 base_url="http://internal") as client:
+        text = (await client.get("/metrics")).text
+    found = {(s.labels["crm"], s.labels["kind"]): s.value for family in text_string_to_metric_families(text)
+             for s in family.samples if s.name == "heed_crm_refused"}
+    assert found == {("hubspot", "contact"): 2.0, ("salesforce", "interaction"): 1.0}
+    assert "# HELP heed_crm_refused Records a CRM refused" in text

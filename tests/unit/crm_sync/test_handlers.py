@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 from aiokafka.errors import KafkaTimeoutError
@@ -19,7 +20,15 @@ from heed.contracts.events import (
     CustomerUpdate,
     ReplyStatus,
 )
-from heed_crm_sync.handlers import record_case_events, record_mentions, record_replies, record_routing
+from heed.runtime.messaging import Outgoing
+from heed_crm_sync.domain import announcement
+from heed_crm_sync.handlers import (
+    announce_customers,
+    record_case_events,
+    record_mentions,
+    record_replies,
+    record_routing,
+)
 from tests.unit.crm_sync.builders import reply_to, routed_case
 from tests.unit.crm_sync.fakes import FakeCustomerRecords, FakePublisher
 from tests.unit.factories import batch, mention
@@ -117,6 +126,64 @@ async def test_a_new_customer_is_announced_once_and_not_again_on_redelivery():
         (amy, ["weibo:u1"], CustomerTier.STANDARD, 1), (ben_id, ["weibo:u2"], CustomerTier.STANDARD, 1)]
     assert [o.key for o in publisher.on(topics.CRM_CUSTOMERS)] == [str(amy), str(ben_id)]
     assert publisher.published == publisher.on(topics.CRM_CUSTOMERS)  # nothing on any other topic
+
+
+class SlowPublisher(FakePublisher):
+    """A broker that takes a moment to acknowledge, as a real one does: other tasks run meanwhile."""
+
+    async def publish(self, items: Sequence[Outgoing]) -> None:
+        await asyncio.sleep(0.01)
+        await super().publish(items)
+
+
+@pytest.mark.parametrize("locked", [True, False])
+async def test_the_handler_and_the_round_announce_each_version_once_only_with_the_lock(locked):
+    records, publisher = FakeCustomerRecords(), SlowPublisher()
+    await records.record_mentions([mention("Where is my parcel?", author=AMY)])
+    announcing = asyncio.Lock() if locked else None
+    await asyncio.gather(announce_customers(records=records, publisher=publisher, announcing=announcing),
+                         announce_customers(records=records, publisher=publisher, announcing=announcing))
+    # without the lock both read the version before either marked it: the failure the lock prevents
+    assert len(announced(publisher)) == (1 if locked else 2)
+
+
+async def test_a_batch_leaves_its_customers_to_the_round_that_is_announcing_instead_of_waiting():
+    records, publisher = FakeCustomerRecords(), FakePublisher()
+    announcing = asyncio.Lock()
+    async with announcing:  # the round is announcing
+        await record_mentions(batch(mention("Where is my parcel?", author=AMY)), records=records, publisher=publisher,
+                              announcing=announcing)
+        assert announced(publisher) == []  # recorded, not announced, and the batch did not wait
+    assert records.customer_of("weibo:u1") is not None
+    assert await announce_customers(records=records, publisher=publisher, announcing=announcing) == 1
+
+
+class ErasedRecords(FakeCustomerRecords):
+    """A record whose one unannounced version is an erasure."""
+
+    def __init__(self, erased: CustomerUpdate) -> None:
+        super().__init__()
+        self.erased: CustomerUpdate | None = erased
+
+    async def unpublished_customers(self) -> list[CustomerUpdate]:
+        return [self.erased] if self.erased else []
+
+    async def mark_customers_published(self, updates: Sequence[CustomerUpdate]) -> None:
+        self.erased = None
+
+
+async def test_an_erasure_goes_on_heed_crm_erasures_as_well_and_nothing_else_does():
+    customer = uuid.uuid4()
+    erasure = announcement(customer, ["weibo:u1"], CustomerTier.STANDARD, None, 7, erased=True)
+    records, publisher = ErasedRecords(erasure), FakePublisher()
+    await record_mentions(batch(mention("Hello", author=Author(platform_id="u2"))), records=records,
+                          publisher=publisher)
+    assert [o.event for o in publisher.on(topics.CRM_CUSTOMERS)] == [erasure]
+    assert [(o.event, o.key) for o in publisher.on(topics.CRM_ERASURES)] == [(erasure, str(customer))]
+
+    plain = FakeCustomerRecords()
+    await record_mentions(batch(mention("Hello", author=AMY)), records=plain, publisher=(other := FakePublisher()))
+    assert other.on(topics.CRM_CUSTOMERS) and other.on(topics.CRM_ERASURES) == []
 
 
 async def test_a_customer_whose_announcement_the_broker_refused_is_announced_with_the_next_batch():

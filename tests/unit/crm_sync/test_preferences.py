@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from heed_crm_sync.domain.preferences import (
     CONFIRM_BELOW,
     PATTERNS,
+    SCRIPT_OF,
     VOCABULARY,
     StatedPreference,
     extract_preferences,
@@ -196,6 +197,47 @@ def test_no_row_nests_quantifiers(row: Any) -> None:
 def test_the_nesting_check_sees_a_nested_quantifier() -> None:
     assert _nested_quantifier(sre_parse.parse(r"(?:a+)+b"))
     assert not _nested_quantifier(sre_parse.parse(r"(?:ab|c)?d[^,]{0,30}e"))
+
+
+def _needs_a_letter(items: Any, letter: Any) -> bool:
+    """Whether every text a parsed regex fragment matches holds a character that `letter` accepts: some
+    item that must match does (a literal, a class of such letters only, a branch whose every way does, a
+    group or a repeat of at least one that does). Look-arounds and optional parts never count."""
+    for op, av in items:
+        if op is sre_constants.LITERAL and letter(chr(av)):
+            return True
+        if op is sre_constants.IN and av and all(
+                (kind is sre_constants.LITERAL and letter(chr(value)))
+                or (kind is sre_constants.RANGE and all(letter(chr(c)) for c in range(value[0], value[1] + 1)))
+                for kind, value in av):
+            return True
+        if op is sre_constants.SUBPATTERN and _needs_a_letter(av[-1], letter):
+            return True
+        if op is sre_constants.BRANCH and all(_needs_a_letter(branch, letter) for branch in av[1]):
+            return True
+        if op in _REPEATS and av[0] >= 1 and _needs_a_letter(av[2], letter):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("row", PATTERNS, ids=[row.id for row in PATTERNS])
+def test_every_row_needs_a_letter_of_its_own_writing_system(row: Any) -> None:
+    # what lets a post be read with only the rows of the writing systems it holds
+    letters = SCRIPT_OF[row.language]
+    assert _needs_a_letter(sre_parse.parse(row.regex), lambda c: letters.fullmatch(c) is not None), row.regex
+
+
+def test_the_letter_check_sees_a_row_that_could_match_without_its_letters() -> None:
+    latin = SCRIPT_OF["en"]
+    assert not _needs_a_letter(sre_parse.parse(r"\bfeather|\d{4}"), lambda c: latin.fullmatch(c) is not None)
+    assert not _needs_a_letter(sre_parse.parse(r"(?:pillow)?!"), lambda c: latin.fullmatch(c) is not None)
+    assert _needs_a_letter(sre_parse.parse(r"\b(?:goose|duck)[- ]?down"), lambda c: latin.fullmatch(c) is not None)
+
+
+def test_a_post_in_two_writing_systems_is_read_with_both_tables() -> None:
+    found = {p.evidence for p in extract_preferences("I'm vegetarian. 另外我对花生过敏 แพ้กุ้งค่ะ")}
+    assert {"en.dietary.vegetarian"} <= found and any(e.startswith("zh.") for e in found) \
+        and any(e.startswith("th.") for e in found)
 
 
 @pytest.mark.parametrize("text", [

@@ -214,7 +214,7 @@ async def test_erased_identities_are_forgotten_after_retention_and_their_letters
     assert set(ingest.archive.letters) == {later.event_id}
 
 
-async def test_the_service_forgets_an_erased_customer_announced_on_heed_crm_customers():
+async def test_the_service_forgets_an_erased_customer_announced_on_heed_crm_erasures():
     publisher = FakePublisher()
     ledger, archive = FakeLedger(publisher), FakeArchive()
     service = IngestService(
@@ -225,7 +225,7 @@ async def test_the_service_forgets_an_erased_customer_announced_on_heed_crm_cust
     async with TestKafkaBroker(service.broker) as broker:
         for d in (alices, bobs):
             await broker.publish(d.model_dump_json().encode(), topic=topics.DLQ)
-        await broker.publish(erased(f"weibo:{ALICE_POSTS}").model_dump_json().encode(), topic=topics.CRM_CUSTOMERS)
+        await broker.publish(erased(f"weibo:{ALICE_POSTS}").model_dump_json().encode(), topic=topics.CRM_ERASURES)
     assert set(archive.letters) == {bobs.event_id}
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from heed.contracts.events import (
@@ -15,7 +16,7 @@ from heed.contracts.events import (
 )
 from heed.secure_link import verify
 from heed_responder.domain.outbox import OutboxStatus
-from heed_responder.domain.planning import customer_values, plan, plan_handoff
+from heed_responder.domain.planning import customer_values, plan, plan_handoff, reply_event
 from tests.unit.factories import classification, mention
 from tests.unit.responder.fakes import shipped_context
 
@@ -108,6 +109,16 @@ def test_other_languages_get_the_brands_default_language_and_the_reply_says_so()
                HandlingMode.ACKNOWLEDGE, Channel.INSTAGRAM, "marketing")
     assert r.language == "en" and (r.text or "").startswith("Thank you")
     assert r.template_id is not None and r.template_id.endswith("+fallback-from-fr")
+
+
+
+def test_a_reply_in_the_fallback_language_names_the_customers_language_on_its_event():
+    for language in ("fr", "ja", "vi"):
+        r = render("bonjour", classification(Category.QUESTION, language=language), HandlingMode.HOLDING)
+        event = reply_event(replace(r, status=OutboxStatus.SENT), datetime.now(UTC))
+        assert (event.language, event.language_fallback) == ("en", language)
+    answered_in_own = render("我的快递还没到", classification(Category.COMPLAINT, language="zh", script="Hans"))
+    assert reply_event(replace(answered_in_own, status=OutboxStatus.SENT), datetime.now(UTC)).language_fallback is None
 
 
 def _routed(mode: HandlingMode, visibility=Visibility.PUBLIC) -> RoutedCase:

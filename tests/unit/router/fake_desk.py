@@ -7,7 +7,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from heed.contracts.events import CaseEventKind, CaseStatus, Channel, HandlingMode, Urgency, Visibility
+from heed.contracts.events import (
+    CaseEventKind,
+    CaseStatus,
+    Channel,
+    ClassifierLabels,
+    HandlingMode,
+    Urgency,
+    Visibility,
+)
 from heed_router.domain.desk import (
     CapacityReached,
     CaseConflict,
@@ -16,6 +24,7 @@ from heed_router.domain.desk import (
     CaseNotFound,
     CasePage,
     CaseSummary,
+    CorrectionView,
     NoteView,
     QueueChange,
 )
@@ -38,6 +47,7 @@ class FakeDesk:
     answers: list[tuple[uuid.UUID, str, str, Visibility | None]] = field(default_factory=list)
     notes: list[NoteView] = field(default_factory=list)
     changes: list[QueueChange] = field(default_factory=list)
+    corrections: dict[uuid.UUID, list[CorrectionView]] = field(default_factory=dict)
     capacity: int = 2
 
     def add(self, *cases: CaseSummary) -> FakeDesk:
@@ -75,7 +85,8 @@ class FakeDesk:
         return CaseDetail(**case.model_dump(), thread_root="n1", first_mention_id=uuid.UUID(int=99),
                           first_due_at=case.sla_due_at, sla_policy="standard", acknowledged_at=None, closed_at=None,
                           reopened=0, follow_up_sent_at=None, case_mentions=[], transitions=[], answers=[],
-                          notes=[n for n in self.notes if n.note_id.int == case_id.int])
+                          notes=[n for n in self.notes if n.note_id.int == case_id.int],
+                          corrections=self.corrections.get(case_id, []))
 
     async def claim_next(self, department: str, actor: str) -> CaseSummary | None:
         free = [c for c in self.cases.values() if c.department == department and c.claimed_by is None
@@ -115,8 +126,26 @@ class FakeDesk:
     async def transfer(self, case_id: uuid.UUID, actor: str, department: str, reason: str) -> CaseSummary:
         return self._set(self._get(case_id), CaseEventKind.TRANSFERRED, actor, department=department, claimed_by=None)
 
+    async def correct(self, case_id: uuid.UUID, actor: str, labels: ClassifierLabels,
+                      mention_id: uuid.UUID | None) -> CaseDetail:
+        case = self._get(case_id)
+        target = mention_id or uuid.UUID(int=99)
+        if target != uuid.UUID(int=99):
+            raise CaseNotFound(f"case {case_id} has no mention {target}")
+        kept = [c for c in self.corrections.get(case_id, []) if c.field not in labels.given()]
+        self.corrections[case_id] = kept + [
+            CorrectionView(mention_id=target, field=f, original=None, corrected=v, actor=actor, corrected_at=T0)
+            for f, v in labels.given().items()]
+        self._set(case, CaseEventKind.CORRECTED, actor,
+                  **({"urgency": labels.urgency} if labels.urgency else {}),
+                  **({"language": labels.language} if labels.language else {}))
+        return await self.get_case(case_id)
+
     async def resolve(self, case_id: uuid.UUID, actor: str, reason: str) -> CaseSummary:
         return self._set(self._get(case_id), CaseEventKind.RESOLVED, actor, status=CaseStatus.RESOLVED)
+
+    async def latest_change(self) -> int:
+        return len(self.changes)
 
     async def changes_after(self, seq: int, department: str | None, limit: int) -> list[QueueChange]:
         return [c for c in self.changes if c.seq > seq and department in (None, c.department)][:limit]

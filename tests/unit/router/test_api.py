@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from heed.contracts.events import CaseEventKind, Urgency
+from heed.contracts.events import CaseEventKind, Category, IssueType, Urgency
 from heed_router.api import ApiTokens, ApiTokensError, cases_api, queue_changes
 from heed_router.settings import RouterSettings
 from tests.unit.router.fake_desk import FakeDesk, summary
@@ -139,8 +139,17 @@ async def test_the_openapi_document_is_served_without_a_token_and_lists_every_en
     assert set(document["paths"]) == {
         "/cases", "/cases/stream", "/cases/{case_id}", "/departments/{department}/next", "/cases/{case_id}/claim",
         "/cases/{case_id}/release", "/cases/{case_id}/answer", "/cases/{case_id}/notes",
-        "/cases/{case_id}/transfer", "/cases/{case_id}/resolve"}
+        "/cases/{case_id}/transfer", "/cases/{case_id}/resolve", "/cases/{case_id}/corrections"}
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    body = document["components"]["schemas"]["CorrectionBody"]["properties"]
+    schemas = document["components"]["schemas"]
+    # the values are the contract's, so values the classifier's contract gains appear here without a change
+    assert set(schemas["Category"]["enum"]) == {c.value for c in Category}
+    assert set(schemas["IssueType"]["enum"]) == {i.value for i in IssueType}
+    assert set(body) == {"mention_id", "category", "issue_type", "urgency", "language"}
+    corrections = document["paths"]["/cases/{case_id}/corrections"]["post"]
+    assert set(corrections["responses"]) >= {"201", "403", "404", "409", "422"}
+    assert "corrections" in schemas["CaseDetail"]["properties"]
 
 
 async def test_the_stream_gives_changes_in_order_resumes_after_an_id_and_keeps_alive():
@@ -179,3 +188,54 @@ def test_bad_tokens_settings_are_refused_naming_the_entry_never_the_token(value,
         RouterSettings(api_tokens=value)
     assert message in str(refused.value) and "0123456789abcdef" not in str(refused.value)
     assert "short" not in str(refused.value).replace("shorter", "")
+
+
+async def test_an_agent_corrects_the_classifier_and_the_case_shows_it():
+    desk = queue()
+    case_id = next(iter(desk.cases))
+    async with client(desk) as api:
+        first = await api.post(f"/cases/{case_id}/corrections", json={"category": "sales_lead", "urgency": "high"})
+        again = await api.post(f"/cases/{case_id}/corrections", json={"category": "complaint",
+                                                                     "issue_type": "billing", "language": "fr"})
+        shown = (await api.get(f"/cases/{case_id}")).json()
+    assert first.status_code == 201 and first.json()["urgency"] == "high"
+    assert again.status_code == 201
+    # the latest value of each field, by whom
+    assert {c["field"]: (c["corrected"], c["actor"]) for c in shown["corrections"]} == {
+        "category": ("complaint", "agent:li"), "urgency": ("high", "agent:li"), "issue_type": ("billing", "agent:li"),
+        "language": ("fr", "agent:li")}
+    assert shown["urgency"] == "high" and shown["language"] == "fr"
+    assert [c.kind for c in desk.changes] == [CaseEventKind.CORRECTED, CaseEventKind.CORRECTED]
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ({}, "give at least one of category, issue_type, urgency, language"),
+    ({"mention_id": str(uuid.UUID(int=99))}, "give at least one of"),
+    ({"category": "sales"}, "category: Input should be 'complaint', 'question'"),
+    ({"issue_type": "weather"}, "issue_type: Input should be 'product_quality'"),
+    ({"urgency": "asap"}, "urgency: Input should be 'low', 'normal', 'high' or 'critical'"),
+    ({"language": "French"}, "language: String should match pattern"),
+    ({"category": "praise", "sentiment": 0.9}, "sentiment: Extra inputs are not permitted"),
+])
+async def test_a_correction_the_contract_does_not_allow_is_422_saying_why(body, error):
+    desk = queue()
+    case_id = next(iter(desk.cases))
+    async with client(desk) as api:
+        response = await api.post(f"/cases/{case_id}/corrections", json=body)
+    assert response.status_code == 422 and error in response.json()["error"]
+    assert desk.corrections == {}
+
+
+async def test_only_agents_and_supervisors_correct_and_an_unknown_mention_is_404():
+    desk = queue()
+    case_id = next(iter(desk.cases))
+    for token in ("dash-token-0123456789", "crm-token-01234567890"):
+        async with client(desk, token=token) as api:
+            refused = await api.post(f"/cases/{case_id}/corrections", json={"category": "question"})
+        assert refused.status_code == 403 and refused.json()["error"].endswith("may not correct")
+    async with client(desk, token="boss-token-0123456789") as boss:
+        assert (await boss.post(f"/cases/{case_id}/corrections", json={"urgency": "low"})).status_code == 201
+        elsewhere = await boss.post(f"/cases/{case_id}/corrections",
+                                    json={"urgency": "low", "mention_id": str(uuid.uuid4())})
+        assert elsewhere.status_code == 404 and "has no mention" in elsewhere.json()["error"]
+        assert (await boss.post(f"/cases/{uuid.uuid4()}/corrections", json={"urgency": "low"})).status_code == 404

@@ -177,3 +177,13 @@ async def test_routine_questions_raise_no_alert():
     cases, publisher = FakeCases(), FakePublisher()
     await run_route(cases, publisher, *[classified(f"q{i}", thread_root=f"q{i}") for i in range(60)])
     assert publisher.on(topics.ALERTS) == []
+
+
+async def test_a_routed_mention_keeps_its_classification_for_the_console():
+    cases, publisher = FakeCases(), FakePublisher()
+    complaint = classified(c=classification(Category.COMPLAINT, issue_type=IssueType.BILLING, sentiment=-0.8,
+                                            explanation="category complaint from '扣款'", model_version="lin-5"))
+    await run_route(cases, publisher, complaint)
+    row = cases.routed[complaint.mention_id]
+    assert (row.category, row.issue_type, row.sentiment, row.explanation, row.model_version) == (
+        "complaint", "billing", -0.8, "category complaint from '扣款'", "lin-5")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,8 +13,11 @@ from heed.contracts.events import (
     Author,
     CaseEventKind,
     CaseStatus,
+    Category,
     Channel,
+    ClassifierLabels,
     HandlingMode,
+    IssueType,
     Mention,
     Reply,
     ReplyKind,
@@ -298,8 +302,15 @@ def test_an_acknowledgement_in_the_brands_fallback_language_is_said_on_the_case(
     change = lc.on_reply(case, fallback, reopen_window=WINDOW, now=T0)
     [acknowledged] = [e for e in change.events if e.kind is CaseEventKind.ACKNOWLEDGED]
     assert acknowledged.detail.startswith("acknowledged in en: the brand has no fr replies")
+    assert acknowledged.language_fallback == "fr"
+    # the reply event's own field marks the case as well (the template id need not say it)
+    marked = reply(case).model_copy(update={"language": "en", "language_fallback": "ja"})
+    [event] = [e for e in lc.on_reply(case, marked, reopen_window=WINDOW, now=T0).events
+               if e.kind is CaseEventKind.ACKNOWLEDGED]
+    assert event.language_fallback == "ja" and "no ja replies" in event.detail
     plain = lc.on_reply(case, reply(case), reopen_window=WINDOW, now=T0)
-    assert [e.detail for e in plain.events if e.kind is CaseEventKind.ACKNOWLEDGED] == [""]
+    assert [(e.detail, e.language_fallback) for e in plain.events if e.kind is CaseEventKind.ACKNOWLEDGED] == [
+        ("", None)]
 
 
 def test_an_owner_reserves_a_new_case_until_its_first_sla_warning_and_spam_is_never_reserved():
@@ -329,3 +340,32 @@ def test_erasing_a_case_closes_it_forgets_its_customer_and_thread_and_cancels_ev
     # a closed case only forgets; the same erasure gives the same event
     assert lc.erase(after, forgotten_root="erased:k", cause=cause, now=T0).events == []
     assert lc.erase(case, forgotten_root="erased:k", cause=cause, now=T0 + timedelta(hours=1)).events == change.events
+
+
+def test_a_correction_sets_the_cases_urgency_and_language_and_says_what_changed_without_any_text():
+    case = opened().case
+    original = ClassifierLabels(category=Category.QUESTION, urgency=Urgency.NORMAL, language="zh")
+    corrected = ClassifierLabels(category=Category.SALES_LEAD, urgency=Urgency.HIGH, language="fr")
+    change = lc.correct(case, "agent:li", mention_id=case.first_mention_id, original=original, corrected=corrected,
+                        command="c1", now=T0 + timedelta(minutes=3))
+    assert (change.case.urgency, change.case.language, change.case.script) == (Urgency.HIGH, "fr", None)
+    assert (change.case.status, change.case.department, change.case.priority) == (
+        case.status, case.department, case.priority)  # the queue it is in and the rule's priority stay
+    [event] = change.events
+    assert (event.kind, event.actor, event.mention_id, event.urgency) == (
+        CaseEventKind.CORRECTED, "agent:li", case.first_mention_id, Urgency.HIGH)
+    assert event.detail == "category question → sales_lead; urgency normal → high; language zh → fr"
+    assert "never arrived" not in event.model_dump_json()
+
+
+def test_a_correction_of_the_category_alone_leaves_the_case_as_it_was_and_a_closed_case_can_be_corrected():
+    case = replace(opened().case, status=CaseStatus.CLOSED)
+    change = lc.correct(case, "agent:li", mention_id=case.first_mention_id,
+                        original=ClassifierLabels(issue_type=None),
+                        corrected=ClassifierLabels(issue_type=IssueType.BILLING),
+                        command="c2", now=T0)
+    assert change.case == case
+    assert change.events[0].detail == "issue_type none → billing"
+    zh = lc.correct(case, "agent:li", mention_id=case.first_mention_id, original=ClassifierLabels(),
+                    corrected=ClassifierLabels(language="zh-Hant"), command="c3", now=T0)
+    assert (zh.case.language, zh.case.script) == ("zh-Hant", "Hant")  # Chinese keeps its script

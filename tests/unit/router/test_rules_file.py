@@ -58,6 +58,9 @@ def _problem(text: str) -> str:
     return str(raised.value)
 
 
+HOSPITALITY_RULES = ("food-beverage", "room", "booking")
+
+
 def test_the_shipped_file_decides_as_the_built_in_rules_did_on_the_classified_sample():
     raw = RawMention(event_id=uuid.uuid4(),
                      source="replay", body=SAMPLE.read_bytes(), received_at=datetime(2026, 11, 20, tzinfo=UTC))
@@ -68,6 +71,10 @@ def test_the_shipped_file_decides_as_the_built_in_rules_did_on_the_classified_sa
     for m, c in zip(mentions, classifications, strict=True):
         for tier in CustomerTier:
             new, old = route(SHIPPED_RULES, m, c, tier), route(BUILT_IN_RULES, m, c, tier)
+            if new.rule_id in HOSPITALITY_RULES:
+                # issue types added after the built-in rules (issue 12): they went to the general rule
+                assert old.rule_id in ("complaint", "question", "question-complex"), m.native_id
+                continue
             if new.rule_id == "pr-crisis":
                 # a threat the built-in rules already escalated; now public relations owns it
                 assert old.mode in (HandlingMode.PRIVATE, HandlingMode.HOLDING), m.native_id

@@ -8,8 +8,8 @@ carries a confidence and the explanation names the evidence.
 
 `Classifier._classify` reads as the steps run: `read_language`, `category_from_cues` (or
 `category_from_model`, nudged by the cues), `read_sentiment`, `settle_category` (where category
-and sentiment must agree), `decide_issue`, `decide_urgency`, `decide_complexity`, `find_pii`,
-`explain`.
+and sentiment must agree), `settle_crisis` (a threat or harm is a complaint whatever the
+sentiment), `decide_issue`, `decide_urgency`, `decide_complexity`, `find_pii`, `explain`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 
 from heed.contracts.events import Author, Category, Classification, Complexity, IssueType, Mention, Urgency
 from heed_classifier.domain import lexicon
+from heed_classifier.domain.languages import DEFAULT_LANGUAGES, LanguageReader, LanguageReading
 from heed_classifier.domain.model import LinearModel
 from heed_classifier.domain.pii import find_pii
 from heed_classifier.domain.scripts import ScriptCounts, count_scripts, detect_language, detect_script
@@ -49,9 +50,12 @@ CUE_CATEGORY_WEIGHTS = {
     Category.PRAISE: 1.0,
 }
 ISSUE_CATEGORIES = (Category.COMPLAINT, Category.QUESTION, Category.SUGGESTION)  # the ones with an issue
-# legal or safety cue words make these critical; praise, spam, leads and suggestions never are
-CRITICAL_CATEGORIES = (Category.COMPLAINT, Category.QUESTION, Category.OTHER)
+# legal, media or safety cue words make a post critical and a complaint, whatever its sentiment and
+# however it is phrased; spam never is (its threats are bait)
+NOT_A_CRISIS = (Category.SPAM,)
 LOW_URGENCY_CATEGORIES = (Category.SPAM, Category.PRAISE, Category.OTHER)
+# the model's category in these gives way to complaint cue words (see settle_category)
+WORDS_OVERRULE = {Category.PRAISE: 1, Category.OTHER: 1, Category.QUESTION: 2}  # complaint words needed
 # a clearly negative post in these reads as a complaint (see settle_category)
 NEGATIVE_MEANS_COMPLAINT = (Category.QUESTION, Category.OTHER)
 
@@ -77,20 +81,62 @@ def model_text(text: str) -> str:
     return text
 
 
+_ACCENTED_LATIN = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+BUCKETS = ("any", "han", "thai", "kana", "hangul", "alphabet", "latin", "other")
+EVERY_SCRIPT = frozenset(BUCKETS)
+
+
+def present_scripts(raw: str, counts: ScriptCounts) -> frozenset[str]:
+    """Which cue buckets a post can match (see `_bucket`); `any` (ASCII digits and punctuation)
+    always."""
+    if raw.isascii():
+        return frozenset(("any",))
+    return frozenset(("any", "other") + (("han",) if counts.han else ()) + (("thai",) if counts.thai else ())
+                     + (("kana",) if counts.kana else ()) + (("hangul",) if counts.hangul else ())
+                     + (("alphabet",) if counts.other_letters else ())
+                     + (("latin",) if _ACCENTED_LATIN.search(raw) else ()))
+
+
+def _bucket(cue: str) -> str:
+    """The script of a cue's first character: a post without it cannot hold the cue."""
+    first = cue[0]
+    if "\u3400" <= first <= "\u9fff" or "\uf900" <= first <= "\ufaff":
+        return "han"
+    if "\u0e00" <= first <= "\u0e7f":
+        return "thai"
+    if "\u3040" <= first <= "\u30ff":
+        return "kana"
+    if "\uac00" <= first <= "\ud7af":
+        return "hangul"
+    if first.isascii():
+        # an ASCII-letter cue that is not a whole word ("déçu" starts with d): read where an accented
+        # letter is, the rest (digits, punctuation) always
+        return "latin" if not cue.isascii() and first.isalpha() else "any"
+    if "\u00c0" <= first <= "\u024f" or "\u1e00" <= first <= "\u1eff":
+        return "latin"
+    if first.isalpha():
+        return "alphabet"
+    return "other"
+
+
 class Cues:
     """A table of cue words, compiled once. English (ASCII-letter) cues match whole words (not
-    `late` in chocolate); the others match as substrings of the case-folded text."""
+    `late` in chocolate); the others match as substrings of the case-folded text, and only where
+    the post has their script (a substring search per cue per post was the classifier's largest
+    cost after the learned heads)."""
 
-    __slots__ = ("_others", "_pattern")
+    __slots__ = ("_buckets", "_pattern")
 
     def __init__(self, cues: Sequence[str]) -> None:
         words = [c for c in cues if c.isascii() and any(ch.isalpha() for ch in c)]
-        self._others = tuple(c for c in cues if c not in words)
+        others = [c for c in cues if c not in words]
+        self._buckets = tuple((bucket, tuple(c for c in others if _bucket(c) == bucket))
+                              for bucket in BUCKETS if any(_bucket(c) == bucket for c in others))
         alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         self._pattern = re.compile(rf"(?<![a-z])(?:{alternation})(?![a-z])") if words else None
 
-    def found_in(self, text: str) -> list[str]:
-        found = [c for c in self._others if c in text]
+    def found_in(self, text: str, present: frozenset[str] = EVERY_SCRIPT) -> list[str]:
+        found = [c for bucket, cues in self._buckets if bucket in present for c in cues if c in text]
         if self._pattern is not None:
             found += self._pattern.findall(text)
         return found
@@ -115,9 +161,11 @@ class Reading:
     counts: ScriptCounts
     language: str
     language_confidence: float
+    language_by: str  # what named the language (script, english words, lingua, …)
     script: Literal["Hans", "Hant"] | None
     script_confidence: float
     text: str  # case-folded, and Chinese folded to Simplified as the cue words are written
+    present: frozenset[str]  # the scripts whose cue words can be in it (`present_scripts`)
 
 
 @dataclass(slots=True)
@@ -166,26 +214,32 @@ class ComplexityDecision:
     reasons: list[str]
 
 
-def read_language(raw: str, counts: ScriptCounts, fold: dict[int, str]) -> Reading:
-    """The language by script; for any post with Chinese characters (but Japanese), its script."""
-    language, language_confidence = detect_language(counts)
+def read_language(raw: str, counts: ScriptCounts, fold: dict[int, str], language: LanguageReading) -> Reading:
+    """The language as `languages.LanguageReader` named it; for any post with Chinese characters
+    (but Japanese), its script."""
     script: Literal["Hans", "Hant"] | None = None
     script_confidence = 1.0
-    if counts.han and language != "ja":  # a mixed post with Chinese in it gets its script too
+    if counts.han and language.language != "ja":  # a mixed post with Chinese in it gets its script too
         script, script_confidence = detect_script(counts)
-    text = raw.casefold().translate(fold) if language == "zh" else raw.casefold()
-    return Reading(raw, counts, language, language_confidence, script, script_confidence, text)
+    text = raw.casefold().translate(fold) if language.language == "zh" else raw.casefold()
+    return Reading(raw, counts, language.language, language.confidence, language.by, script, script_confidence,
+                   text, present_scripts(raw, counts))
 
 
-def category_cues(text: str) -> dict[Category, list[str]]:
+def category_cues(text: str, present: frozenset[str] = EVERY_SCRIPT) -> dict[Category, list[str]]:
     """The cue words found for each category that has cue words (all but `other`)."""
-    return {category: cues.found_in(text) for category, cues in CATEGORY_CUES.items()}
+    return {category: cues.found_in(text, present) for category, cues in CATEGORY_CUES.items()}
 
 
 def category_from_cues(cues: dict[Category, list[str]]) -> CategoryDecision:
     """Spam if any spam cue; else the category whose cue words weigh most; `other` without any."""
     if cues[Category.SPAM]:
         return CategoryDecision(Category.SPAM, 0.8, cues[Category.SPAM])
+    leads, complaints = cues[Category.SALES_LEAD], cues[Category.COMPLAINT]
+    if leads and len(leads) * CUE_CATEGORY_WEIGHTS[Category.SALES_LEAD] >= (
+            len(complaints) * CUE_CATEGORY_WEIGHTS[Category.COMPLAINT]):
+        # purchase intent is asked (a question) and often warmly (praise): the lead is what matters
+        return CategoryDecision(Category.SALES_LEAD, round(min(0.95, 0.6 + 0.1 * len(leads)), 3), leads)
     weighted = {category: len(cues[category]) * weight for category, weight in CUE_CATEGORY_WEIGHTS.items()}
     best = max(weighted, key=lambda k: weighted[k])
     if weighted[best] == 0:
@@ -208,7 +262,8 @@ def category_from_model(p_intent: np.ndarray, labels: Sequence[Category],
 
 def read_sentiment(reading: Reading, p_sentiment: np.ndarray | None, labels: Sequence[str] | None) -> Sentiment:
     """Positive minus negative cue words, blended with the learned sentiment head where there is one."""
-    pos, neg = len(POSITIVE_CUES.found_in(reading.text)), len(NEGATIVE_CUES.found_in(reading.text))
+    pos = len(POSITIVE_CUES.found_in(reading.text, reading.present))
+    neg = len(NEGATIVE_CUES.found_in(reading.text, reading.present))
     from_cues = 0.0 if pos + neg == 0 else (pos - neg) / (pos + neg)
     if p_sentiment is None or labels is None:
         return Sentiment(from_cues, from_cues, 0.5 if pos + neg == 0 else 0.7)
@@ -232,6 +287,13 @@ def settle_category(decision: CategoryDecision, sentiment: Sentiment, cues: dict
         # sentiment to agree, otherwise the runner-up category stands
         category = intent.runner_up(Category.COMPLAINT)
         note += f" (not a complaint: sentiment {value:+.2f})"
+    elif (intent is not None and category in WORDS_OVERRULE and not cues.get(category)
+          and len(set(cues[Category.COMPLAINT])) >= WORDS_OVERRULE[category] and sentiment.from_cues <= 0):
+        # the model's praise or question with complaint words and none of its own, in a post whose cue
+        # words do not lean positive, is a complaint ("泳池好髒，電梯又壞咗": 好 is "very" in Cantonese); a
+        # request names a refund without complaining, so a question takes two
+        category, confidence = Category.COMPLAINT, 0.6
+        note += f" (complaint words {_quoted(cues[Category.COMPLAINT])})"
     if category is Category.COMPLAINT and value > -0.2:
         value = -0.2 if sentiment.from_cues >= 0 else min(-0.2, sentiment.from_cues)  # a complaint is negative
     value = round(value, 3) + 0.0  # no -0.0
@@ -248,14 +310,23 @@ def settle_category(decision: CategoryDecision, sentiment: Sentiment, cues: dict
     return CategoryDecision(category, confidence, decision.cues, note), value
 
 
-def decide_issue(text: str, category: Category) -> IssueDecision:
+def settle_crisis(decision: CategoryDecision, value: float, critical: list[str]) -> tuple[CategoryDecision, float]:
+    """A threat or harm to health or safety is a complaint, however warmly the post is written (a
+    food-poisoning-plus-lawyer post that thanks the staff is not praise)."""
+    if not critical or decision.category in NOT_A_CRISIS or decision.category is Category.COMPLAINT:
+        return decision, value
+    note = decision.note + f" (critical: {_quoted(critical)})"
+    return CategoryDecision(Category.COMPLAINT, 0.8, decision.cues, note), min(value, -0.2)
+
+
+def decide_issue(text: str, category: Category, present: frozenset[str] = EVERY_SCRIPT) -> IssueDecision:
     """The issue type whose cue words are most found, for complaints, questions and suggestions.
 
     A complaint without an issue cue is about `other`; a question or suggestion has none.
     """
     if category not in ISSUE_CATEGORIES:
         return IssueDecision(None, 1.0, [], 0)
-    hits = {issue: cues.found_in(text) for issue, cues in ISSUE_CUES.items()}
+    hits = {issue: cues.found_in(text, present) for issue, cues in ISSUE_CUES.items()}
     best = max(hits, key=lambda k: len(hits[k]))
     if not hits[best]:
         return IssueDecision(IssueType.OTHER, 0.4, [], 0) if category is Category.COMPLAINT \
@@ -272,11 +343,11 @@ def _shouting(raw: str) -> bool:
 def decide_urgency(category: Category, critical: list[str], reading: Reading, author: Author) -> UrgencyDecision:
     """Critical on a legal or safety cue; a complaint is high when repeated, angry or from a
     high-reach author; spam, praise and `other` are low; the rest normal."""
-    if critical and category in CRITICAL_CATEGORIES:
+    if critical and category not in NOT_A_CRISIS:
         return UrgencyDecision(Urgency.CRITICAL, f"mentions {_quoted(critical)}")
     reasons = []
     if category is Category.COMPLAINT:
-        if REPEAT_CUES.found_in(reading.text):
+        if REPEAT_CUES.found_in(reading.text, reading.present):
             reasons.append("repeated complaint")
         if _shouting(reading.raw):
             reasons.append("angry tone")
@@ -289,9 +360,10 @@ def decide_urgency(category: Category, critical: list[str], reading: Reading, au
     return UrgencyDecision(Urgency.NORMAL, "")
 
 
-def decide_complexity(text: str, issue: IssueDecision, critical: list[str]) -> ComplexityDecision:
+def decide_complexity(text: str, issue: IssueDecision, critical: list[str],
+                      present: frozenset[str] = EVERY_SCRIPT) -> ComplexityDecision:
     """Complex as after-sales practice has it: money back, damage, legal, or several issues at once."""
-    complex_cues = COMPLEX_CUES.found_in(text)
+    complex_cues = COMPLEX_CUES.found_in(text, present)
     reasons = ([repr(c) for c in complex_cues[:3]] + (["several issues"] if issue.distinct >= 2 else [])
                + (["legal or safety"] if critical else []))
     return ComplexityDecision(Complexity.COMPLEX if reasons else Complexity.GENERAL, reasons)
@@ -300,7 +372,8 @@ def decide_complexity(text: str, issue: IssueDecision, critical: list[str]) -> C
 def explain(reading: Reading, category: CategoryDecision, issue: IssueDecision, urgency: UrgencyDecision,
             complexity: ComplexityDecision, pii: list[str]) -> str:
     """The evidence for each field, in the order a reader checks them; PII by kind, never its value."""
-    why = [f"language {reading.language}" + (
+    by = f" ({reading.language_by})" if reading.language_by != "script" else ""
+    why = [f"language {reading.language}{by}" + (
         f" ({reading.script}: {reading.counts.simplified} simplified-only,"
         f" {reading.counts.traditional} traditional-only chars)" if reading.script else "")]
     why.append(f"category {category.category}{category.note}"
@@ -330,18 +403,26 @@ def _intent_labels(model: LinearModel | None) -> tuple[Category, ...]:
 class Classifier:
     """Loads once, classifies many; `classify_batch` is the hot path."""
 
-    def __init__(self, model: LinearModel | None = None) -> None:
+    def __init__(self, model: LinearModel | None = None, languages: LanguageReader | None = None) -> None:
         self.model = model
+        self.languages = languages if languages is not None else LanguageReader()
         self.version = f"{RULES_VERSION}+{model.version}" if model else RULES_VERSION
         self._fold = _to_simplified_table()
         self._intent_labels = _intent_labels(model)
+        # the languages the learned heads were trained on: the per-language heads', and those of
+        # the team's examples and the permitted data the general heads learned from; and `und`
+        # (emoji and symbols, which the heads learned from every language's posts)
+        self._learned_languages = {head.partition("@")[2] for head in (model.heads if model else ())} - {""} | {
+            "en", "zh", "th", "und"}
         self._sentiment_labels = model.heads["sentiment"].labels if model and "sentiment" in model.heads else None
 
     @classmethod
-    def load(cls, model_dir: Path | None = None) -> Classifier:
-        """The shipped artefact, or a retrained one from `model_dir`; never downloads anything."""
+    def load(cls, model_dir: Path | None = None, languages: Sequence[str] = DEFAULT_LANGUAGES,
+             default_language: str = "en") -> Classifier:
+        """The shipped artefact, or a retrained one from `model_dir`, naming languages among
+        `languages` (see `languages.LanguageReader`); never downloads anything."""
         directory = Path(model_dir) if model_dir is not None else SHIPPED_MODEL
-        return cls(LinearModel.load(directory))
+        return cls(LinearModel.load(directory), LanguageReader(languages, default_language))
 
     def classify_batch(self, mentions: Sequence[Mention]) -> list[Classification]:
         if not mentions:
@@ -349,36 +430,46 @@ class Classifier:
         if self.model is None:
             return [self.classify(m) for m in mentions]
         counts = [count_scripts(m.text[:MAX_CHARS]) for m in mentions]
-        languages = [detect_language(c)[0] for c in counts]
+        # the learned heads were trained per script (training.py), and are chosen the same way
+        by_script = [detect_language(c) for c in counts]
+        languages = [language for language, _ in by_script]
         texts = [model_text(m.text) for m in mentions]
         try:
             learned = self.model.predict(texts, languages)
         except UnicodeEncodeError:  # a lone surrogate cannot be hashed as UTF-8: replace it and go on
             learned = self.model.predict([_SURROGATE.sub("\ufffd", t) for t in texts], languages)
         sentiment, intent = learned["sentiment"], learned["intent"]
-        return [self._classify(m, sentiment[i], intent[i], counts[i]) for i, m in enumerate(mentions)]
+        return [self._classify(m, sentiment[i], intent[i], counts[i], by_script[i]) for i, m in enumerate(mentions)]
 
     def classify(self, mention: Mention) -> Classification:
         return self.classify_batch([mention])[0] if self.model else self._classify(mention, None, None)
 
     def _classify(self, mention: Mention, p_sentiment: np.ndarray | None,
-                  p_intent: np.ndarray | None, counts: ScriptCounts | None = None) -> Classification:
+                  p_intent: np.ndarray | None, counts: ScriptCounts | None = None,
+                  by_script: tuple[str, float] | None = None) -> Classification:
         raw = mention.text[:MAX_CHARS]
-        reading = read_language(raw, counts if counts is not None else count_scripts(raw), self._fold)
+        counts = counts if counts is not None else count_scripts(raw)
+        reading = read_language(raw, counts, self._fold, self.languages.read(raw, counts, by_script))
 
-        cues = category_cues(reading.text)
+        cues = category_cues(reading.text, reading.present)
         category = category_from_cues(cues)
         intent: LearnedIntent | None = None
-        if p_intent is not None and self.model is not None and category.category not in RULE_ONLY_CATEGORIES:
+        # a language the learned heads never saw (French read by the English head): its cue words
+        # decide the category where there are any, the model only where there are none; its
+        # sentiment is its cue words' alone
+        unlearned = reading.language not in self._learned_languages and category.category is not Category.OTHER
+        if (p_intent is not None and self.model is not None and category.category not in RULE_ONLY_CATEGORIES
+                and not unlearned):
             category, intent = category_from_model(p_intent, self._intent_labels, cues)
-        sentiment = read_sentiment(reading, p_sentiment if self.model is not None else None,
-                                   self._sentiment_labels)
+        learned = self.model is not None and reading.language in self._learned_languages
+        sentiment = read_sentiment(reading, p_sentiment if learned else None, self._sentiment_labels)
         category, sentiment_value = settle_category(category, sentiment, cues, intent, reading.language)
+        critical = CRITICAL_CUES.found_in(reading.text, reading.present)
+        category, sentiment_value = settle_crisis(category, sentiment_value, critical)
 
-        issue = decide_issue(reading.text, category.category)
-        critical = CRITICAL_CUES.found_in(reading.text)
+        issue = decide_issue(reading.text, category.category, reading.present)
         urgency = decide_urgency(category.category, critical, reading, mention.author)
-        complexity = decide_complexity(reading.text, issue, critical)
+        complexity = decide_complexity(reading.text, issue, critical, reading.present)
         pii = find_pii(mention.text)  # the opening and a window past it: see pii.SCAN_CHARS
 
         return Classification(

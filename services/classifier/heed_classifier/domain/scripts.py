@@ -48,6 +48,7 @@ class ScriptCounts:
     hangul: int = 0
     simplified: int = 0
     traditional: int = 0
+    other_letters: int = 0  # letters of the other alphabets lingua reads (Cyrillic, Arabic, Greek, …)
 
 
 _HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
@@ -55,6 +56,9 @@ _THAI = re.compile("[\u0e00-\u0e7f]")
 _LATIN_WORD = re.compile("[A-Za-z]+")
 _KANA = re.compile("[\u3040-\u30ff]")
 _HANGUL = re.compile("[\uac00-\ud7af]")
+# Greek, Cyrillic, Armenian, Hebrew, Arabic, Devanagari … Bengali, Georgian
+_OTHER_ALPHABETS = re.compile("[\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff"
+                              "\u0750-\u077f\u0900-\u09ff\u0a80-\u0aff\u0b80-\u0bff\u0c00-\u0c7f\u10a0-\u10ff]")
 
 
 def count_scripts(text: str) -> ScriptCounts:
@@ -67,7 +71,8 @@ def count_scripts(text: str) -> ScriptCounts:
         t = sum(1 for ch in han if ch in trad)
     words = _LATIN_WORD.findall(text)
     return ScriptCounts(len(han), len(_THAI.findall(text)), sum(map(len, words)), len(words),
-                        len(_KANA.findall(text)), len(_HANGUL.findall(text)), s, t)
+                        len(_KANA.findall(text)), len(_HANGUL.findall(text)), s, t,
+                        len(_OTHER_ALPHABETS.findall(text)))
 
 
 def detect_language(c: ScriptCounts) -> tuple[str, float]:

@@ -40,6 +40,19 @@ class ContactDue:
     current: dict[str, str | None]  # every Heed-owned value now, to remember once pushed
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A record a CRM refused, waiting in crm_outbox: the CRM's reason (never a value), tries, next try."""
+
+    system: str
+    kind: str  # contact or interaction
+    item_id: uuid.UUID
+    customer_id: uuid.UUID
+    attempts: int
+    reason: str
+    next_try: datetime
+
+
 class PostgresCrmStore:
     def __init__(self, pool: asyncpg.Pool, book: PostgresCustomerBook, owners: Mapping[str, Owner]) -> None:
         self.pool = pool
@@ -129,6 +142,21 @@ class PostgresCrmStore:
                 " VALUES ($1, 'contact', $2, $2, $3, 1, $4) ON CONFLICT (system, item_kind, item_id) DO UPDATE SET"
                 " due_at = excluded.due_at, attempts = crm_outbox.attempts + 1, last_error = excluded.last_error,"
                 " pushed_at = NULL", [(system, cid, retry_at, reason[:500]) for cid, reason in refused.items()])
+
+    async def refused(self, limit: int = 1000) -> list[Refused]:
+        """What the CRMs refused and that waits to be tried again, oldest refusal first."""
+        rows = await self.pool.fetch(
+            "SELECT system, item_kind, item_id, customer_id, attempts, last_error, due_at FROM crm_outbox"
+            " WHERE pushed_at IS NULL AND last_error IS NOT NULL ORDER BY due_at, system, item_id LIMIT $1", limit)
+        return [Refused(r["system"], r["item_kind"], r["item_id"], r["customer_id"], r["attempts"], r["last_error"],
+                        r["due_at"]) for r in rows]
+
+    async def refused_counts(self) -> dict[tuple[str, str], int]:
+        """(CRM, contact or interaction) → how many of them wait refused."""
+        rows = await self.pool.fetch(
+            "SELECT system, item_kind, count(*) AS n FROM crm_outbox WHERE pushed_at IS NULL AND last_error IS NOT NULL"
+            " GROUP BY system, item_kind")
+        return {(r["system"], r["item_kind"]): r["n"] for r in rows}
 
     async def forget_exchanged(self, system: str, customer_id: uuid.UUID, held: Mapping[str, str | None]) -> int:
         """Where the CRM holds a Heed-owned field other than it was last sent, forget what was sent, so

@@ -50,6 +50,7 @@ every language, because posts mix scripts.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -416,11 +417,23 @@ _FOLD = str.maketrans(_FOLD_MAP)
 _SPACES = re.compile(r"[^\S\n]+")
 
 _COMPILED: tuple[tuple[PatternRow, re.Pattern[str]], ...] = tuple((row, re.compile(row.regex)) for row in PATTERNS)
-# one alternation of every row (per language, and of all): most posts state no preference, and one scan
-# says so instead of one per row
-_ANY: dict[str | None, re.Pattern[str]] = {
-    language: re.compile("|".join(f"(?:{row.regex})" for row in PATTERNS if language in (None, row.language)))
-    for language in {None, *(row.language for row in PATTERNS)}}
+LANGUAGES = ("en", "th", "zh")
+# Each language's rows need a letter of its own writing system to match (a test proves it row by row), so a
+# post is read only with the rows of the systems it is written in: one Chinese post is one scan of the
+# Chinese rows, not of all 128. The letters that decide, searched once each:
+SCRIPT_OF: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"[a-z]"),  # on folded text: lower case, full-width Latin made ASCII
+    "th": re.compile(r"[\u0e00-\u0e7f]"),
+    "zh": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"),
+}
+# one alternation of the rows of each set of languages: most posts state no preference, and one scan says so
+# instead of one per row
+_ROWS: dict[frozenset[str], tuple[tuple[PatternRow, re.Pattern[str]], ...]] = {}
+_ANY: dict[frozenset[str], re.Pattern[str]] = {}
+for _size in range(1, len(LANGUAGES) + 1):
+    for _chosen in itertools.combinations(LANGUAGES, _size):
+        _ROWS[frozenset(_chosen)] = tuple(pair for pair in _COMPILED if pair[0].language in _chosen)
+        _ANY[frozenset(_chosen)] = re.compile("|".join(f"(?:{row.regex})" for row, _ in _ROWS[frozenset(_chosen)]))
 
 
 def _fold(text: str) -> str:
@@ -436,12 +449,12 @@ def needs_confirmation(preference: StatedPreference) -> bool:
 def extract_preferences(text: str, language: str | None = None) -> list[StatedPreference]:
     """The preferences stated in `text`, one per (kind, value) with its highest confidence, in table order."""
     folded = _fold(text)
-    primary = language.split("-")[0].casefold() if language else None
-    if _ANY.get(primary, _ANY[None]).search(folded) is None:
+    languages = _languages(folded, language)
+    if not languages or _ANY[languages].search(folded) is None:
         return []
     ends = [match.end() for match in _SENTENCE_END.finditer(folded)]
     best: dict[tuple[str, str], StatedPreference] = {}
-    for row, pattern in _rows_for(language):
+    for row, pattern in _ROWS[languages]:
         key = (row.kind, row.value)
         for match in pattern.finditer(folded):
             if key in best and best[key].confidence >= CEILING:
@@ -452,12 +465,14 @@ def extract_preferences(text: str, language: str | None = None) -> list[StatedPr
     return list(best.values())
 
 
-def _rows_for(language: str | None) -> tuple[tuple[PatternRow, re.Pattern[str]], ...]:
-    if language is None:
-        return _COMPILED
-    primary = language.split("-")[0].casefold()
-    chosen = tuple(pair for pair in _COMPILED if pair[0].language == primary)
-    return chosen or _COMPILED
+def _languages(folded: str, hint: str | None) -> frozenset[str]:
+    """The languages whose rows can match: the hint's, when it has rows and its letters are there; else every
+    language whose letters the post holds."""
+    written = frozenset(language for language, letters in SCRIPT_OF.items() if letters.search(folded))
+    primary = hint.split("-")[0].casefold() if hint else None
+    if primary in written:
+        return frozenset((primary,))
+    return written if primary not in SCRIPT_OF else frozenset()
 
 
 def _found(pattern: re.Pattern[str], text: str, span: tuple[int, int]) -> bool:

@@ -119,6 +119,7 @@ _NAMED_IN: dict[str, Callable[..., list[Identity]]] = {
     topics.CASE_ANSWERS: _recipient,
     topics.REPLIES: _recipient,
     topics.CRM_CUSTOMERS: _customer_identities,
+    topics.CRM_ERASURES: _customer_identities,
     topics.CASE_EVENTS: _none,  # ids, status and actor: no customer text, ever
     topics.CRM_VERIFICATIONS: _none,  # ids and the outcome
     topics.ALERTS: _none,  # counts and the topic

@@ -25,11 +25,14 @@ from heed.contracts.events import (
 from heed.secure_link import issue
 from heed_responder.domain.catalog import KNOWN, LANGUAGES, Brand, Catalog, local_time, render_text
 from heed_responder.domain.customers import NO_PROFILE, CustomerProfile, preferred_language
-from heed_responder.domain.guard import GuardInput, Verdict, check
+from heed_responder.domain.guard import GuardInput, Verdict, check, platform_length, platform_limit
 from heed_responder.domain.knowledge import EMPTY, Knowledge
 from heed_responder.domain.outbox import ERASED, REPORTED, OutboxRow, OutboxStatus, forget
 from heed_responder.domain.regional import region_of
 from heed_responder.domain.templates import in_script, reply_language
+
+# a template id ends with it and the customer's language when the brand has no replies in that language
+FALLBACK_MARK = "+fallback-from-"
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,7 @@ def _render(row: OutboxRow, routed: RoutedCase, context: ReplyContext, mode: str
                                              region=region, values=values)[:1]
             variants = [replace(v, text=v.text + extra.text, template_id=v.template_id + "+link") for v in variants]
         for variant in variants:
-            template_id = variant.template_id + (f"+fallback-from-{foreign}" if foreign else "")
+            template_id = variant.template_id + (f"{FALLBACK_MARK}{foreign}" if foreign else "")
             candidate = replace(row, text=variant.text, language=variant.language, script=variant.script,
                                 template_id=template_id)
             verdict = _verdict(candidate, routed, profile)
@@ -257,18 +260,16 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext, profile: CustomerProf
     region = region_of("", market=brand.market)
     texts: list[tuple[str, str]] = []
     if answer.kind is AnswerKind.FOLLOW_UP:
-        language, script, _ = reply_language(answer.language, answer.script, brand.default_language, preferred)
+        language, script, foreign = reply_language(answer.language, answer.script, brand.default_language, preferred)
         for customer_name in _greetings(profile, private):
             [rendered] = context.catalog.render(
                 context.catalog.pick("follow_up"), language, script=script, region=region,
                 values={**dict.fromkeys(KNOWN, ""), "customer_name": customer_name, "brand": brand.name,
                         "hotline": brand.hotline, "case": str(answer.case_id)[:8].upper(),
                         "department": brand.department(answer.department, language)})[:1]
-            texts.append((rendered.text, rendered.template_id))
+            texts.append((rendered.text, rendered.template_id + (f"{FALLBACK_MARK}{foreign}" if foreign else "")))
     else:
-        language, script = answer.language, answer.script
-        if language == "zh" and preferred is not None and preferred[0] == "zh" and preferred[1] is not None:
-            script = "Hant" if preferred[1] == "Hant" else "Hans"
+        language, script = answer.language, answer_script(answer.language, answer.script, profile)
         texts.append((in_script(answer.text or "", script if language == "zh" else None, region), "agent"))
     refused: OutboxRow | None = None  # the last refused: without the name, the reasons that remain
     for text, template_id in texts:
@@ -277,11 +278,8 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext, profile: CustomerProf
             candidate = replace(candidate, status=OutboxStatus.FAILED, error="the answer is empty")
         else:
             # an agent's answer: placeholders, length the platform's way, script; no template checks
-            verdict = check(GuardInput(
-                text=text, channel=answer.channel.value, private=private, automatic=False,
-                mode=HandlingMode.ANSWER.value, category=None, sentiment=None, sales_lead=False, post_text="",
-                post_private=private, script=script if language == "zh" else None,
-                protected=[profile.display_name] if profile.display_name else ()))
+            verdict = agent_verdict(text, channel=answer.channel.value, private=private, language=language,
+                                    script=script, profile=profile)
             if not verdict.ok:
                 candidate = replace(candidate, status=OutboxStatus.FAILED, error=held(verdict))
         if candidate.status is OutboxStatus.PENDING:
@@ -289,6 +287,54 @@ def plan_answer(answer: CaseAnswer, context: ReplyContext, profile: CustomerProf
         refused = candidate
     assert refused is not None  # one text at least
     return refused
+
+
+def answer_script(language: str, script: str | None, profile: CustomerProfile = NO_PROFILE) -> str | None:
+    """The script of an agent's Chinese answer: the one on record (`customers.preferred_language`)
+    when there is one, else the post's."""
+    preferred = preferred_language(profile.language, LANGUAGES)
+    if language == "zh" and preferred is not None and preferred[0] == "zh" and preferred[1] is not None:
+        return "Hant" if preferred[1] == "Hant" else "Hans"
+    return script
+
+
+def agent_verdict(text: str, *, channel: str, private: bool, language: str, script: str | None,
+                  profile: CustomerProfile = NO_PROFILE) -> Verdict:
+    """The guard on an agent's answer as it will be sent: placeholders, the platform's length, the
+    script; no template checks (an agent's judgement stands)."""
+    return check(GuardInput(
+        text=text, channel=channel, private=private, automatic=False, mode=HandlingMode.ANSWER.value,
+        category=None, sentiment=None, sales_lead=False, post_text="", post_private=private,
+        script=script if language == "zh" else None,
+        protected=[profile.display_name] if profile.display_name else ()))
+
+
+@dataclass(frozen=True)
+class AnswerPreview:
+    """An agent's answer exactly as `plan_answer` would send it, with the guard's verdict."""
+
+    text: str
+    language: str
+    script: str | None
+    length: int
+    limit: int
+    verdict: Verdict
+
+
+def preview_answer(text: str, *, channel: str, private: bool, language: str, script: str | None,
+                   account: str | None, context: ReplyContext, profile: CustomerProfile = NO_PROFILE
+                   ) -> AnswerPreview:
+    """What the customer will read if an agent sends `text` now: the same script conversion, regional
+    standard and guard as `plan_answer`, and the length as the platform counts it."""
+    script = answer_script(language, script, profile)
+    region = region_of("", market=context.catalog.brand_for(account).market)
+    shown = in_script(text, script if language == "zh" else None, region)
+    verdict = (Verdict(False, ("empty: the answer is empty",)) if not shown.strip() else
+               agent_verdict(shown, channel=channel, private=private, language=language, script=script,
+                             profile=profile))
+    return AnswerPreview(text=shown, language=language, script=script if language == "zh" else None,
+                         length=platform_length(shown, channel), limit=platform_limit(channel, private),
+                         verdict=verdict)
 
 
 def reply_event(row: OutboxRow, now: datetime) -> Reply:
@@ -300,8 +346,14 @@ def reply_event(row: OutboxRow, now: datetime) -> Reply:
         recipient_platform_id=row.recipient, text=row.text or "", language=row.language or "und",
         script="Hant" if row.script == "Hant" else "Hans" if row.script == "Hans" else None,
         template_id=row.template_id or "", status=ReplyStatus(row.status), error=row.error,
+        language_fallback=language_fallback(row.template_id),
         received_at=row.received_at, sent_at=row.sent_at, kind=ReplyKind(row.kind), answer_id=row.answer_id,
         author=row.author, substantive=row.substantive)
+
+
+def language_fallback(template_id: str | None) -> str | None:
+    """The customer's language a reply was not written in (its template id says so: `_render`)."""
+    return (template_id or "").partition(FALLBACK_MARK)[2] or None
 
 
 def outcome(row: OutboxRow, now: datetime) -> Reply | None:

@@ -17,7 +17,9 @@ from typing import Any
 
 import asyncpg
 
-from heed.contracts.events import CaseEvent, Visibility
+from heed.contracts import topics
+from heed.contracts.events import CaseEvent, Channel, ClassifierCorrection, ClassifierLabels, Visibility, derive_id
+from heed.runtime.messaging import Outgoing
 from heed.runtime.ports import Clock, EventPublisher
 from heed_router.adapters.postgres import CASE_COLUMNS, Conn, PostgresCases, PostgresCaseUnit, case_from
 from heed_router.adapters.queue import claimed_count, lock_next_case, record_turn
@@ -33,6 +35,7 @@ from heed_router.domain.desk import (
     CasePage,
     CaseSummary,
     CaseTransition,
+    CorrectionView,
     DeskError,
     NoteView,
     QueueChange,
@@ -81,8 +84,12 @@ class PostgresDesk:
             if row is None:
                 raise CaseNotFound(f"no case {case_id}")
             mentions = await conn.fetch(
-                "SELECT mention_id, native_id, visibility, urgency, rule_id, routed_at FROM routed"
+                "SELECT mention_id, native_id, visibility, urgency, rule_id, routed_at, category, issue_type,"
+                " sentiment, explanation, model_version, language, script, account FROM routed"
                 " WHERE case_id = $1 ORDER BY routed_at, mention_id", case_id)
+            corrections = await conn.fetch(
+                "SELECT mention_id, field, original, corrected, actor, corrected_at FROM case_corrections"
+                " WHERE case_id = $1 ORDER BY corrected_at, mention_id, field", case_id)
             events = await conn.fetch("SELECT seq, body FROM case_events WHERE case_id = $1 ORDER BY seq", case_id)
             answers = await conn.fetch(
                 "SELECT answer_id, kind, author, body, created_at, reply_status, reply_error, sent_at"
@@ -98,11 +105,21 @@ class PostgresDesk:
             closed_at=case.closed_at, reopened=case.reopened, follow_up_sent_at=case.follow_up_sent_at,
             case_mentions=[CaseMention(mention_id=m["mention_id"], native_id=m["native_id"] or "",
                                        visibility=Visibility(m["visibility"] or "public"), urgency=m["urgency"],
-                                       rule_id=m["rule_id"], routed_at=m["routed_at"]) for m in mentions],
+                                       rule_id=m["rule_id"], routed_at=m["routed_at"], category=m["category"],
+                                       issue_type=m["issue_type"], sentiment=m["sentiment"],
+                                       explanation=m["explanation"], model_version=m["model_version"],
+                                       language=m["language"], script=m["script"], account=m["account"])
+                          for m in mentions],
             transitions=[_transition(e["seq"], CaseEvent.model_validate_json(e["body"])) for e in events],
             answers=[_answer(a) for a in answers],
             notes=[NoteView(note_id=n["note_id"], author=n["author"], text=n["text"], created_at=n["created_at"])
-                   for n in notes])
+                   for n in notes],
+            corrections=[CorrectionView(mention_id=c["mention_id"], field=c["field"], original=c["original"],
+                                        corrected=c["corrected"], actor=c["actor"], corrected_at=c["corrected_at"])
+                         for c in corrections])
+
+    async def latest_change(self) -> int:
+        return int(await self.pool.fetchval("SELECT coalesce(max(seq), 0) FROM case_events"))
 
     async def changes_after(self, seq: int, department: str | None, limit: int) -> list[QueueChange]:
         rows = await self.pool.fetch(
@@ -202,6 +219,42 @@ class PostgresDesk:
                                               command=uuid.uuid4(), now=now))
         return await self._summary(case_id)
 
+    async def correct(self, case_id: uuid.UUID, actor: str, labels: ClassifierLabels,
+                      mention_id: uuid.UUID | None) -> CaseDetail:
+        now = self.clock.now()
+        command = uuid.uuid4()
+        async with self._command(case_id) as (unit, case, changes):
+            target = mention_id or case.first_mention_id
+            row = await unit.conn.fetchrow(
+                "SELECT native_id, author_id, text, category, issue_type, urgency, language, model_version,"
+                " coalesce(received_at, routed_at) AS received_at FROM routed WHERE mention_id = $1 AND case_id = $2",
+                target, case_id)
+            if row is None:
+                raise CaseNotFound(f"case {case_id} has no mention {target}")
+            if not row["text"] or not row["native_id"] or not row["author_id"]:
+                raise CaseConflict("the mention's text is no longer held (erased on request, or routed before "
+                                   "corrections were kept): the correction cannot teach the classifier")
+            original = _original(row, labels)
+            correction = ClassifierCorrection(
+                event_id=derive_id("classifier-correction", case_id, target, command), occurred_at=now,
+                case_id=case_id, mention_id=target, channel=Channel(case.channel), native_id=row["native_id"],
+                customer=f"{case.channel}:{row['author_id']}", text=row["text"], received_at=row["received_at"],
+                model_version=row["model_version"], original=original, corrected=labels, actor=actor,
+                corrected_at=now)
+            changes.append(lifecycle.correct(case, actor, mention_id=target, original=original, corrected=labels,
+                                             command=command, now=now))
+            given, was = labels.given(), original.given()
+            await unit.conn.execute(
+                "INSERT INTO case_corrections (mention_id, field, case_id, original, corrected, actor, corrected_at)"
+                " SELECT $1, f, $2, o, c, $3, $4 FROM unnest($5::text[], $6::text[], $7::text[]) AS x(f, o, c)"
+                " ON CONFLICT (mention_id, field) DO UPDATE SET corrected = excluded.corrected, actor = excluded.actor,"
+                " corrected_at = excluded.corrected_at WHERE case_corrections.corrected_at <= excluded.corrected_at",
+                target, case_id, actor, now, [f.value for f in given], [was.get(f) for f in given],
+                list(given.values()))
+            # published before the commit: a failed publish rolls the correction back and the agent is told
+            await self.publisher.publish([Outgoing(topics.CLASSIFIER_CORRECTIONS, correction, str(target))])
+        return await self.get_case(case_id)
+
     async def resolve(self, case_id: uuid.UUID, actor: str, reason: str) -> CaseSummary:
         now = self.clock.now()
         async with self._command(case_id) as (_, case, changes):
@@ -279,3 +332,18 @@ def _answer(a: asyncpg.Record) -> AnswerView:
     return AnswerView(answer_id=a["answer_id"], kind=a["kind"], author=a["author"],
                       visibility=Visibility(body["visibility"]), text=body.get("text"), created_at=a["created_at"],
                       reply_status=a["reply_status"], reply_error=a["reply_error"], sent_at=a["sent_at"])
+
+
+def _original(row: asyncpg.Record, corrected: ClassifierLabels) -> ClassifierLabels:
+    """The classifier's labels of the fields `corrected` gives, as routed (a value the contract no
+    longer knows is left out rather than refusing the correction)."""
+    values = {}
+    for field in corrected.given():
+        value = row[field.value]
+        if value is None:
+            continue
+        try:
+            values[field.value] = ClassifierLabels.model_validate({field.value: value}).given()[field]
+        except ValueError:
+            continue
+    return ClassifierLabels.model_validate(values)

@@ -190,15 +190,19 @@ class PostgresCaseUnit:
         if routed:
             await conn.execute(
                 "INSERT INTO routed (mention_id, case_id, department, mode, priority, sla_due_at, rule_id,"
-                " native_id, author_id, visibility, language, script, urgency, received_at, account)"
+                " native_id, author_id, visibility, language, script, urgency, received_at, account, text, category,"
+                " issue_type, sentiment, explanation, model_version)"
                 " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[],"
                 " $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-                " $13::text[], $14::timestamptz[], $15::text[]) ON CONFLICT (mention_id) DO NOTHING",
+                " $13::text[], $14::timestamptz[], $15::text[], $16::text[], $17::text[], $18::text[], $19::float8[],"
+                " $20::text[], $21::text[]) ON CONFLICT (mention_id) DO NOTHING",
                 [r.mention_id for r in routed], [r.case_id for r in routed], [r.department for r in routed],
                 [r.mode.value for r in routed], [r.priority for r in routed], [r.sla_due_at for r in routed],
                 [r.rule_id for r in routed], [r.native_id for r in routed], [r.author_id for r in routed],
                 [r.visibility.value for r in routed], [r.language for r in routed], [r.script for r in routed],
-                [r.urgency.value for r in routed], [r.received_at for r in routed], [r.account for r in routed])
+                [r.urgency.value for r in routed], [r.received_at for r in routed], [r.account for r in routed],
+                [r.text for r in routed], [r.category for r in routed], [r.issue_type for r in routed],
+                [r.sentiment for r in routed], [r.explanation for r in routed], [r.model_version for r in routed])
         events = [e for c in changes for e in c.events]
         if events:
             await conn.execute(
@@ -334,8 +338,8 @@ class PostgresCaseUnit:
             await conn.execute(
                 "UPDATE conversations v SET thread_root = x.root FROM unnest($1::uuid[], $2::text[])"
                 " AS x(case_id, root) WHERE v.case_id = x.case_id", cases, list(forgetting.cases.values()))
-            await conn.execute("UPDATE routed SET native_id = NULL, author_id = NULL WHERE case_id = ANY($1::uuid[])",
-                               cases)
+            await conn.execute("UPDATE routed SET native_id = NULL, author_id = NULL, explanation = NULL, text = NULL"
+                               " WHERE case_id = ANY($1::uuid[])", cases)
             await conn.execute("UPDATE case_notes SET text = '' WHERE case_id = ANY($1::uuid[])", cases)
             await conn.execute(
                 "UPDATE case_events SET body = jsonb_set(body, '{detail}', to_jsonb(''::text))"
@@ -346,7 +350,7 @@ class PostgresCaseUnit:
             # no index on the author: an erasure reads the table once, which rare erasures can afford)
             parts = [split_identity(i) for i in forgetting.identities]
             touched = await conn.fetch(
-                "UPDATE routed r SET native_id = NULL, author_id = NULL"
+                "UPDATE routed r SET native_id = NULL, author_id = NULL, explanation = NULL, text = NULL"
                 " FROM cases c, unnest($1::text[], $2::text[], $3::timestamptz[]) AS x(channel, platform_id, before)"
                 " WHERE r.case_id = c.case_id AND c.channel = x.channel AND r.author_id = x.platform_id"
                 " AND coalesce(r.received_at, r.routed_at) <= x.before RETURNING r.case_id, r.mention_id",
@@ -421,7 +425,7 @@ class PostgresCases:
         if alerts:
             await self.pool.executemany(
                 "INSERT INTO alerts (event_id, alert_id, version, state, topic_kind, topic, window_count,"
-                " total_count, opened_at, updated_at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                " $10, $11) ON CONFLICT DO NOTHING",
+                " total_count, opened_at, updated_at, resolved_at, example_mention_ids) VALUES ($1, $2, $3, $4, $5,"
+                " $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
                 [(a.event_id, a.alert_id, a.version, a.state.value, a.topic_kind.value, a.topic, a.window_count,
-                  a.total_count, a.opened_at, a.updated_at, a.resolved_at) for a in alerts])
+                  a.total_count, a.opened_at, a.updated_at, a.resolved_at, a.example_mention_ids) for a in alerts])

@@ -108,6 +108,14 @@ class RoutedRow:
     received_at: datetime
     new_case: bool = False
     account: str | None = None  # the brand account addressed: answers go out from it
+    # the classifier's verdict as the router received it: the console shows it beside the rule it chose,
+    # and an agent's correction sends the classifier the text with the model's own labels
+    text: str = ""
+    category: str | None = None
+    issue_type: str | None = None
+    sentiment: float | None = None
+    explanation: str | None = None
+    model_version: str | None = None
 
 
 @dataclass
@@ -172,7 +180,9 @@ def plan_routing(table: RuleTable, fresh: list[ClassifiedMention], known: dict[s
             rule_id=decision.rule_id if mode is decision.mode else RATING_RULE, native_id=m.native_id,
             author_id=m.author.platform_id, visibility=m.visibility, language=c.language, script=c.script,
             urgency=c.urgency, received_at=m.received_at, new_case=case.first_mention_id == m.mention_id,
-            account=m.account))
+            account=m.account, text=m.text, category=c.category.value,
+            issue_type=c.issue_type.value if c.issue_type else None, sentiment=c.sentiment,
+            explanation=c.explanation, model_version=c.model_version))
     return plan
 
 

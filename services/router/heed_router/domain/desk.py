@@ -13,7 +13,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from heed.contracts.events import CaseEventKind, CaseStatus, Channel, HandlingMode, Urgency, Visibility
+from heed.contracts.events import (
+    CaseEventKind,
+    CaseStatus,
+    Channel,
+    CorrectableField,
+    HandlingMode,
+    Urgency,
+    Visibility,
+)
 
 
 class DeskError(Exception):
@@ -85,6 +93,14 @@ class CaseMention(_View):
     urgency: Urgency | None
     rule_id: str
     routed_at: datetime
+    category: str | None = Field(default=None, description="The classifier's, as the router received it")
+    issue_type: str | None = None
+    sentiment: float | None = None
+    explanation: str | None = Field(default=None, description="The evidence the classifier named")
+    model_version: str | None = None
+    language: str | None = None
+    script: str | None = None
+    account: str | None = Field(default=None, description="The brand account the customer wrote to")
 
 
 class CaseTransition(_View):
@@ -118,6 +134,17 @@ class AnswerView(_View):
     sent_at: datetime | None
 
 
+class CorrectionView(_View):
+    """An agent's correction of one field the classifier gave one of the case's mentions (the latest per field)."""
+
+    mention_id: uuid.UUID
+    field: CorrectableField
+    original: str | None = Field(description="What the classifier said; none if it said nothing (no issue type)")
+    corrected: str = Field(description="What the agent says it is")
+    actor: str
+    corrected_at: datetime
+
+
 class CaseDetail(CaseSummary):
     """A case with its history: mentions, every transition, answers and internal notes."""
 
@@ -133,6 +160,9 @@ class CaseDetail(CaseSummary):
     transitions: list[CaseTransition]
     answers: list[AnswerView]
     notes: list[NoteView]
+    corrections: list[CorrectionView] = Field(
+        default_factory=list, description="Agents' corrections of the classifier's labels, the latest per mention "
+                                          "and field, oldest first")
 
 
 class CasePage(_View):

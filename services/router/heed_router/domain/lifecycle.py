@@ -37,6 +37,7 @@ from heed.contracts.events import (
     CaseEventKind,
     CaseStatus,
     Channel,
+    ClassifierLabels,
     CustomerVerified,
     HandlingMode,
     Mention,
@@ -401,11 +402,12 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
                     detail=f"the automatic reply failed ({reply.error or 'no reason given'}): a person answers")
         return change
     change.case = replace(case, acknowledged_at=reply.sent_at or now)
-    _, fallback, foreign = reply.template_id.partition("+fallback-from-")
+    # replies from before the field said it only in their template id
+    foreign = reply.language_fallback or reply.template_id.partition("+fallback-from-")[2] or None
     change.move(CaseStatus.ACKNOWLEDGED, CaseEventKind.ACKNOWLEDGED, cause, now, actor=reply.author,
-                mention_id=reply.mention_id,
+                mention_id=reply.mention_id, language_fallback=foreign,
                 detail=f"acknowledged in {reply.language}: the brand has no {foreign} replies; answer in "
-                       f"{foreign} if the team can" if fallback else "")
+                       f"{foreign} if the team can" if foreign else "")
     if case.mode is HandlingMode.ACKNOWLEDGE:
         _resolve(change, ROUTER, "the acknowledgement is the whole answer to praise and suggestions", cause, now,
                  reopen_window=reopen_window, follow_up=False)
@@ -496,6 +498,28 @@ def note(case: Case, actor: str, *, command: uuid.UUID, now: datetime) -> Change
     """An internal note (its text stays in the router; the event says only that there is one)."""
     change = Change(case)
     change.emit(CaseEventKind.NOTE_ADDED, command, now, actor=actor)
+    return change
+
+
+def correct(case: Case, actor: str, *, mention_id: uuid.UUID, original: ClassifierLabels,
+            corrected: ClassifierLabels, command: object, now: datetime) -> Change:
+    """An agent corrects the classifier's labels of one of the case's mentions (any status: a closed
+    case's labels still teach the classifier). A corrected urgency becomes the case's, which orders the
+    queue (the rule's priority stays); a corrected language becomes the case's, which answers and
+    follow-ups use (a language other than Chinese has no script). Category and issue type are the
+    mention's only: the case stays with its department (transfer to move it)."""
+    updates: dict[str, object] = {}
+    if corrected.urgency is not None:
+        updates["urgency"] = corrected.urgency
+    if corrected.language is not None:
+        updates["language"] = corrected.language
+        if corrected.language.partition("-")[0] != "zh":
+            updates["script"] = None
+    change = Change(replace(case, **updates))  # type: ignore[arg-type]
+    was = original.given()
+    detail = "; ".join(f"{field.value} {was.get(field, 'none')} → {value}"
+                       for field, value in corrected.given().items())
+    change.emit(CaseEventKind.CORRECTED, command, now, mention_id=mention_id, actor=actor, detail=detail)
     return change
 
 

@@ -99,11 +99,17 @@ class HubSpotCrm:
             merged.setdefault(push.customer_id, {}).update(push.fields)
         ids: dict[uuid.UUID, str] = {}
         for chunk in _chunks(list(merged.items()), BATCH_LIMIT):
-            inputs = [{"idProperty": self.customer_id_property, "id": str(customer_id),
-                       "properties": {**self._to_properties(fields), self.customer_id_property: str(customer_id)}}
-                      for customer_id, fields in chunk]
-            answer = await self._post("/crm/v3/objects/contacts/batch/upsert", {"inputs": inputs},
-                                      "upserting contacts")
+            properties = [{**self._to_properties(fields), self.customer_id_property: str(customer_id)}
+                          for customer_id, fields in chunk]
+            inputs = [{"idProperty": self.customer_id_property, "id": str(customer_id), "properties": props}
+                      for (customer_id, _), props in zip(chunk, properties, strict=True)]
+            try:
+                answer = await self._post("/crm/v3/objects/contacts/batch/upsert", {"inputs": inputs},
+                                          "upserting contacts")
+            except ContactExists as clash:
+                if len(chunk) != 1:
+                    raise  # the caller pushes a refused batch again one contact at a time
+                answer = await self._link_existing(chunk[0][0], properties[0], clash)
             results = _results(answer)
             for position, result in enumerate(results):
                 customer_id = customer_id_in(result.get("properties", {}).get(self.customer_id_property))
@@ -112,6 +118,20 @@ class HubSpotCrm:
                 if customer_id is not None:
                     ids[customer_id] = str(result["id"])
         return ids
+
+    async def _link_existing(self, customer_id: uuid.UUID, properties: dict[str, str],
+                             clash: ContactExists) -> dict[str, Any]:
+        """A contact with this customer's email already exists in HubSpot (made there, by a form or a
+        person): HubSpot refuses a second one (409, "Existing ID"). When that contact carries no Heed id, or
+        this customer's, it is this customer's record: it gets the Heed id and the fields, upserted by
+        email, so both systems share one record. A contact linked to another Heed customer stays refused."""
+        email = properties.get(self.properties.get("email", "email"))
+        found = await self.contacts([clash.existing_id])
+        if not email or not found or found[0].customer_id not in (None, customer_id):
+            raise clash
+        return await self._post("/crm/v3/objects/contacts/batch/upsert",
+                                {"inputs": [{"idProperty": "email", "id": email, "properties": properties}]},
+                                "linking the existing contact with this email")
 
     async def push_interactions(self, items: Sequence[InteractionPush]) -> None:
         latest = {item.interaction_id: item for item in items}
@@ -243,6 +263,9 @@ class HubSpotCrm:
                                          retry_after_s=max(10.0, self._backoff(attempt)))
                 await asyncio.sleep(self._backoff(attempt))
                 continue
+            existing = _existing_id(response) if status == 409 else None
+            if existing is not None:
+                raise ContactExists(self._reason(response, body, doing), existing)
             raise CrmRejected(self._reason(response, body, doing))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -276,6 +299,29 @@ class HubSpotCrm:
         if isinstance(correlation, str):
             parts.append(f"correlationId {correlation}")
         return "; ".join(parts).replace(self._token, "<token>") if self._token else "; ".join(parts)
+
+
+class ContactExists(CrmRejected):
+    """HubSpot refused to create a contact because one with the same unique value (the email) exists."""
+
+    def __init__(self, message: str, existing_id: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+_EXISTING_ID = re.compile(r"Existing ID: ?(\d+)")
+
+
+def _existing_id(response: httpx.Response) -> str | None:
+    """The id in HubSpot's 409 CONFLICT message ("Contact already exists. Existing ID: 123"), if it names one."""
+    try:
+        error = response.json()
+    except ValueError:
+        return None
+    if not isinstance(error, dict) or error.get("category") != "CONFLICT":
+        return None
+    found = _EXISTING_ID.search(str(error.get("message") or ""))
+    return found.group(1) if found else None
 
 
 def _sent_properties(body: Mapping[str, Any]) -> set[str]:
