@@ -374,14 +374,17 @@ class Stage:
         self._caught_up.set()
 
     def consume(self, topic: str, model: type[E], handler: Handler[E], *, group: str | None = None,
-                kinds: frozenset[str] | None = None, deferred: bool = False) -> None:
+                kinds: frozenset[str] | None = None, deferred: bool = False, background: bool = False) -> None:
         """Register a batch consumer of `topic` decoding `model`, handled by `handler`.
 
         With `kinds`, a record whose `heed-kind` header names another kind is passed over (counted
         handled, committed) without being decoded or traced: the handler would have ignored it.
         A `deferred` consumer's batch waits (at most `defer_max_s`) while the service's other
         consumers have a batch in hand or records still to fetch: bookkeeping no customer waits on
-        yields the process to the work a customer does wait on.
+        yields the process to the work a customer does wait on. A `background` subscription (one
+        no customer's reply waits on) polls with the longer background waits: on Tansu an empty fetch
+        of several partitions is held for its whole wait even when a record arrives, so only the
+        hops a reply waits on poll every few milliseconds.
         """
         group_id = group or f"heed-{self.service}.{topic}"
 
@@ -390,9 +393,8 @@ class Stage:
             group_id=group_id,
             batch=True,
             max_records=self.settings.batch_max_records,
-            batch_timeout_ms=self.settings.batch_timeout_ms,
-            # the broker may hold a fetch until this much time passes: it bounds each hop's latency
-            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            # the broker may hold a fetch until its wait passes: it bounds each hop's latency
+            **self.waits(background),
             auto_offset_reset="earliest",
             # an exception out of the handler means "not done": seek back, never commit past it
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -425,6 +427,14 @@ class Stage:
                     self._pressing -= 1
                     if self._pressing == 0 and not any(self._behind.values()):
                         self._caught_up.set()
+
+    def waits(self, background: bool) -> dict[str, int]:
+        """A subscription's batch and fetch waits: short on the hops a reply waits on, longer elsewhere."""
+        if background:
+            return {"batch_timeout_ms": self.settings.background_batch_timeout_ms,
+                    "fetch_max_wait_ms": self.settings.background_fetch_max_wait_ms}
+        return {"batch_timeout_ms": self.settings.batch_timeout_ms,
+                "fetch_max_wait_ms": self.settings.fetch_max_wait_ms}
 
     async def _measure_lag(self, consumer: object, records: list[ConsumerRecord[bytes, bytes]]) -> int:
         """heed_consumer_lag of the batch's partitions: the consumer's highwater minus its position.

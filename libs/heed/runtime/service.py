@@ -109,7 +109,8 @@ class Service:
                 f"{self.name}: handlers for {sorted(handlers)}, but the topology declares {sorted(declared)}")
         for topic in self.node.consumes:
             self.stage.consume(topic, BY_NAME[topic].model, handlers[topic], group=self.node.group(topic),
-                               kinds=self.kinds.get(topic), deferred=topic in self.node.deferred)
+                               kinds=self.kinds.get(topic), deferred=topic in self.node.deferred,
+                               background=topic not in self.node.waited_on)
 
     def routes(self) -> list[BaseRoute]:
         """Service-specific HTTP routes."""

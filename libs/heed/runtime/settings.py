@@ -35,6 +35,9 @@ class HeedSettings(BaseSettings):
     batch_max_records: int = 500
     batch_timeout_ms: int = 20
     fetch_max_wait_ms: int = 10
+    # the subscriptions no customer's reply waits on (topology's `waited_on` names the others)
+    background_fetch_max_wait_ms: int = 250
+    background_batch_timeout_ms: int = 100
     handler_retries: int = 3
     db_pool_max: int = 4
     topic_replication_factor: int = Field(default=1, description="Used by `heed dev topics` on a cluster")

@@ -133,3 +133,29 @@ def test_the_shared_library_imports_with_no_service_on_the_path():
     done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("ok")
+
+
+# the hops from a raw mention to its automatic reply: the only subscriptions a customer waits on
+REPLY_PATH = {("ingest", topics.MENTIONS_RAW), ("classifier", topics.MENTIONS),
+              ("router", topics.MENTIONS_CLASSIFIED), ("responder", topics.CASES_ROUTED)}
+
+
+def test_only_the_hops_a_reply_waits_on_are_polled_with_the_short_wait():
+    assert {(n.name, topic) for n in topology.SERVICES for topic in n.waited_on} == REPLY_PATH
+    assert all(set(n.waited_on) <= set(n.consumes) for n in topology.SERVICES)
+
+
+@pytest.mark.parametrize("node", topology.SERVICES, ids=lambda n: n.name)
+@pytest.mark.usefixtures("_unreachable_infrastructure")
+def test_each_service_subscribes_in_the_background_what_no_reply_waits_on(node, monkeypatch):
+    service = _built(node.name)
+    asked: dict[str, bool] = {}
+    consume = service.stage.consume
+
+    def recording(topic, *args, background=False, **kwargs):
+        asked[topic] = background
+        consume(topic, *args, background=background, **kwargs)
+
+    monkeypatch.setattr(service.stage, "consume", recording)
+    service.register()
+    assert asked == {topic: (node.name, topic) not in REPLY_PATH for topic in node.consumes}

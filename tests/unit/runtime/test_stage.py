@@ -46,3 +46,11 @@ async def test_undecodable_and_failing_events_reach_the_dlq_with_their_bytes_and
     assert letters[1].error.startswith("CaseEvent failed validation")
     assert all(letter.source_topic == "heed.cases.events" and letter.service == "unit" for letter in letters)
     assert stage.dead_lettered == 2
+
+
+def test_a_background_subscription_polls_with_the_background_waits():
+    settings = HeedSettings(kafka_bootstrap="127.0.0.1:1", batch_timeout_ms=20, fetch_max_wait_ms=10,
+                            background_batch_timeout_ms=100, background_fetch_max_wait_ms=250)
+    stage = Stage(create_broker(settings, "unit"), "unit", settings)
+    assert stage.waits(background=False) == {"batch_timeout_ms": 20, "fetch_max_wait_ms": 10}
+    assert stage.waits(background=True) == {"batch_timeout_ms": 100, "fetch_max_wait_ms": 250}
