@@ -99,3 +99,26 @@ def test_eval_scores_the_language_among_the_languages_given(tmp_path, capsys):
 def test_an_unknown_language_is_refused_by_name():
     with pytest.raises(ValueError, match="klingon"):
         main(["bench", "--posts", "10", "--languages", "en,klingon"])
+
+
+def test_the_command_line_and_the_services_start_without_the_learned_heads() -> None:
+    # every `heed` command, and every service (they start through it), builds the whole parser; it
+    # names the classifier's languages, and that once loaded scikit-learn and SciPy: about 3 CPU-s
+    # and 100 MB for each process, also for the four services that never classify
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys; from heed_ops.cli import build_parser; build_parser(); "
+             "from heed_ops.services import service_class; service_class('ingest'); "
+             "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip() == "[]"
+
+    import heed_classifier.domain as domain  # the package's names still load on first use
+
+    assert domain.Classifier is Classifier
+    with pytest.raises(AttributeError):
+        domain.NoSuchName  # noqa: B018
