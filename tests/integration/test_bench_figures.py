@@ -46,10 +46,11 @@ async def test_progress_counts_what_the_figures_count(database_url: str) -> None
     since = datetime.now(UTC) - timedelta(seconds=1)
     await _seed(database_url, since)
 
-    reached, handled = await progress(database_url, since)
+    reached, handled = await progress(database_url, since, 3)
     figures = await measure(database_url, since, time.time() - 10)
 
     assert (reached, handled) == (3, 3)
+    assert await progress(database_url, since, 4) == (3, 0)  # the outbox is counted once the CRM has them all
     assert figures["crm_interactions"] == reached and figures["handled"] == handled
     assert figures["replies_sent"] == 2
     assert figures["latency_ms"] == {"p50": 2000.0, "p99": 2980.0}
