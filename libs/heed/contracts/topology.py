@@ -76,7 +76,8 @@ SERVICES: tuple[ServiceNode, ...] = (
         role="cases and their lifecycle, departments, fair queues, SLA timers, follow-ups; the cases API; "
              "crisis alerts; the agent console",
         serves=("/v1", "/console"),
-        deferred=(t.REPLIES,),
+        # acknowledgements, the CRM's tier and owner, verifications: bookkeeping no reply waits on
+        deferred=(t.REPLIES, t.CRM_CUSTOMERS, t.CRM_VERIFICATIONS),
         waited_on=(t.MENTIONS_CLASSIFIED,)),
     ServiceNode(
         "responder", "heed_responder", "heed_responder.app:ResponderService", "responder", 8083,
@@ -85,6 +86,7 @@ SERVICES: tuple[ServiceNode, ...] = (
         role="replies (automatic, department answers, follow-ups) through the channel adapters, from an outbox; "
              "the answering API the console calls (previews, templates, secure links)",
         serves=("/v1",),
+        deferred=(t.CRM_CUSTOMERS,),
         waited_on=(t.CASES_ROUTED,)),
     ServiceNode(
         "crm-sync", "heed_crm_sync", "heed_crm_sync.app:CrmSyncService", "crm", 8084,

