@@ -52,7 +52,10 @@ REPORTED = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNO
 ERASED = "cancelled: the customer's data was erased on request"
 
 
-@dataclass(frozen=True)
+# Not frozen, but never changed in place: every change is a `replace`. A frozen dataclass's __init__
+# sets each of these 27 fields through object.__setattr__: a replace cost 22 µs, and planning a reply
+# makes three or four (docs/BENCHMARKS.md, issue 9). The router's Case is kept the same way.
+@dataclass(slots=True)
 class OutboxRow:
     reply_id: uuid.UUID
     mention_id: uuid.UUID

@@ -94,12 +94,13 @@ def plan(routed: RoutedCase, context: ReplyContext, profile: CustomerProfile = N
     if routed.handling_mode is HandlingMode.IGNORE:
         return ignored
     in_place = routed.handling_mode is HandlingMode.PRIVATE and m.visibility is Visibility.PRIVATE
-    answered = _answer(replace(ignored, status=OutboxStatus.PENDING), routed, context, profile)
+    pending = replace(ignored, status=OutboxStatus.PENDING)
+    answered = _answer(pending, routed, context, profile)
     if answered is not None:
         return answered
     mode = "private_in_place" if in_place else routed.handling_mode.value
     link = context.secure_link(routed, *_language(routed, context, profile)[:2]) if in_place else None
-    return _render(replace(ignored, status=OutboxStatus.PENDING), routed, context, mode, link, profile)
+    return _render(pending, routed, context, mode, link, profile)
 
 
 def plan_handoff(routed: RoutedCase, context: ReplyContext, profile: CustomerProfile = NO_PROFILE
