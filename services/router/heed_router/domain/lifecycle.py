@@ -266,10 +266,11 @@ def open_case(*, case_id: uuid.UUID, generation: int, customer: str, mention: Me
 
 
 def _arm_sla(change: Change, deadlines: Deadlines, *, first: bool = False) -> None:
-    case = replace(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None)
     if first:
-        case = replace(case, first_due_at=deadlines.due_at)
-    change.case = case
+        change.case = replace(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None,
+                              first_due_at=deadlines.due_at)
+    else:
+        change.case = replace(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None)
     change.timers[Timer.SLA_WARNING] = deadlines.warn_at
     change.timers[Timer.SLA_BREACH] = deadlines.due_at
 
