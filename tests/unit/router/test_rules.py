@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from heed.contracts.events import Category, Complexity, CustomerTier, HandlingMode, IssueType, Urgency
-from heed.keywords import prefix_tree
 from heed_router.domain.rules import (
     _LATIN_WORD,
     Match,
@@ -17,6 +16,7 @@ from heed_router.domain.rules import (
     RuleTable,
     SlaPolicy,
     _fold,
+    _prefix_tree,
     keyword_patterns,
     mentions_any,
     route,
@@ -112,7 +112,8 @@ def test_the_prefix_tree_matches_a_text_exactly_when_one_keyword_alone_would(key
 
 
 def test_the_prefix_tree_shares_prefixes_and_keeps_whole_words():
-    assert prefix_tree(["lawyer", "lawyers", "lawsuit", "sue", "sue you"]) == r"(?:law(?:suit|yer(?:s)?)|sue(?:\ you)?)"
+    written = _prefix_tree(["lawyer", "lawyers", "lawsuit", "sue", "sue you"])
+    assert written == r"(?:law(?:suit|yer(?:s)?)|sue(?:\ you)?)"
     patterns = keyword_patterns(["lawyer", "sue", "律师"])
     assert [mentions_any(patterns, t) for t in ("my LAWYER", "pursue", "suex", "找律师", "lawyers")] == \
         [True, False, False, True, False]

@@ -24,7 +24,6 @@ from typing import Literal
 import numpy as np
 
 from heed.contracts.events import Author, Category, Classification, Complexity, IssueType, Mention, Urgency
-from heed.keywords import prefix_tree
 from heed_classifier.domain import lexicon
 from heed_classifier.domain.languages import DEFAULT_LANGUAGES, LanguageReader, LanguageReading
 from heed_classifier.domain.model import LinearModel
@@ -124,24 +123,20 @@ class Cues:
     """A table of cue words, compiled once. English (ASCII-letter) cues match whole words (not
     `late` in chocolate); the others match as substrings of the case-folded text, and only where
     the post has their script (a substring search per cue per post was the classifier's largest
-    cost after the learned heads). Each script's cues are first looked for all at once, with one
-    prefix-tree search (`heed.keywords`); only a post that holds one is searched cue by cue, for
-    every cue it holds (overlapping ones too)."""
+    cost after the learned heads)."""
 
     __slots__ = ("_buckets", "_pattern")
 
     def __init__(self, cues: Sequence[str]) -> None:
         words = [c for c in cues if c.isascii() and any(ch.isalpha() for ch in c)]
         others = [c for c in cues if c not in words]
-        self._buckets = tuple((bucket, in_bucket, re.compile(prefix_tree(in_bucket)).search)
-                              for bucket in BUCKETS
-                              if (in_bucket := tuple(c for c in others if _bucket(c) == bucket)))
-        # at each position the longest word that ends a word, as a longest-first alternation would
-        self._pattern = re.compile(rf"(?<![a-z])(?:{prefix_tree(words)})(?![a-z])") if words else None
+        self._buckets = tuple((bucket, tuple(c for c in others if _bucket(c) == bucket))
+                              for bucket in BUCKETS if any(_bucket(c) == bucket for c in others))
+        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        self._pattern = re.compile(rf"(?<![a-z])(?:{alternation})(?![a-z])") if words else None
 
     def found_in(self, text: str, present: frozenset[str] = EVERY_SCRIPT) -> list[str]:
-        found = [c for bucket, cues, holds_one in self._buckets if bucket in present and holds_one(text)
-                 for c in cues if c in text]
+        found = [c for bucket, cues in self._buckets if bucket in present for c in cues if c in text]
         if self._pattern is not None:
             found += self._pattern.findall(text)
         return found

@@ -34,7 +34,6 @@ from heed.contracts.events import (
     Mention,
     Urgency,
 )
-from heed.keywords import prefix_tree
 from heed.runtime.config_file import ConfigError, ItemProblem, parse_yaml
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
@@ -144,17 +143,38 @@ class Match(BaseModel):
 def keyword_patterns(keywords: list[str]) -> list[re.Pattern[str]]:
     """One pattern for all the keywords (one search per text, not one per keyword): a Latin keyword
     matches whole words, others anywhere (see _LATIN_WORD). Written as prefix trees
-    (`heed.keywords`): the shipped PR rule's hundred keywords cost 53 µs a text as a flat
-    alternation, 5 µs as a tree."""
+    (`_prefix_tree`): the shipped PR rule's hundred keywords cost 27 µs a post as a flat
+    alternation, 5 µs as a tree (docs/benchmarks/hot_paths.py)."""
     folded = [_fold(keyword.strip()) for keyword in keywords]
     words = [k for k in folded if _LATIN_WORD.match(k)]
     anywhere = [k for k in folded if k and not _LATIN_WORD.match(k)]
     alternatives = []
     if words:
-        alternatives.append(r"(?<![0-9a-z])(?:" + prefix_tree(words) + r")(?![0-9a-z])")
+        alternatives.append(r"(?<![0-9a-z])(?:" + _prefix_tree(words) + r")(?![0-9a-z])")
     if anywhere:
-        alternatives.append(prefix_tree(anywhere))
+        alternatives.append(_prefix_tree(anywhere))
     return [re.compile("|".join(alternatives))] if alternatives else []
+
+
+def _prefix_tree(keywords: list[str]) -> str:
+    """A regular expression matching exactly `keywords` (none empty), written character by character:
+    `lawyer|lawyers|lawsuit` becomes `law(?:suit|yer(?:s)?)`, so at each position of a text the
+    search follows only the keywords that begin with its character."""
+    tree: dict[str, dict] = {}  # type: ignore[type-arg]
+    for keyword in keywords:
+        node = tree
+        for ch in keyword:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a keyword ends here
+
+    def written(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + written(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        group = "(?:" + "|".join(branches) + ")" if len(branches) > 1 or "" in node else branches[0]
+        return group + "?" if "" in node else group
+
+    return written(tree)
 
 
 def mentions_any(patterns: list[re.Pattern[str]], text: str) -> bool:
