@@ -39,7 +39,7 @@ async def normalise(batch: list[Incoming[RawMention]], *, ledger: MentionLedger,
 
     A body that cannot be read comes back Rejected with its authentic bytes (the Stage dead-letters
     it). An Instagram @mention's text is fetched (`instagram`; None when no Graph token is set) and
-    goes round again as a raw event. Mentions are marked published only once the broker has them.
+    goes round again as a raw event. Mentions are recorded only once the broker has them.
     The ledger records each author as a keyed hash (`hashes`), which an erasure finds it by.
     """
     parsed: list[tuple[Incoming[RawMention], MentionDraft]] = []
@@ -60,18 +60,19 @@ async def normalise(batch: list[Incoming[RawMention]], *, ledger: MentionLedger,
     arrivals = first_arrivals(parsed)
     roots = await ledger.known_thread_roots(parents(draft for _, draft in arrivals))
     mentions = build_mentions(((item.event, draft) for item, draft in arrivals), roots)
-    pending = await ledger.record([LedgerRow.of(m, hashes) for m in mentions])
-    out = []
-    for (item, _), mention in zip(arrivals, mentions, strict=True):
-        if mention.mention_id not in pending:
-            continue  # published before: by webhook and poll both, or a replayed file
-        if pending[mention.mention_id] != mention.thread_root:
-            # recorded by an earlier, unpublished attempt: the root it was recorded with stays
-            mention = mention.model_copy(update={"thread_root": pending[mention.mention_id]})
-        out.append(Outgoing(topics.MENTIONS, mention, mention.conversation_key, item.context))
-    out.extend(Outgoing(topics.MENTIONS_RAW, raw, f"instagram:{raw.event_id}") for raw in lookups)
-    await publisher.publish(out)
-    await ledger.mark_published(list(pending))
+    async with ledger.recording([LedgerRow.of(m, hashes) for m in mentions]) as pending:
+        out = []
+        for (item, _), mention in zip(arrivals, mentions, strict=True):
+            if mention.mention_id not in pending:
+                continue  # published before: by webhook and poll both, or a replayed file
+            if pending[mention.mention_id] != mention.thread_root:
+                # recorded by an earlier, unpublished attempt: the root it was recorded with stays
+                mention = mention.model_copy(update={"thread_root": pending[mention.mention_id]})
+            out.append(Outgoing(topics.MENTIONS, mention, mention.conversation_key, item.context))
+        out.extend(Outgoing(topics.MENTIONS_RAW, raw, f"instagram:{raw.event_id}") for raw in lookups)
+        # inside the ledger's transaction: a refused publish records nothing, and the redelivery
+        # publishes the batch again
+        await publisher.publish(out)
     return rejected
 
 

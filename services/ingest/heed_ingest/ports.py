@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -44,15 +45,15 @@ class MentionLedger(Protocol):
     async def known_thread_roots(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The thread roots of those of `keys` (channel, native id) already recorded."""
 
-    async def record(self, rows: Sequence[LedgerRow]) -> dict[uuid.UUID, str]:
-        """Record arrivals; returns mention_id → thread root for those not yet published downstream.
+    def recording(self, rows: Sequence[LedgerRow]) -> AbstractAsyncContextManager[dict[uuid.UUID, str]]:
+        """Record arrivals as published, in a transaction that commits when the block ends and rolls
+        back when it raises; yields mention_id → thread root of those to publish in the block.
 
-        A mention already published (the same post by webhook and by poll, or a replayed file) is
-        counted as seen again and not returned; a recorded, unpublished one keeps its first root.
+        Those are the new arrivals, and any an earlier version recorded but never published (it
+        kept its first root). A mention recorded before (the same post by webhook and by poll, or
+        a replayed file) is counted as seen again and not yielded. The block publishes them: if
+        the broker refuses, nothing is recorded and the redelivery publishes them again.
         """
-
-    async def mark_published(self, mention_ids: Sequence[uuid.UUID]) -> None:
-        """The broker acknowledged these mentions: never publish them again."""
 
 
 @dataclass(frozen=True)

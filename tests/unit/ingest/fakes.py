@@ -3,9 +3,11 @@ handlers, receivers and pollers are tested against, without a broker or a databa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -41,8 +43,8 @@ class _Arrival:
 class FakeLedger:
     """The dedupe ledger in a dict, as PostgresLedger keeps it in `mentions`.
 
-    With `publisher`, it also checks the ledger's promise: a mention is marked published only when
-    that publisher has it, never before the broker acknowledged it.
+    With `publisher`, it also checks the ledger's promise: a recording commits only when that
+    publisher has every mention it yielded, never before the broker acknowledged them.
     """
 
     def __init__(self, publisher: FakePublisher | None = None) -> None:
@@ -52,7 +54,9 @@ class FakeLedger:
     async def known_thread_roots(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         return {key: self.arrivals[key].row.thread_root for key in keys if key in self.arrivals}
 
-    async def record(self, rows: Sequence[LedgerRow]) -> dict[uuid.UUID, str]:
+    @asynccontextmanager
+    async def recording(self, rows: Sequence[LedgerRow]) -> AsyncIterator[dict[uuid.UUID, str]]:
+        before = {key: dataclasses.replace(a) for key, a in self.arrivals.items()}
         pending = {}
         for row in rows:
             arrival = self.arrivals.get((row.channel, row.native_id))
@@ -62,16 +66,20 @@ class FakeLedger:
                 arrival.seen += 1
             if not arrival.published:
                 pending[arrival.row.mention_id] = arrival.row.thread_root
-        return pending
-
-    async def mark_published(self, mention_ids: Sequence[uuid.UUID]) -> None:
+            arrival.published = True
+        try:
+            yield pending
+        except BaseException:
+            self.arrivals = before  # the transaction rolls back
+            raise
         if self.publisher is not None:
             acknowledged = {m.mention_id for m in self.publisher.mentions()}
-            unpublished = set(mention_ids) - acknowledged
-            assert not unpublished, f"marked published before the broker had them: {unpublished}"
-        for arrival in self.arrivals.values():
-            if arrival.row.mention_id in mention_ids:
-                arrival.published = True
+            unpublished = set(pending) - acknowledged
+            assert not unpublished, f"committed before the broker had them: {unpublished}"
+
+    def seed(self, row: LedgerRow) -> None:
+        """A row an earlier run recorded and published (test set-up)."""
+        self.arrivals[(row.channel, row.native_id)] = _Arrival(row, published=True)
 
     def published(self) -> set[str]:
         """Native ids of the mentions marked published."""

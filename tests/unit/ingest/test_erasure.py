@@ -111,8 +111,8 @@ async def test_an_erasure_deletes_the_identities_ledger_rows_and_dead_letters_an
     ingest = Ingest()
     await ingest.receive()
     # a DM recorded before authors were hashed: found by the identity its thread root spells
-    await ingest.ledger.record([LedgerRow("weibo", "old-dm", uuid.uuid4(), f"dm:{ALICE_POSTS}", uuid.uuid4(),
-                                          datetime.now(UTC))])
+    ingest.ledger.seed(LedgerRow("weibo", "old-dm", uuid.uuid4(), f"dm:{ALICE_POSTS}", uuid.uuid4(),
+                                 datetime.now(UTC)))
     natives = ingest.ledger_natives()
     assert len(natives) == 4 and {"4950000000000001", "w0", "old-dm"} < natives
     assert [n for n in natives if n.startswith(f"{ALICE_WRITES}:")]  # Weibo gave the DM no id: Heed made one

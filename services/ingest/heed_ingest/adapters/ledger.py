@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -25,23 +26,41 @@ class PostgresLedger:
             [k[0] for k in keys], [k[1] for k in keys])
         return {(r["channel"], r["native_id"]): r["thread_root"] for r in rows}
 
-    async def record(self, rows: Sequence[LedgerRow]) -> dict[uuid.UUID, str]:
+    @asynccontextmanager
+    async def recording(self, rows: Sequence[LedgerRow]) -> AsyncIterator[dict[uuid.UUID, str]]:
         if not rows:
-            return {}
-        result = await self.pool.fetch(
-            "INSERT INTO mentions (channel, native_id, mention_id, thread_root, raw_event_id, received_at,"
-            " author_hash) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[],"
-            " $6::timestamptz[], $7::bytea[])"
-            # a row recorded before authors were hashed learns its author when the post comes again
-            " ON CONFLICT (channel, native_id) DO UPDATE SET seen = mentions.seen + 1,"
-            " author_hash = coalesce(mentions.author_hash, excluded.author_hash)"
-            " RETURNING mention_id, thread_root, published",
-            [r.channel for r in rows], [r.native_id for r in rows], [r.mention_id for r in rows],
-            [r.thread_root for r in rows], [r.raw_event_id for r in rows], [r.received_at for r in rows],
-            [r.author_hash for r in rows])
-        return {uuid.UUID(str(r["mention_id"])): r["thread_root"] for r in result if not r["published"]}
+            yield {}
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await conn.fetch(_RECORD, [r.channel for r in rows], [r.native_id for r in rows],
+                                      [r.mention_id for r in rows], [r.thread_root for r in rows],
+                                      [r.raw_event_id for r in rows], [r.received_at for r in rows],
+                                      [r.author_hash for r in rows])
+            # the caller publishes inside the transaction: a refused publish rolls the rows back
+            yield {uuid.UUID(str(r["mention_id"])): r["thread_root"] for r in result}
 
-    async def mark_published(self, mention_ids: Sequence[uuid.UUID]) -> None:
-        if mention_ids:
-            await self.pool.execute("UPDATE mentions SET published = true WHERE mention_id = ANY($1::uuid[])",
-                                    list(mention_ids))
+
+# Rows are written published: the transaction commits only after the broker has them. Written so,
+# a mention costs one row version; marking it published after the publish was a second, and that
+# UPDATE was the costliest statement of a `heed bench` run. Returned: the new rows (xmax 0: not
+# the conflict's update), and rows an earlier version of ingest recorded unpublished (the CTE reads
+# the snapshot from before the insert; a row another transaction is inserting meanwhile is theirs
+# to publish: the insert waits for it and then counts it as seen).
+_RECORD = """
+WITH arrival AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::timestamptz[],
+                         $7::bytea[]) AS a(channel, native_id, mention_id, thread_root, raw_event_id, received_at,
+                                          author_hash)),
+unpublished AS (
+    SELECT m.channel, m.native_id FROM mentions m JOIN arrival a USING (channel, native_id) WHERE NOT m.published),
+recorded AS (
+    INSERT INTO mentions (channel, native_id, mention_id, thread_root, raw_event_id, received_at, author_hash,
+                          published)
+    SELECT *, true FROM arrival
+    -- a row recorded before authors were hashed learns its author when the post comes again
+    ON CONFLICT (channel, native_id) DO UPDATE SET seen = mentions.seen + 1, published = true,
+        author_hash = coalesce(mentions.author_hash, excluded.author_hash)
+    RETURNING channel, native_id, mention_id, thread_root, xmax = 0 AS inserted)
+SELECT r.mention_id, r.thread_root FROM recorded r
+WHERE r.inserted OR (r.channel, r.native_id) IN (SELECT channel, native_id FROM unpublished)
+"""
