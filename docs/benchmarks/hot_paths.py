@@ -1,6 +1,7 @@
 """CPU time of hot paths on `heed bench`'s posts, without broker or database: the PR rule's keyword
-search, the router's `plan_routing`, the classifier's rule path (no learned model), and one `replace`
-of the responder's outbox row (planning a reply makes three or four).
+search, the router's `plan_routing`, the classifier's rule path (no learned model), the shipped learned
+model's heads on batches of 50, and one `replace` of the responder's outbox row (planning a reply makes
+three or four).
 
 Run from a checkout's root (copy it into an older checkout to compare):
     PYTHONPATH=.:libs:services/router:services/classifier:services/responder \
@@ -16,11 +17,14 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import yaml
 
+import heed_classifier
 from heed.contracts.events import Author, Channel, ClassifiedMention
 from heed_classifier.domain import Classifier
+from heed_classifier.domain.model import LinearModel
 from heed_ops.bench import POSTS
 from heed_responder.domain.outbox import OutboxRow, OutboxStatus
 from heed_router.adapters.rules_file import shipped_rules_path
@@ -69,6 +73,16 @@ def main() -> None:
     print(f"keyword rules ({len(keyword_rules)}): {best_us(keywords, POSTS_N):.1f} µs a post")
     print(f"plan_routing: {best_us(routing, POSTS_N):.1f} µs a mention")
     print(f"classifier, rule path: {best_us(classify, POSTS_N):.1f} µs a post")
+
+    model = LinearModel.load(Path(heed_classifier.__file__).parent / "model")
+    texts = [m.text for m in mentions]
+    languages = [c.classification.language for c in classified]
+
+    def predict() -> None:
+        for start in range(0, POSTS_N, 50):
+            model.predict(texts[start:start + 50], languages[start:start + 50])
+
+    print(f"classifier, learned model's heads: {best_us(predict, POSTS_N / 50) / 1000:.2f} ms a batch of 50")
 
     m = mentions[0]
     row = OutboxRow(reply_id=uuid.uuid4(), mention_id=m.mention_id, case_id=uuid.uuid4(), channel=m.channel.value,
