@@ -197,7 +197,7 @@ class Publisher:
                 span.end()
             headers = [("content-type", b"application/json"), ("heed-event", event_header.encode()),
                        *((k, v.encode()) for k, v in carrier.items())]
-            kind = getattr(item.event, "kind", None)
+            kind = item.event.kind if _has_kind(type(item.event)) else None
             if isinstance(kind, StrEnum):  # lets a consumer pass over kinds it ignores without decoding them
                 headers.append((KIND_HEADER, kind.value.encode()))
             pending.append(await self.producer.send(item.topic, value, key=item.key.encode(), headers=headers))
@@ -213,7 +213,7 @@ class Publisher:
                                  attributes={"messaging.system": "kafka", "messaging.destination.name": item.topic})
         propagate.inject(headers, context=trace.set_span_in_context(span))
         span.end()
-        kind = getattr(item.event, "kind", None)
+        kind = item.event.kind if _has_kind(type(item.event)) else None
         if isinstance(kind, StrEnum):
             headers[KIND_HEADER] = kind.value
         sent = await self.broker.publish(value, topic=item.topic, key=item.key.encode(), headers=headers,
@@ -290,6 +290,16 @@ _CONTEXTS_MAX = 4096
 
 
 KIND_HEADER = "heed-kind"
+_KINDED: dict[type, bool] = {}
+
+
+def _has_kind(model: type[BaseModel]) -> bool:
+    """Whether the event type has a `kind` field: asked of the type, once. `getattr(event, "kind",
+    None)` on an event without one goes through pydantic's fallback (1.6 µs, every routed mention)."""
+    known = _KINDED.get(model)
+    if known is None:
+        known = _KINDED[model] = "kind" in model.model_fields
+    return known
 
 
 def _kind_of(record: ConsumerRecord[bytes, bytes]) -> str | None:

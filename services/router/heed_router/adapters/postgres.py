@@ -205,12 +205,14 @@ class PostgresCaseUnit:
                 [r.sentiment for r in routed], [r.explanation for r in routed], [r.model_version for r in routed])
         events = [e for c in changes for e in c.events]
         if events:
+            # the body without its null fields (a fifth of its bytes; every reader takes a missing
+            # field for null): several events a mention make this the router's biggest table
             await conn.execute(
                 "INSERT INTO case_events (event_id, case_id, kind, body, occurred_at, published_at)"
                 " SELECT *, CASE WHEN $6 THEN now() END FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
                 " $4::jsonb[], $5::timestamptz[]) ON CONFLICT (event_id) DO NOTHING",
                 [e.event_id for e in events], [e.case_id for e in events], [e.kind.value for e in events],
-                [e.model_dump_json() for e in events], [e.occurred_at for e in events], published)
+                [e.model_dump_json(exclude_none=True) for e in events], [e.occurred_at for e in events], published)
         answers = [a for c in changes for a in c.answers]
         if answers:
             await conn.execute(
