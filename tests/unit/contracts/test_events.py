@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from heed.contracts import asyncapi, topics
@@ -18,6 +20,15 @@ def test_derived_ids_are_stable_and_distinct_per_kind():
     assert derive_id("mention", "weibo", "1") == derive_id("mention", "weibo", "1")
     assert derive_id("mention", "weibo", "1") != derive_id("mention", "x", "1")
     assert derive_id("reply", "a") != derive_id("case", "a")
+
+
+@given(st.text(), st.lists(st.one_of(st.text(), st.integers(), st.uuids(), st.tuples(st.text(), st.integers()))))
+def test_derived_ids_are_uuid5_of_their_parts_in_heeds_namespace(kind, parts):
+    expected = uuid.uuid5(uuid.UUID("6f1c1b0e-6c1d-4b51-9a4e-8f9e0c1d2a33"),
+                          kind + "\x1f" + "\x1f".join(str(p) for p in parts))
+    derived = derive_id(kind, *parts)
+    assert derived == expected and str(derived) == str(expected) and hash(derived) == hash(expected)
+    assert (derived.version, derived.variant, derived.bytes) == (5, uuid.RFC_4122, expected.bytes)
 
 
 def test_raw_bytes_survive_json_exactly():
