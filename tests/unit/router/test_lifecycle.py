@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -369,3 +370,15 @@ def test_a_correction_of_the_category_alone_leaves_the_case_as_it_was_and_a_clos
     zh = lc.correct(case, "agent:li", mention_id=case.first_mention_id, original=ClassifierLabels(),
                     corrected=ClassifierLabels(language="zh-Hant"), command="c3", now=T0)
     assert (zh.case.language, zh.case.script) == ("zh-Hant", "Hant")  # Chinese keeps its script
+
+
+def test_evolve_copies_a_case_as_dataclasses_replace_does_and_refuses_a_name_that_is_no_field():
+    case = acknowledged_and_queued()
+    for f in fields(Case):
+        value: Any = object()  # a value no field holds
+        changed = lc.evolve(case, **{f.name: value})
+        assert changed == replace(case, **{f.name: value}) and changed is not case
+        assert getattr(changed, f.name) is value and getattr(case, f.name) is not value
+    assert lc.evolve(case) == case and lc.evolve(case) is not case
+    with pytest.raises(AttributeError):
+        lc.evolve(case, not_a_field=1)

@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
@@ -107,9 +108,9 @@ class ReplyTarget:
     account: str | None = None  # the brand account the customer wrote to
 
 
-# Not frozen, but never changed in place: every change is a `replace`. A frozen dataclass's
-# __init__ sets each of these 40-odd fields through object.__setattr__, which made replace() the
-# router's largest cost per reply (py-spy, docs/BENCHMARKS.md issue 9).
+# Not frozen, but never changed in place: every change is a copy (`evolve`, below). A frozen
+# dataclass's __init__ sets each of these 40-odd fields through object.__setattr__, which made
+# replace() the router's largest cost per reply (py-spy, docs/BENCHMARKS.md issue 9).
 @dataclass(slots=True)
 class Case:
     """A case as the router keeps it (one row of `cases`)."""
@@ -167,6 +168,22 @@ class Case:
                 and self.claim_expires_at is not None and self.claim_expires_at > now)
 
 
+def _evolver() -> Callable[..., Case]:
+    """`dataclasses.replace` for a Case, written out field by field: replace() builds the keyword
+    arguments of all 40-odd fields and calls __init__ with them (4.7 µs); the copy sets the slots
+    (0.45 µs), and routing and each acknowledgement make several. A name that is no field raises,
+    as replace() would (`test_lifecycle.py` compares the two)."""
+    source = ("def evolve(case, /, **changes):\n    new = new_case(Case)\n"
+              + "".join(f"    new.{f.name} = case.{f.name}\n" for f in fields(Case))
+              + "    for name, value in changes.items():\n        setattr(new, name, value)\n    return new\n")
+    namespace: dict[str, object] = {"new_case": object.__new__, "Case": Case}
+    exec(source, namespace)  # the way dataclasses writes __init__
+    return namespace["evolve"]  # type: ignore[return-value]
+
+
+evolve = _evolver()
+
+
 @dataclass
 class Change:
     """What one cause did to a case: the case after, its events, timers set (a time) or cancelled
@@ -190,7 +207,7 @@ class Change:
     def move(self, status: CaseStatus, kind: CaseEventKind, cause: object, now: datetime, **fields: object) -> None:
         """Change the status and announce it."""
         previous = self.case.status
-        self.case = replace(self.case, status=status)
+        self.case = evolve(self.case, status=status)
         self.emit(kind, cause, now, previous=previous, **fields)
 
 
@@ -252,13 +269,13 @@ def open_case(*, case_id: uuid.UUID, generation: int, customer: str, mention: Me
     change = Change(case, created=True)
     change.emit(CaseEventKind.OPENED, mention.mention_id, now, mention_id=mention.mention_id, actor="customer")
     if mode is HandlingMode.IGNORE:
-        change.case = replace(change.case, closed_at=now)
+        change.case = evolve(change.case, closed_at=now)
         change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, mention.mention_id, now, actor=ROUTER,
                     detail=f"rule {rule_id}: ignored (counted, never answered)")
     elif mode is not HandlingMode.ACKNOWLEDGE:  # an acknowledgement owes no further answer
         _arm_sla(change, deadlines, first=True)
         if reserved_for is not None and deadlines.warn_at > mention.received_at:
-            change.case = replace(change.case, reserved_for=reserved_for, reserved_until=deadlines.warn_at)
+            change.case = evolve(change.case, reserved_for=reserved_for, reserved_until=deadlines.warn_at)
             change.emit(CaseEventKind.RESERVED, mention.mention_id, now, mention_id=mention.mention_id, actor=ROUTER,
                         detail=f"for {reserved_for}, the customer's owner in the CRM, until "
                                f"{deadlines.warn_at.isoformat()} (the first SLA warning)")
@@ -267,10 +284,10 @@ def open_case(*, case_id: uuid.UUID, generation: int, customer: str, mention: Me
 
 def _arm_sla(change: Change, deadlines: Deadlines, *, first: bool = False) -> None:
     if first:
-        change.case = replace(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None,
+        change.case = evolve(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None,
                               first_due_at=deadlines.due_at)
     else:
-        change.case = replace(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None)
+        change.case = evolve(change.case, sla_due_at=deadlines.due_at, sla_warned_at=None)
     change.timers[Timer.SLA_WARNING] = deadlines.warn_at
     change.timers[Timer.SLA_BREACH] = deadlines.due_at
 
@@ -281,7 +298,7 @@ def _disarm_sla(change: Change) -> None:
 
 
 def _unclaim(change: Change) -> None:
-    change.case = replace(change.case, claimed_by=None, claimed_at=None, claim_expires_at=None)
+    change.case = evolve(change.case, claimed_by=None, claimed_at=None, claim_expires_at=None)
     change.timers[Timer.CLAIM_EXPIRY] = None
 
 
@@ -302,35 +319,35 @@ def add_mention(case: Case, *, mention: Mention, urgency: Urgency, priority: int
     waiting") or a more urgent mention raises the case's urgency and priority.
     """
     m = mention
-    change = Change(replace(case, last_mention_id=m.mention_id, last_customer_at=m.received_at))
+    change = Change(evolve(case, last_mention_id=m.mention_id, last_customer_at=m.received_at))
     stays = "" if department == case.department else \
         f"rule {rule_id} suggests {department}; the case stays with {case.department} (transfer to move it)"
     change.emit(CaseEventKind.MENTION_ADDED, m.mention_id, now, mention_id=m.mention_id, actor="customer",
                 detail=stays)
     rating = parse_rating(m.text) if case.follow_up_answer_id is not None and case.rating is None else None
     if rating is not None and case.status is CaseStatus.RESOLVED:
-        change.case = replace(change.case, rating=rating, rated_at=m.received_at)
+        change.case = evolve(change.case, rating=rating, rated_at=m.received_at)
         change.emit(CaseEventKind.RATED, m.mention_id, now, mention_id=m.mention_id, actor="customer",
                     rating=rating)
-        change.case = replace(change.case, closed_at=now)
+        change.case = evolve(change.case, closed_at=now)
         change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, m.mention_id, now, actor=ROUTER, detail="rated")
         change.timers[Timer.CLOSE] = None
         return Followed(change, True)
 
     raised = raise_urgency(case.urgency, urgency, chaser_urgency if chaser else None)
     if raised is not case.urgency or priority > case.priority:
-        change.case = replace(change.case, urgency=raised, priority=max(case.priority, priority))
+        change.case = evolve(change.case, urgency=raised, priority=max(case.priority, priority))
         if raised is not case.urgency:
             change.emit(CaseEventKind.URGENCY_RAISED, m.mention_id, now, mention_id=m.mention_id,
                         actor=ROUTER, detail="the customer is chasing an answer" if chaser else
                         f"a mention classified {urgency.value}")
     if case.status is CaseStatus.AWAITING_CUSTOMER:
-        change.case = replace(change.case, queued_at=m.received_at)
+        change.case = evolve(change.case, queued_at=m.received_at)
         change.move(CaseStatus.PENDING_DEPARTMENT, CaseEventKind.CUSTOMER_REPLIED, m.mention_id, now,
                     mention_id=m.mention_id, actor="customer")
         _arm_sla(change, next_turn)
     elif case.status is CaseStatus.RESOLVED:
-        change.case = replace(change.case, queued_at=m.received_at, reopened=case.reopened + 1, resolved_at=None,
+        change.case = evolve(change.case, queued_at=m.received_at, reopened=case.reopened + 1, resolved_at=None,
                               resolved_by=None, follow_up_answer_id=None, follow_up_sent_at=None)
         change.move(CaseStatus.PENDING_DEPARTMENT, CaseEventKind.REOPENED, m.mention_id, now,
                     mention_id=m.mention_id, actor="customer")
@@ -345,10 +362,10 @@ def erase(case: Case, *, forgotten_root: str, cause: uuid.UUID, now: datetime) -
     times, SLA figures, the rating). Its customer and thread root are forgotten (the root becomes
     `forgotten_root`, a one-way key), its claim ends, every timer is cancelled (no follow-up goes
     to a person who is forgotten), and a case not closed yet closes."""
-    change = Change(replace(case, customer="", thread_root=forgotten_root, claimed_by=None, claimed_at=None,
+    change = Change(evolve(case, customer="", thread_root=forgotten_root, claimed_by=None, claimed_at=None,
                             claim_expires_at=None))
     if case.status is not CaseStatus.CLOSED:
-        change.case = replace(change.case, closed_at=now)
+        change.case = evolve(change.case, closed_at=now)
         change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, ("erased", cause), now, actor=ROUTER,
                     detail="the customer's data was erased on request")
     change.timers = {t: None for t in Timer}
@@ -357,7 +374,7 @@ def erase(case: Case, *, forgotten_root: str, cause: uuid.UUID, now: datetime) -
 
 def close_stale(case: Case, now: datetime, reason: str) -> Change:
     """Close a resolved case whose reopen window has passed (its close timer had not fired yet)."""
-    change = Change(replace(case, closed_at=now))
+    change = Change(evolve(case, closed_at=now))
     change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, ("stale", now.isoformat()), now, actor=ROUTER,
                 detail=reason)
     change.timers = {t: None for t in Timer}
@@ -376,7 +393,7 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
         return change  # the private message beside the public acknowledgement: the acknowledgement moves the case
     if reply.kind is ReplyKind.FOLLOW_UP:
         if sent and case.follow_up_sent_at is None:
-            change.case = replace(case, follow_up_sent_at=reply.sent_at or now)
+            change.case = evolve(case, follow_up_sent_at=reply.sent_at or now)
             change.emit(CaseEventKind.FOLLOW_UP_SENT, cause, now, actor=reply.author, answer_id=reply.answer_id)
         return change
     if reply.kind is ReplyKind.AGENT:
@@ -385,7 +402,7 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
         if sent:
             _answer_reached_customer(change, reply, cause, now)
         else:
-            change.case = replace(case, queued_at=case.queued_at or now)
+            change.case = evolve(case, queued_at=case.queued_at or now)
             change.move(CaseStatus.PENDING_DEPARTMENT, CaseEventKind.ANSWER_FAILED, cause, now, actor=reply.author,
                         answer_id=reply.answer_id, detail=reply.error or "the channel refused the answer")
         return change
@@ -402,7 +419,7 @@ def on_reply(case: Case, reply: Reply, *, reopen_window: timedelta, now: datetim
                     mention_id=reply.mention_id,
                     detail=f"the automatic reply failed ({reply.error or 'no reason given'}): a person answers")
         return change
-    change.case = replace(case, acknowledged_at=reply.sent_at or now)
+    change.case = evolve(case, acknowledged_at=reply.sent_at or now)
     # replies from before the field said it only in their template id
     foreign = reply.language_fallback or reply.template_id.partition("+fallback-from-")[2] or None
     change.move(CaseStatus.ACKNOWLEDGED, CaseEventKind.ACKNOWLEDGED, cause, now, actor=reply.author,
@@ -432,7 +449,7 @@ def on_verified(case: Case, verified: CustomerVerified, now: datetime) -> Change
 def _answer_reached_customer(change: Change, reply: Reply, cause: object, now: datetime) -> None:
     at = reply.sent_at or now
     first = change.case.first_response_at is None
-    change.case = replace(change.case, first_response_at=change.case.first_response_at or at,
+    change.case = evolve(change.case, first_response_at=change.case.first_response_at or at,
                           first_response_by=change.case.first_response_by or reply.author)
     if first:
         change.emit(CaseEventKind.FIRST_RESPONSE, "first", now, actor=reply.author, answer_id=reply.answer_id,
@@ -454,7 +471,7 @@ def _require(condition: bool, message: str) -> None:
 def claim(case: Case, actor: str, *, timeout: timedelta, command: uuid.UUID, now: datetime) -> Change:
     _require(case.owes_answer, f"case is {case.status.value}: only a case in the queue can be claimed")
     _require(not case.claimed_by_other(actor, now), f"case is claimed by {case.claimed_by}")
-    change = Change(replace(case, claimed_by=actor, claimed_at=now, claim_expires_at=now + timeout))
+    change = Change(evolve(case, claimed_by=actor, claimed_at=now, claim_expires_at=now + timeout))
     change.emit(CaseEventKind.CLAIMED, command, now, actor=actor)
     change.timers[Timer.CLAIM_EXPIRY] = now + timeout
     return change
@@ -476,7 +493,7 @@ def answer(case: Case, actor: str, *, text: str, visibility: Visibility | None, 
              f"case is {case.status.value}: it cannot be answered now")
     _require(not case.claimed_by_other(actor, now), f"case is claimed by {case.claimed_by}")
     answer_id = derive_id("answer", case.case_id, command)
-    change = Change(replace(case, answered_by=actor))
+    change = Change(evolve(case, answered_by=actor))
     _unclaim(change)
     change.answers.append(CaseAnswer(
         event_id=derive_id("case-answer", answer_id), occurred_at=now, answer_id=answer_id, case_id=case.case_id,
@@ -516,7 +533,7 @@ def correct(case: Case, actor: str, *, mention_id: uuid.UUID, original: Classifi
         updates["language"] = corrected.language
         if corrected.language.partition("-")[0] != "zh":
             updates["script"] = None
-    change = Change(replace(case, **updates))  # type: ignore[arg-type]
+    change = Change(evolve(case, **updates))  # type: ignore[arg-type]
     was = original.given()
     detail = "; ".join(f"{field.value} {was.get(field, 'none')} → {value}"
                        for field, value in corrected.given().items())
@@ -528,11 +545,11 @@ def transfer(case: Case, actor: str, *, department: str, reason: str, command: o
     _require(case.status not in FINISHED, f"case is {case.status.value}: reopen it by a customer message first")
     _require(case.status is not CaseStatus.ANSWERED, "an answer is being sent; transfer after it is")
     _require(department != case.department, f"case is already with {department}")
-    change = Change(replace(case, department=department))
+    change = Change(evolve(case, department=department))
     _unclaim(change)
     previous = case.status
     if case.status is CaseStatus.AWAITING_CUSTOMER:
-        change.case = replace(change.case, status=CaseStatus.PENDING_DEPARTMENT, queued_at=now)
+        change.case = evolve(change.case, status=CaseStatus.PENDING_DEPARTMENT, queued_at=now)
     change.emit(CaseEventKind.TRANSFERRED, command, now, previous=previous, actor=actor,
                 previous_department=case.department, detail=reason)
     return change
@@ -550,7 +567,7 @@ def resolve(case: Case, actor: str, *, reason: str, follow_up: bool, reopen_wind
 
 def _resolve(change: Change, actor: str, reason: str, cause: object, now: datetime, *, reopen_window: timedelta,
              follow_up: bool) -> None:
-    change.case = replace(change.case, resolved_at=now, resolved_by=actor)
+    change.case = evolve(change.case, resolved_at=now, resolved_by=actor)
     _unclaim(change)
     _disarm_sla(change)
     change.move(CaseStatus.RESOLVED, CaseEventKind.RESOLVED, cause, now, actor=actor, detail=reason)
@@ -571,7 +588,7 @@ def on_timer(case: Case, timer: Timer, *, due: datetime, escalation: Escalate, t
     change = Change(case)
     cause = (timer.value, due.isoformat())
     if timer is Timer.SLA_WARNING and case.owes_answer and case.sla_warned_at is None:
-        change.case = replace(case, sla_warned_at=now)
+        change.case = evolve(case, sla_warned_at=now)
         change.emit(CaseEventKind.SLA_WARNING, cause, now, actor=ROUTER, due_at=case.sla_due_at)
     elif timer is Timer.SLA_BREACH and case.owes_answer:
         _breach(change, escalation, cause, now)
@@ -583,7 +600,7 @@ def on_timer(case: Case, timer: Timer, *, due: datetime, escalation: Escalate, t
     elif timer is Timer.FOLLOW_UP and case.status is CaseStatus.RESOLVED and case.follow_up_answer_id is None \
             and target is not None:
         answer_id = derive_id("answer", case.case_id, "follow_up", case.reopened)
-        change.case = replace(case, follow_up_answer_id=answer_id)
+        change.case = evolve(case, follow_up_answer_id=answer_id)
         change.answers.append(CaseAnswer(
             event_id=derive_id("case-answer", answer_id), occurred_at=now, answer_id=answer_id,
             case_id=case.case_id, kind=AnswerKind.FOLLOW_UP, mention_id=target.mention_id, channel=target.channel,
@@ -592,7 +609,7 @@ def on_timer(case: Case, timer: Timer, *, due: datetime, escalation: Escalate, t
             department=case.department, received_at=target.received_at, thread_root=case.thread_root,
             account=target.account))
     elif timer is Timer.CLOSE and case.status is CaseStatus.RESOLVED:
-        change.case = replace(case, closed_at=now)
+        change.case = evolve(case, closed_at=now)
         change.move(CaseStatus.CLOSED, CaseEventKind.CLOSED, cause, now, actor=ROUTER,
                     detail="the reopen window passed")
     return change
@@ -600,7 +617,7 @@ def on_timer(case: Case, timer: Timer, *, due: datetime, escalation: Escalate, t
 
 def _breach(change: Change, escalation: Escalate, cause: tuple[str, str], now: datetime) -> None:
     case = change.case
-    change.case = replace(case, sla_breached_at=now, escalated_at=now,
+    change.case = evolve(case, sla_breached_at=now, escalated_at=now,
                           priority=min(100, case.priority + escalation.raise_priority))
     change.emit(CaseEventKind.SLA_BREACHED, cause, now, actor=ROUTER, due_at=case.sla_due_at)
     done = [f"priority {case.priority} → {change.case.priority}"]
@@ -613,7 +630,7 @@ def _breach(change: Change, escalation: Escalate, cause: tuple[str, str], now: d
     change.emit(CaseEventKind.ESCALATED, cause, now, actor=ROUTER, detail="; ".join(done))
     if moved:
         assert escalation.move_to is not None
-        change.case = replace(change.case, department=escalation.move_to)
+        change.case = evolve(change.case, department=escalation.move_to)
         _unclaim(change)
         change.emit(CaseEventKind.TRANSFERRED, ("escalation", *cause), now, actor=ROUTER,
                     previous_department=case.department, detail="SLA breached")
