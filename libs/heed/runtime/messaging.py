@@ -197,7 +197,7 @@ class Publisher:
                 span.end()
             headers = [("content-type", b"application/json"), ("heed-event", event_header.encode()),
                        *((k, v.encode()) for k, v in carrier.items())]
-            kind = item.event.kind if _has_kind(type(item.event)) else None
+            kind = _event_kind(item.event)
             if isinstance(kind, StrEnum):  # lets a consumer pass over kinds it ignores without decoding them
                 headers.append((KIND_HEADER, kind.value.encode()))
             pending.append(await self.producer.send(item.topic, value, key=item.key.encode(), headers=headers))
@@ -213,7 +213,7 @@ class Publisher:
                                  attributes={"messaging.system": "kafka", "messaging.destination.name": item.topic})
         propagate.inject(headers, context=trace.set_span_in_context(span))
         span.end()
-        kind = item.event.kind if _has_kind(type(item.event)) else None
+        kind = _event_kind(item.event)
         if isinstance(kind, StrEnum):
             headers[KIND_HEADER] = kind.value
         sent = await self.broker.publish(value, topic=item.topic, key=item.key.encode(), headers=headers,
@@ -293,13 +293,15 @@ KIND_HEADER = "heed-kind"
 _KINDED: dict[type, bool] = {}
 
 
-def _has_kind(model: type[BaseModel]) -> bool:
-    """Whether the event type has a `kind` field: asked of the type, once. `getattr(event, "kind",
-    None)` on an event without one goes through pydantic's fallback (1.6 µs, every routed mention)."""
+def _event_kind(event: BaseModel) -> object:
+    """The event's `kind` field, or None when its type has none: asked of the type, once.
+    `getattr(event, "kind", None)` on an event without one goes through pydantic's fallback
+    (1.6 µs, every routed mention)."""
+    model = type(event)
     known = _KINDED.get(model)
     if known is None:
         known = _KINDED[model] = "kind" in model.model_fields
-    return known
+    return event.__dict__["kind"] if known else None
 
 
 def _kind_of(record: ConsumerRecord[bytes, bytes]) -> str | None:
@@ -404,7 +406,8 @@ class Stage:
             batch=True,
             max_records=self.settings.batch_max_records,
             # the broker may hold a fetch until its wait passes: it bounds each hop's latency
-            **self.waits(background),
+            batch_timeout_ms=self.waits(background)["batch_timeout_ms"],
+            fetch_max_wait_ms=self.waits(background)["fetch_max_wait_ms"],
             auto_offset_reset="earliest",
             # an exception out of the handler means "not done": seek back, never commit past it
             ack_policy=AckPolicy.NACK_ON_ERROR,
