@@ -1,13 +1,14 @@
 """CPU time of hot paths on `heed bench`'s posts, without broker or database: the PR rule's keyword
-search, the router's `plan_routing`, the classifier's rule path (no learned model), the shipped learned
-model's heads on batches of 50, and one `replace` of the responder's outbox row (planning a reply makes
-three or four).
+search, the router's `plan_routing`, an acknowledgement's `on_reply` and one copy of a case, the
+classifier's rule path (no learned model), the shipped learned model's heads on batches of 50, one
+`replace` of the responder's outbox row (planning a reply makes three or four), and one `derive_id`.
 
 Run from a checkout's root (copy it into an older checkout to compare):
     PYTHONPATH=.:libs:services/router:services/classifier:services/responder \
         .venv/bin/python docs/benchmarks/hot_paths.py
 Each figure is the best of five passes over 2,000 posts, in batches of 500, as CPU time (the
-replace: the best of five passes of 50,000).
+copies, the replace and `derive_id`: the best of five passes of 50,000). In a checkout without
+`lifecycle.evolve` the case copy is `dataclasses.replace`, as it was there.
 """
 
 from __future__ import annotations
@@ -16,18 +17,28 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
 import heed_classifier
-from heed.contracts.events import Author, Channel, ClassifiedMention
+from heed.contracts.events import (
+    Author,
+    CaseStatus,
+    Channel,
+    ClassifiedMention,
+    Reply,
+    ReplyStatus,
+    Visibility,
+    derive_id,
+)
 from heed_classifier.domain import Classifier
 from heed_classifier.domain.model import LinearModel
 from heed_ops.bench import POSTS
 from heed_responder.domain.outbox import OutboxRow, OutboxStatus
 from heed_router.adapters.rules_file import shipped_rules_path
+from heed_router.domain import lifecycle
 from heed_router.domain.cases import plan_routing
 from heed_router.domain.rules import RuleTable, mentions_any
 from tests.unit.factories import mention
@@ -72,6 +83,28 @@ def main() -> None:
 
     print(f"keyword rules ({len(keyword_rules)}): {best_us(keywords, POSTS_N):.1f} µs a post")
     print(f"plan_routing: {best_us(routing, POSTS_N):.1f} µs a mention")
+
+    plan = plan_routing(table, classified, {}, {}, now)
+    cases = {c.case.case_id: c.case for c in plan.changes.values()}
+    acknowledgements = [
+        Reply(event_id=uuid.uuid4(), occurred_at=now, reply_id=uuid.uuid4(), mention_id=r.mention_id,
+              case_id=r.case_id, channel=Channel.X, visibility=Visibility.PUBLIC, handling_mode=r.mode,
+              in_reply_to="1", recipient_platform_id="u", text="thanks", language="en", template_id="t",
+              status=ReplyStatus.SENT, received_at=now, sent_at=now) for r in plan.routed]
+
+    def acknowledge() -> None:
+        for reply in acknowledgements:
+            lifecycle.on_reply(cases[reply.case_id], reply, reopen_window=timedelta(days=7), now=now)
+
+    copy = getattr(lifecycle, "evolve", dataclasses.replace)
+    case = next(iter(cases.values()))
+
+    def copies() -> None:
+        for _ in range(50_000):
+            copy(case, status=CaseStatus.ACKNOWLEDGED)
+
+    print(f"on_reply, an acknowledgement: {best_us(acknowledge, POSTS_N):.1f} µs a reply")
+    print(f"a case copy ({copy.__name__}): {best_us(copies, 50_000):.2f} µs")
     print(f"classifier, rule path: {best_us(classify, POSTS_N):.1f} µs a post")
 
     model = LinearModel.load(Path(heed_classifier.__file__).parent / "model")
@@ -95,6 +128,14 @@ def main() -> None:
             dataclasses.replace(row, status=OutboxStatus.PENDING)
 
     print(f"responder, outbox row replace: {best_us(replaces, 50_000):.2f} µs")
+
+    case_id = uuid.uuid4()
+
+    def derive() -> None:
+        for _ in range(50_000):
+            derive_id("case-event", case_id, "acknowledged", ("reply", "sent"))
+
+    print(f"derive_id: {best_us(derive, 50_000):.2f} µs")
 
 
 if __name__ == "__main__":

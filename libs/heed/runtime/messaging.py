@@ -399,6 +399,7 @@ class Stage:
         hops a reply waits on poll every few milliseconds.
         """
         group_id = group or f"heed-{self.service}.{topic}"
+        waits = self.waits(background)
 
         @self.broker.subscriber(
             topic,
@@ -406,8 +407,8 @@ class Stage:
             batch=True,
             max_records=self.settings.batch_max_records,
             # the broker may hold a fetch until its wait passes: it bounds each hop's latency
-            batch_timeout_ms=self.waits(background)["batch_timeout_ms"],
-            fetch_max_wait_ms=self.waits(background)["fetch_max_wait_ms"],
+            batch_timeout_ms=waits["batch_timeout_ms"],
+            fetch_max_wait_ms=waits["fetch_max_wait_ms"],
             auto_offset_reset="earliest",
             # an exception out of the handler means "not done": seek back, never commit past it
             ack_policy=AckPolicy.NACK_ON_ERROR,
