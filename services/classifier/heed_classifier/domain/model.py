@@ -29,8 +29,9 @@ class Head:
     intercept: np.ndarray
     # The weights as scipy's sparse product reads them in place: (features, classes), C order, in the
     # features' float64. `features @ coef.T` converted the float32, transposed matrix to that on every
-    # call (8 MB a head, a head or more per language in a batch): a fifth of the classifier's CPU in
-    # `heed bench`. Converted once here, the products are the same; `coef` becomes its view.
+    # call (8 MB a head, a head or more per language in a batch): 22 % of the classifier's py-spy
+    # samples in a 1,000/s `heed bench`. Converted once here, the products are the same; `coef`
+    # becomes its view (docs/BENCHMARKS.md, issue 9's fourth session).
     _weights: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
