@@ -58,7 +58,7 @@ async def every_value(pool: asyncpg.Pool) -> list[tuple[str, str, str]]:
 async def test_an_erased_customer_leaves_nothing_of_themselves_in_any_column(pool):
     router = Router(pool)
     await learn(router, announced(A, 3, "x:wb-erase-me", owner="kam"), announced(B, 4, "x:u-stays"))
-    await router.route(complaint("post-erase-1", "post-erase-1", "Amy Lee here, order 4471", author="wb-erase-me"),
+    await router.route(complaint("post-erase-1", "post-erase-1", "Amy Lee here, order 44718203", author="wb-erase-me"),
                        complaint("post-erase-2", "post-erase-1", "call 5550100", minutes=1, author="wb-erase-me"),
                        complaint("q1", "q1", "late too", minutes=2, author="u-stays"),
                        complaint("comment-erase-3", "q1", "same for me", minutes=3, author="wb-erase-me"))
@@ -74,12 +74,13 @@ async def test_an_erased_customer_leaves_nothing_of_themselves_in_any_column(poo
                               answer_id=answer.answer_id, author="agent:kam").model_copy(update={
                                   "status": ReplyStatus.FAILED, "sent_at": None,
                                   "error": "recipient wb-erase-me (Amy Lee) blocks messages"}))
-    await desk.transfer(mine, "agent:kam", "billing", "Amy Lee asked for a refund of order 4471")
+    await desk.transfer(mine, "agent:kam", "billing", "Amy Lee asked for a refund of order 44718203")
     await desk.answer(theirs, "agent:li", "Dear Amy, yours ships today too", None)  # to her comment on q1
     await desk.claim(mine, "agent:li")
     events_before = await pool.fetchval("SELECT count(*) FROM case_events WHERE case_id = $1", mine)
     case_before = await pool.fetchrow("SELECT * FROM cases WHERE case_id = $1", mine)
-    secrets = ["wb-erase-me", "post-erase", "comment-erase", "Amy", "5550100", "4471", str(A)]
+    # numbers long enough that no random id in the tables spells them (a 4-digit one did, now and then)
+    secrets = ["wb-erase-me", "post-erase", "comment-erase", "Amy", "5550100", "44718203", str(A)]
     assert {s for s in secrets for *_, v in await every_value(pool) if s in v} == set(secrets)  # all held now
 
     router.at(T0 + timedelta(hours=1))
@@ -183,7 +184,7 @@ async def test_a_case_reserved_for_the_customers_owner_waits_for_them_until_the_
 async def test_a_thread_erased_twice_keeps_nothing_of_the_customer_and_opens_a_third_case(pool):
     router = Router(pool)
     await learn(router, announced(A, 1, "x:twice"))
-    await router.route(complaint("tw-post-1", "tw-post-1", "Amy here, order 4471", author="twice"))
+    await router.route(complaint("tw-post-1", "tw-post-1", "Amy here, order 44718203", author="twice"))
     await learn(router, announced(A, 2, "x:twice", erased=True, at=T0 + timedelta(hours=1)))
     # the person writes again on the same thread: a new case (the next generation) …
     await learn(router, announced(B, 3, "x:twice"))
@@ -197,7 +198,7 @@ async def test_a_thread_erased_twice_keeps_nothing_of_the_customer_and_opens_a_t
     for case_id in (first, second):
         case = await pool.fetchrow("SELECT status, customer, thread_root FROM cases WHERE case_id = $1", case_id)
         assert (case["status"], case["customer"]) == ("closed", "") and case["thread_root"].startswith("erased:")
-    secrets = ["twice", "tw-post", "Amy", "4471", "5550100", str(A), str(B)]
+    secrets = ["twice", "tw-post", "Amy", "44718203", "5550100", str(A), str(B)]
     assert [(t, c, s) for t, c, v in await every_value(pool) for s in secrets if s in v] == []
     assert await pool.fetchval("SELECT count(*) FROM erased_identities") == 1
 
